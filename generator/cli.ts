@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// cocca-bake: operator profiles in, validated cloud-init user-data and Packer HCL out.
+// Exit codes: 0 success, 1 invalid input or failed work, 2 usage error.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
+import { gzip, RenderError, renderOutputs } from './emit/output.js';
+import { flavorFor } from './emit/packer.js';
+import { writeOutputs } from './emit/write.js';
+import { checkProfile, type CompileResult } from './profile/index.js';
+import { fails, reportFindings, summary, type Format } from './commands/report.js';
+import { plan } from './stack/index.js';
+import { COCCA_BAKE_VERSION } from './version.js';
+
+class Failure extends Error {}
+
+function check(files: string[], format: Format, strict: boolean): CompileResult[] {
+  const results = files.map(checkProfile);
+  reportFindings(results, format);
+  if (format === 'text') process.stderr.write(`${summary(results)}\n`);
+  if (fails(results, strict)) throw new Failure('');
+  return results;
+}
+
+/** NAME=value lines (an env file), for secrets that go only to one instance's user-data. */
+function readSecrets(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (line.trim() === '' || line.startsWith('#')) return;
+      const m = /^(COCCA_[A-Z0-9_]+)=(.*)$/.exec(line);
+      if (!m) throw new Failure(`${file}:${i + 1}: expected COCCA_NAME=value`);
+      out[m[1]!] = m[2]!;
+    });
+  return out;
+}
+
+const program = new Command()
+  .name('cocca-bake')
+  .description('Compile CoCCA registry profiles into cloud-init user-data and Packer HCL')
+  .version(COCCA_BAKE_VERSION)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+const formatOption = new Option('--format <format>', 'findings as text (stderr) or json (stdout)').choices(['text', 'json']).default('text');
+
+program
+  .command('validate')
+  .description('check profiles; exit 0 when all are valid, 1 when any is not')
+  .argument('<file...>', 'profile files')
+  .option('--strict', 'treat warnings as errors')
+  .addOption(formatOption)
+  .action((files: string[], opts: { strict?: boolean; format: Format }) => {
+    check(files, opts.format, Boolean(opts.strict));
+  });
+
+program
+  .command('render')
+  .description('write cloud-init user-data, Packer HCL and a manifest for one profile')
+  .argument('<file>', 'profile file')
+  .requiredOption('--out <dir>', 'output directory (replaced whole)')
+  .option('--packer-version <version>', 'the Packer that will run the HCL: 1.6.x gets the legacy flavor', '1.10.0')
+  .option('--strict', 'treat warnings as errors')
+  .addOption(formatOption)
+  .action((file: string, opts: { out: string; packerVersion: string; strict?: boolean; format: Format }) => {
+    let packerFlavor;
+    try {
+      packerFlavor = flavorFor(opts.packerVersion);
+    } catch (err) {
+      throw new CommanderError(2, 'cocca-bake.usage', `error: ${(err as Error).message}\n`);
+    }
+    const [result] = check([file], opts.format, Boolean(opts.strict));
+    const { files } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
+    writeOutputs(opts.out, files);
+    process.stderr.write(`wrote ${files.length} files to ${opts.out}\n`);
+  });
+
+program
+  .command('user-data')
+  .description('print one user-data to stdout, for pasting into a cloud console')
+  .argument('<file>', 'profile file')
+  .addOption(new Option('--mode <mode>', 'full install, or first boot of the golden image').choices(['full', 'firstboot']).makeOptionMandatory())
+  .option('--fqdn <name>', "this instance's host name (default: the profile's host.fqdn)")
+  .option('--private-ipv4 <address>', "this instance's private IPv4 (default: detected at first boot)")
+  .option('--secrets <file>', 'COCCA_NAME=value lines for this instance only (e.g. COCCA_SOURCE_KEYSTORE_PASSWORD)')
+  .option('--keystore <file>', 'the JKS keystore for tls.mode custom')
+  .option('--gzip', 'gzip the output (cloud-init reads it; EC2 counts the compressed size)')
+  .action((file: string, opts: { mode: UserDataMode; fqdn?: string; privateIpv4?: string; secrets?: string; keystore?: string; gzip?: boolean }) => {
+    const [result] = check([file], 'text', false);
+    const { profile, os } = result!;
+    const input: InstanceInput = {
+      fqdn: opts.fqdn,
+      privateIpv4: opts.privateIpv4,
+      secrets: opts.secrets ? readSecrets(opts.secrets) : undefined,
+      keystore: opts.keystore ? readFileSync(opts.keystore) : undefined,
+    };
+    const text = Buffer.from(userData(profile!, plan(profile!, os!), opts.mode, input), 'utf8');
+    process.stdout.write(opts.gzip ? gzip(text) : text);
+  });
+
+try {
+  program.parse(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here too, with code 0.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof Failure || err instanceof RenderError) {
+    if (err.message) process.stderr.write(`cocca-bake: ${err.message}\n`);
+    process.exitCode = 1;
+  } else if ((err as NodeJS.ErrnoException).code && (err as NodeJS.ErrnoException).path) {
+    // A file the user named could not be read or written.
+    process.stderr.write(`cocca-bake: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`cocca-bake: internal error (please report): ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,151 @@
+// Packer HCL, built as a model and written by the HCL writer. The build uploads the same
+// instance files the full user-data writes, then runs the same bake and seal steps.
+//   modern: Packer 1.10 and later (required_plugins, IMDSv2 options).
+//   legacy: Packer 1.6.6 as Debian and Ubuntu ship it (no required_plugins, no metadata_options).
+import type { OsModule } from '../os/types.js';
+import type { ResolvedProfile } from '../profile/types.js';
+import { UNPINNED } from '../catalog.js';
+import { COCCA_BAKE_VERSION } from '../version.js';
+import { attr, block, expr, renderHcl, type HclBlock, type HclBody } from './hcl.js';
+
+export type PackerFlavor = 'modern' | 'legacy';
+export const BUILD_USER = 'cocca-build';
+export const UPLOAD_DIR = '/tmp/cocca';
+
+/** Packer before 1.7 has no `packer init`/required_plugins: it needs the legacy flavor. */
+export function flavorFor(packerVersion: string): PackerFlavor {
+  const m = /^v?(\d+)\.(\d+)/.exec(packerVersion.trim());
+  if (!m) throw new Error(`not a Packer version: ${JSON.stringify(packerVersion)}`);
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 1 || (major === 1 && minor >= 7) ? 'modern' : 'legacy';
+}
+
+export function imageTags(p: ResolvedProfile): Record<string, string> {
+  return {
+    'cocca-bake:profile': p.name,
+    'cocca-bake:role': p.role,
+    'cocca-bake:version': COCCA_BAKE_VERSION,
+    'cocca-bake:profile-digest': p.digest,
+    'cocca-bake:os': p.os,
+    'cocca-bake:postgres': String(p.postgres.version),
+    'cocca-bake:java': p.java.source === 'tarball' ? p.java.version : p.java.package,
+    'cocca-bake:resin': p.resin.version,
+    'cocca-bake:openssl': p.openssl.enabled ? p.openssl.version : 'none',
+    'cocca-bake:jdbc': p.jdbc.version,
+  };
+}
+
+function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclBlock | undefined {
+  const aws = p.targets.aws;
+  if (!aws) return undefined;
+  const tags = imageTags(p);
+  const body: HclBody = [
+    attr('region', aws.region),
+    attr('instance_type', aws.instanceType),
+    attr('ssh_username', os.defaultUser),
+    attr('ami_name', expr(`"cocca-${p.name}-\${local.stamp}"`)),
+    attr('ami_description', `CoCCA registry (${p.role}) from cocca-bake profile ${p.name}`),
+    attr('encrypt_boot', true),
+    ...(aws.kmsKeyId ? [attr('kms_key_id', aws.kmsKeyId)] : []),
+    attr('ami_users', aws.shareWith),
+    attr('ami_groups', aws.public ? ['all'] : []),
+    attr('ami_regions', aws.copyTo),
+    ...(flavor === 'modern' ? [attr('imds_support', 'v2.0')] : []),
+    attr('tags', tags),
+    attr('snapshot_tags', tags),
+    attr('run_tags', { Name: `cocca-bake build ${p.name}` }),
+    block('source_ami_filter', [], [
+      attr('filters', { name: os.awsBaseImage.namePattern, 'root-device-type': 'ebs', 'virtualization-type': 'hvm' }),
+      attr('owners', [os.awsBaseImage.owner]),
+      attr('most_recent', true),
+    ]),
+    block('launch_block_device_mappings', [], [
+      attr('device_name', '/dev/sda1'),
+      attr('volume_size', aws.volumeSizeGiB),
+      attr('volume_type', aws.volumeType),
+      // gp3's baseline; Packer 1.6.6 insists on both for gp3.
+      ...(aws.volumeType === 'gp3' ? [attr('throughput', 125), attr('iops', 3000)] : []),
+      attr('delete_on_termination', true),
+    ]),
+    // IMDSv2 only, during the build too (Packer 1.6.6 does not know these options).
+    ...(flavor === 'modern'
+      ? [block('metadata_options', [], [attr('http_endpoint', 'enabled'), attr('http_tokens', 'required'), attr('http_put_response_hop_limit', 1)])]
+      : []),
+  ];
+  return block('source', ['amazon-ebs', 'cocca'], body);
+}
+
+function qemuSource(p: ResolvedProfile): HclBlock | undefined {
+  const q = p.targets.qemu;
+  if (!q) return undefined;
+  const checksum = q.baseImage.sha256 === UNPINNED ? `file:${q.baseImage.url.replace(/[^/]*$/, 'SHA256SUMS')}` : `sha256:${q.baseImage.sha256}`;
+  return block('source', ['qemu', 'cocca'], [
+    attr('iso_url', q.baseImage.url),
+    attr('iso_checksum', checksum),
+    attr('disk_image', true),
+    attr('disk_size', `${q.diskSizeGiB}G`),
+    attr('format', 'qcow2'),
+    attr('disk_compression', true),
+    attr('accelerator', q.accelerator),
+    attr('headless', true),
+    attr('memory', q.memoryMiB),
+    attr('cpus', q.cpus),
+    attr('output_directory', expr('var.qemu_output_dir')),
+    attr('vm_name', `cocca-${p.name}.qcow2`),
+    // A NoCloud seed creates the throwaway build user; generalize deletes it.
+    attr('cd_files', ['seed/user-data', 'seed/meta-data']),
+    attr('cd_label', 'cidata'),
+    attr('communicator', 'ssh'),
+    attr('ssh_username', BUILD_USER),
+    attr('ssh_password', expr('var.build_password')),
+    attr('ssh_timeout', '30m'),
+    attr('shutdown_command', 'sudo shutdown -P now'),
+  ]);
+}
+
+export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): string | undefined {
+  const sources = [awsSource(p, os, flavor), qemuSource(p)].filter((s): s is HclBlock => s !== undefined);
+  if (sources.length === 0) return undefined;
+  const sudo = 'sudo -E bash {{ .Path }}';
+  const body: HclBody = [
+    { comment: `cocca-bake ${COCCA_BAKE_VERSION}: profile ${p.name} (digest ${p.digest}). Generated: edit the profile, not this file.` },
+    flavor === 'modern'
+      ? block('packer', [], [
+          attr('required_version', '>= 1.10.0'),
+          block('required_plugins', [], [
+            ...(p.targets.aws ? [attr('amazon', { version: '>= 1.3.0', source: 'github.com/hashicorp/amazon' })] : []),
+            ...(p.targets.qemu ? [attr('qemu', { version: '>= 1.1.0', source: 'github.com/hashicorp/qemu' })] : []),
+          ]),
+        ])
+      : block('packer', [], [attr('required_version', '>= 1.6.6')]),
+    ...(p.targets.qemu
+      ? [
+          block('variable', ['build_password'], [
+            attr('type', expr('string')),
+            attr('sensitive', true),
+            attr('description', 'The throwaway build user\'s password: random per build, given by `cocca-bake build`.'),
+            attr('default', ''),
+          ]),
+          block('variable', ['qemu_output_dir'], [attr('type', expr('string')), attr('default', `output-${p.name}`)]),
+        ]
+      : []),
+    block('locals', [], [attr('stamp', expr('formatdate("YYYYMMDD-hhmmss", timestamp())'))]),
+    ...sources,
+    block('build', [], [
+      attr('name', `cocca-${p.name}`),
+      attr('sources', sources.map((s) => `source.${s.labels![0]}.${s.labels![1]}`)),
+      block('provisioner', ['shell'], [
+        // The base image's own first boot must finish before apt is ours.
+        attr('inline', ['cloud-init status --wait || [ $? -eq 2 ]', `mkdir -p ${UPLOAD_DIR}`]),
+      ]),
+      block('provisioner', ['file'], [attr('source', 'files/'), attr('destination', UPLOAD_DIR)]),
+      block('provisioner', ['shell'], [
+        attr('execute_command', sudo),
+        attr('inline', [`bash ${UPLOAD_DIR}/install.sh`, '/usr/local/sbin/cocca-run bake']),
+      ]),
+      block('provisioner', ['shell'], [attr('execute_command', sudo), attr('inline', ['/usr/local/sbin/cocca-run seal'])]),
+      block('post-processor', ['manifest'], [attr('output', 'packer-manifest.json'), attr('strip_path', true)]),
+    ]),
+  ];
+  return renderHcl(body);
+}

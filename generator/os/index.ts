@@ -1,0 +1,9 @@
+import type { OsName } from '../profile/types.js';
+import type { OsModule } from './types.js';
+import { ubuntu2204 } from './ubuntu-22.04.js';
+
+const modules: Record<OsName, OsModule> = { 'ubuntu-22.04': ubuntu2204 };
+
+export function osModule(name: OsName): OsModule {
+  return modules[name];
+}

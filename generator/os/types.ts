@@ -1,0 +1,19 @@
+// What a stack module may ask of the operating system. Components never test the OS name;
+// differences between distributions live behind this interface.
+import type { Artifact } from '../profile/types.js';
+
+export interface OsModule {
+  name: string;
+  /** The cloud image's default user: who Packer and operators log in as. */
+  defaultUser: string;
+  /** apt suite codename, for the PGDG repository line. */
+  codename: string;
+  /** Packages for the seed's compiler tools and what the steps themselves need. */
+  basePackages: string[];
+  /** Where an Ubuntu/Debian cloud image for the qemu builder comes from. */
+  cloudImage: Artifact & { checksumFile: string };
+  /** How the AWS base image is found: the publisher's account and a name pattern. */
+  awsBaseImage: { owner: string; namePattern: string };
+  /** The sshd service unit name. */
+  sshService: string;
+}

@@ -1,0 +1,52 @@
+// A finding is one problem in a profile, pinned to where the value was written.
+export type Severity = 'error' | 'warning';
+
+export interface Origin {
+  file: string;
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export interface Finding extends Origin {
+  severity: Severity;
+  path: string; // like firewall.trusted[1]; '' for the document itself
+  message: string;
+  hint?: string;
+}
+
+export type PathSegment = string | number;
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+/** Stable order: by file, then position, then message, so output is deterministic. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.path.localeCompare(b.path) ||
+      a.message.localeCompare(b.message),
+  );
+}
+
+/** Butane-style text: the location line, the source line with a caret, then a hint. */
+export function formatFinding(f: Finding, sourceOf: (file: string) => string | undefined): string {
+  const lines = [`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`];
+  const text = sourceOf(f.file);
+  const src = text?.split(/\r?\n/)[f.line - 1];
+  if (src !== undefined) {
+    const gutter = String(f.line).length;
+    lines.push(` ${f.line} | ${src}`);
+    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, f.column - 1))}^`);
+  }
+  if (f.hint) lines.push(`  hint: ${f.hint}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,128 @@
+// Semantic rules: what the schema cannot say. Each rule reads the defaulted profile and
+// reports at the path whose value is wrong.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
+import type { OsModule } from '../os/types.js';
+import type { PathSegment, Severity } from './findings.js';
+import { fqdnProblem, hasHostBits, networkOf, parseCidr } from './net.js';
+import type { Artifact, ArtifactName, Profile } from './types.js';
+
+export type Report = (at: PathSegment[], severity: Severity, message: string, hint?: string) => void;
+
+/** The seed's minimum host: 12 GB RAM, 150 GB disk (CoCCA, November 2022). */
+export const SEED_MEMORY_GIB = 12;
+export const SEED_DISK_GIB = 150;
+/** Ports Resin always binds, whatever the firewall says. */
+const RESIN_PORTS = [80, 443];
+
+/**
+ * Memory of an EC2 instance type, from its family letter and size (m/t: 4 GiB per vCPU,
+ * r: 8, c: 2). Covers the general-purpose, memory and compute families; others are unknown.
+ */
+export function ec2MemoryGiB(type: string): number | undefined {
+  const m = /^([a-z]+)(\d+)([a-z-]*)\.(\d*)(nano|micro|small|medium|large|xlarge)$/.exec(type);
+  if (!m) return undefined;
+  const perXlarge: Record<string, number> = { t: 16, m: 16, r: 32, c: 8 };
+  const base = perXlarge[m[1]!];
+  if (base === undefined) return undefined;
+  const size: Record<string, number> = { nano: 1 / 32, micro: 1 / 16, small: 1 / 8, medium: 1 / 4, large: 1 / 2, xlarge: 1 };
+  return base * size[m[5]!]! * (m[4] ? Number(m[4]) : 1);
+}
+
+/** `fileOf` tells which profile file wrote a path, for paths relative to that file. */
+export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[]) => string, report: Report): void {
+  const fqdnWhy = fqdnProblem(p.host.fqdn);
+  if (fqdnWhy) report(['host', 'fqdn'], 'error', `${JSON.stringify(p.host.fqdn)} ${fqdnWhy}`, 'the name clients reach the registry by; it goes into resin.xml and the certificate');
+
+  p.firewall.trusted.forEach((text, i) => {
+    const c = parseCidr(text);
+    if (!c) report(['firewall', 'trusted', i], 'error', `${JSON.stringify(text)} is not an IPv4 or IPv6 address or CIDR`, 'write a network like 203.0.113.0/24 or 2001:db8::/32, or one address');
+    else if (hasHostBits(c)) report(['firewall', 'trusted', i], 'error', `${JSON.stringify(text)} has bits set beyond its /${c.prefix} prefix`, `did you mean ${networkOf(c)}, or the single address /${c.family === 4 ? 32 : 128}?`);
+    else if (c.prefix === 0) report(['firewall', 'trusted', i], 'warning', `${JSON.stringify(text)} trusts the whole Internet with ssh and DNS`, 'list your office and bastion networks instead');
+  });
+  if (p.firewall.trusted.length === 0) {
+    report(['firewall', 'trusted'], 'error', 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in', 'list the networks operators come from, e.g. [203.0.113.0/24]');
+  }
+
+  const both = p.firewall.publicPorts.filter((port) => p.firewall.trustedPorts.includes(port));
+  for (const port of both) {
+    report(['firewall', 'trustedPorts', p.firewall.trustedPorts.indexOf(port)], 'error', `port ${port} is both public and trusted-only`, 'remove it from one of firewall.publicPorts and firewall.trustedPorts');
+  }
+  const clash = [...new Set([...p.firewall.publicPorts, ...p.firewall.trustedPorts, ...RESIN_PORTS])].includes(p.ssh.port);
+  if (clash) {
+    report(['ssh', 'port'], 'error', `ssh port ${p.ssh.port} clashes with a service port`, `80 and 443 are Resin's, and ${[...p.firewall.publicPorts, ...p.firewall.trustedPorts].join(', ')} are opened by the firewall; pick another port, e.g. 2222`);
+  }
+
+  if (p.ssh.loginUser === 'root') report(['ssh', 'loginUser'], 'error', 'root cannot be the login user: PermitRootLogin is off', `use the image's default user, ${os.defaultUser}`);
+  if (!p.ssh.allowUsers.includes(p.ssh.loginUser)) {
+    report(['ssh', 'allowUsers'], 'error', `AllowUsers leaves out ${JSON.stringify(p.ssh.loginUser)}, the user the image is provisioned and reached with`, `add ${p.ssh.loginUser} to ssh.allowUsers, or set ssh.loginUser`);
+  }
+  if (p.ssh.allowUsers.includes('root')) report(['ssh', 'allowUsers', p.ssh.allowUsers.indexOf('root')], 'warning', 'root is allowed by AllowUsers but PermitRootLogin forbids it', 'remove root');
+
+  if (p.tls.mode === 'letsencrypt' && !p.tls.email) report(['tls'], 'error', "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there", 'add tls.email: hostmaster@your-domain');
+  if (p.tls.mode !== 'letsencrypt' && p.tls.email) report(['tls', 'email'], 'warning', `tls.email is only used with tls.mode letsencrypt (this profile uses ${p.tls.mode})`);
+
+  if (p.resin.template) {
+    const file = path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template);
+    if (!existsSync(file)) report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} does not exist`, 'the path is relative to the profile that names it');
+  }
+
+  const aws = p.targets.aws;
+  if (aws) {
+    const mem = ec2MemoryGiB(aws.instanceType);
+    if (mem === undefined) report(['targets', 'aws', 'instanceType'], 'warning', `cannot tell the memory of ${aws.instanceType}: the ${SEED_MEMORY_GIB} GiB minimum is not checked`);
+    else if (mem < SEED_MEMORY_GIB) report(['targets', 'aws', 'instanceType'], 'warning', `${aws.instanceType} has ${mem} GiB of memory, below the seed's ${SEED_MEMORY_GIB} GiB`, 'CoCCA asks 12 GiB (16 GiB in its 2023 guides): e.g. t3.xlarge or m6i.xlarge');
+    if (aws.volumeSizeGiB < SEED_DISK_GIB) report(['targets', 'aws', 'volumeSizeGiB'], 'warning', `${aws.volumeSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`);
+    if (aws.copyTo.includes(aws.region)) report(['targets', 'aws', 'copyTo', aws.copyTo.indexOf(aws.region)], 'error', `copyTo names the build region ${aws.region}`, 'list only the other regions');
+    if (aws.public) report(['targets', 'aws', 'public'], 'warning', 'the AMI will be public: anyone can launch your registry image', 'share with accounts instead: targets.aws.shareWith');
+  }
+  const qemu = p.targets.qemu;
+  if (qemu && qemu.diskSizeGiB < SEED_DISK_GIB) report(['targets', 'qemu', 'diskSizeGiB'], 'warning', `${qemu.diskSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`);
+  if (qemu?.baseImage.sha256 === UNPINNED) report(['targets', 'qemu'], 'warning', `the qemu base image ${qemu.baseImage.url} is not pinned: Packer will read Canonical's SHA256SUMS at build time`, 'set targets.qemu.baseImage: {url, sha256}');
+  if (!aws && !qemu) report(['targets'], 'warning', 'no build target: render writes user-data only, and no Packer source', 'add targets.aws or targets.qemu');
+
+  checkArtifacts(p, report);
+}
+
+/** Each artifact the stack downloads: from the profile's artifacts map, else the catalog. */
+export function artifactSources(p: Profile): Array<{ name: ArtifactName; kind?: CatalogKind; version?: string; versionAt?: PathSegment[]; used: boolean }> {
+  return [
+    { name: 'openssl', kind: 'openssl', version: p.openssl.version, versionAt: ['openssl', 'version'], used: p.openssl.enabled },
+    { name: 'jdk', kind: 'jdk', version: p.java.version, versionAt: ['java', 'version'], used: p.java.source === 'tarball' },
+    { name: 'resin', kind: 'resin', version: p.resin.version, versionAt: ['resin', 'version'], used: true },
+    { name: 'jdbc', kind: 'jdbc', version: p.jdbc.version, versionAt: ['jdbc', 'version'], used: true },
+    { name: 'war', used: true },
+    { name: 'keystore', used: true },
+  ];
+}
+
+function checkArtifacts(p: Profile, report: Report): void {
+  for (const src of artifactSources(p)) {
+    const own = p.artifacts[src.name];
+    if (own && !src.used) {
+      report(['artifacts', src.name], 'warning', `artifacts.${src.name} is not used by this profile`);
+      continue;
+    }
+    if (!src.used) continue;
+    let art: Artifact | undefined = own;
+    let at: PathSegment[] = ['artifacts', src.name, 'sha256'];
+    if (!art && src.kind) {
+      art = lookup(src.kind, src.version!);
+      at = src.versionAt!;
+      if (!art) {
+        report(src.versionAt!, 'error', `the catalog has no ${src.name} ${src.version}`, `give its download as artifacts.${src.name}: {url: ..., sha256: ...}`);
+        continue;
+      }
+    }
+    if (!art) continue; // war and keystore default to CoCCA's downloads, which are unpinned
+    if (art.sha256 === UNPINNED) {
+      report(at, 'warning', `${src.name} download ${art.url} is not pinned to a SHA-256`, `download it once, check it, and set artifacts.${src.name}.sha256`);
+    }
+  }
+  for (const name of ['war', 'keystore'] as const) {
+    if (!p.artifacts[name]) {
+      report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `set artifacts.${name}: {url, sha256} to a copy you checked`);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// The profile as the rest of the pipeline sees it: schema-checked, defaults applied,
+// artifacts resolved from the catalog. Shape mirrors profiles/profile.schema.json.
+export type Role = 'registry' | 'whois-dr';
+export type OsName = 'ubuntu-22.04';
+
+export interface Artifact {
+  url: string;
+  sha256: string; // 64 hex chars, or 'unpinned'
+}
+
+export interface AwsTarget {
+  region: string;
+  instanceType: string;
+  volumeSizeGiB: number;
+  volumeType: 'gp3' | 'gp2' | 'io1' | 'io2';
+  copyTo: string[];
+  shareWith: string[];
+  public: boolean;
+  keep: number;
+  kmsKeyId?: string;
+}
+
+export interface QemuTarget {
+  diskSizeGiB: number;
+  memoryMiB: number;
+  cpus: number;
+  accelerator: 'kvm' | 'tcg';
+  baseImage: Artifact;
+}
+
+export interface Profile {
+  apiVersion: 'cocca-bake/v1';
+  name: string;
+  description?: string;
+  role: Role;
+  os: OsName;
+  host: { fqdn: string };
+  time: { timezone: 'UTC'; ntp: boolean };
+  updates: { unattendedSecurity: boolean };
+  firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] };
+  ssh: {
+    port: number;
+    loginUser: string;
+    allowUsers: string[];
+    authorizedKeys: string[];
+    listenAddress: 'any' | 'private';
+    loginGraceTime: number;
+    maxAuthTries: number;
+    maxStartups: number;
+    clientAliveInterval: number;
+    clientAliveCountMax: number;
+    permitRootLogin: 'no' | 'prohibit-password';
+    passwordAuthentication: false;
+    allowTcpForwarding: boolean;
+    x11Forwarding: boolean;
+  };
+  fail2ban: { maxRetry: number; findTime: string; banTime: string };
+  postgres: {
+    version: number;
+    database: string;
+    authMethod: 'md5' | 'scram-sha-256';
+    tune: { dbType: 'web' | 'oltp' | 'mixed' | 'dw' | 'desktop'; storage: 'ssd' | 'hdd' | 'san'; connections?: number };
+    backup?: Artifact;
+  };
+  openssl: { enabled: boolean; version: string; runTests: boolean; divertSystemBinary: boolean };
+  java: { source: 'tarball' | 'apt'; version: string; home?: string; package: string };
+  resin: { version: string; runAs: 'resin' | 'root'; template?: string; jvmArgs: string };
+  tls: { mode: 'lab' | 'letsencrypt' | 'custom'; email?: string; staging: boolean };
+  jdbc: { version: string };
+  artifacts: Partial<Record<ArtifactName, Artifact>>;
+  targets: { aws?: AwsTarget; qemu?: QemuTarget };
+}
+
+export type ArtifactName = 'openssl' | 'jdk' | 'resin' | 'war' | 'keystore' | 'jdbc';
+
+/** A profile with every download resolved: what the stack modules consume. */
+export interface ResolvedProfile extends Profile {
+  /** Absolute path of the profile file, for operator files such as resin.template. */
+  sourceFile: string;
+  /** Artifacts the stack will download, after catalog lookup. */
+  downloads: Record<ArtifactName, Artifact> & { jdkHome: string };
+  /** The operator's resin.xml template text, when resin.template is set. */
+  resinTemplate?: string;
+  /** SHA-256 of the merged profile, as canonical JSON. */
+  digest: string;
+}

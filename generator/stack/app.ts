@@ -1,0 +1,36 @@
+// The CoCCA application (ROOT.war per role), the lab keystore and the JDBC driver into Resin.
+import { RESIN_HOME } from './resin.js';
+import { lines, shq, type Component } from './step.js';
+
+export const LAB_KEYSTORE = `${RESIN_HOME}/conf/keys/cocca-lab.jks`;
+
+export const app: Component = {
+  name: 'app',
+  steps: ({ profile }) => {
+    const d = profile.downloads;
+    const owner = profile.resin.runAs === 'resin' ? 'resin:resin' : 'root:root';
+    return [
+      {
+        component: 'app',
+        name: 'war',
+        phase: 'bake',
+        title: `Install the CoCCA ${profile.role === 'whois-dr' ? 'WHOIS/DR ' : ''}ROOT.war`,
+        script: lines(`fetch ${shq(d.war.url)} ${d.war.sha256} ${RESIN_HOME}/webapps/ROOT.war`, `chown ${owner} ${RESIN_HOME}/webapps/ROOT.war`),
+      },
+      {
+        component: 'app',
+        name: 'keystore',
+        phase: 'bake',
+        title: 'Install the CoCCA lab keystore',
+        script: lines(`fetch ${shq(d.keystore.url)} ${d.keystore.sha256} ${LAB_KEYSTORE}`, `chmod 0600 ${LAB_KEYSTORE}`),
+      },
+      {
+        component: 'app',
+        name: 'jdbc',
+        phase: 'bake',
+        title: `Install the PostgreSQL JDBC driver ${profile.jdbc.version}`,
+        script: lines(`fetch ${shq(d.jdbc.url)} ${d.jdbc.sha256} ${RESIN_HOME}/lib/postgresql-${profile.jdbc.version}.jar`, `chmod 0644 ${RESIN_HOME}/lib/postgresql-${profile.jdbc.version}.jar`),
+      },
+    ];
+  },
+};

@@ -1,0 +1,40 @@
+// ufw: rules written at bake time, the firewall switched on at first boot (switching it on
+// during a bake could cut Packer's own ssh session). ufw's IPV6=yes covers both families.
+import { lines, shq, type Component } from './step.js';
+
+/** The ufw commands that make the profile's rule set, in order. */
+export function ufwRules(p: { firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] }; ssh: { port: number } }): string[] {
+  const rules = ['default deny incoming', 'default allow outgoing'];
+  for (const src of p.firewall.trusted) {
+    rules.push(`allow from ${src} to any port ${p.ssh.port} proto tcp comment cocca-ssh`);
+    for (const port of p.firewall.trustedPorts) rules.push(`allow from ${src} to any port ${port} comment cocca-trusted`);
+  }
+  for (const port of p.firewall.publicPorts) rules.push(`allow ${port} comment cocca-public`);
+  return rules;
+}
+
+export const firewall: Component = {
+  name: 'firewall',
+  steps: ({ profile }) => [
+    {
+      component: 'firewall',
+      name: 'rules',
+      phase: 'bake',
+      title: 'Write the ufw rules (not enabled yet)',
+      script: lines(
+        'apt_install ufw',
+        // Start from nothing so a re-run leaves exactly the profile's rules.
+        'ufw --force reset >/dev/null',
+        'rm -f /etc/ufw/*.rules.[0-9]* /etc/ufw/*.rules.*_[0-9]*',
+        ...ufwRules(profile).map((r) => `ufw ${r.split(' ').map(shq).join(' ')}`),
+      ),
+    },
+    {
+      component: 'firewall',
+      name: 'enable',
+      phase: 'boot',
+      title: 'Enable the firewall',
+      script: lines('ufw --force enable', 'ufw status verbose'),
+    },
+  ],
+};

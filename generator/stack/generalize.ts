@@ -1,0 +1,51 @@
+// The image's last step: forget everything that belongs to the build machine, then prove it.
+import { lines, type Component } from './step.js';
+
+export const generalize: Component = {
+  name: 'generalize',
+  steps: () => [
+    {
+      component: 'generalize',
+      name: 'clean',
+      phase: 'seal',
+      title: 'Generalize the image',
+      script: lines(
+        'cloud-init clean --logs --machine-id --seed',
+        'rm -f /etc/ssh/ssh_host_*',
+        // The build user's keys (Packer's temporary key) and every shell history.
+        'for home in /root /home/*; do rm -f "$home/.ssh/authorized_keys" "$home/.bash_history" "$home/.lesshst" "$home/.viminfo"; done',
+        'rm -f /etc/cocca/instance.env /etc/cocca/values.env /etc/cocca/secrets.env',
+        'rm -rf /usr/local/src/* /var/cache/cocca /var/lib/cocca/done/boot',
+        'apt-get clean',
+        'rm -rf /var/lib/apt/lists/*',
+        'journalctl --rotate >/dev/null 2>&1 || true',
+        'journalctl --vacuum-time=1s >/dev/null 2>&1 || true',
+        'find /var/log -type f \\( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \\) -delete',
+        'find /var/log -type f -exec truncate -s 0 {} +',
+        'rm -rf /tmp/* /var/tmp/*',
+      ),
+    },
+    {
+      component: 'generalize',
+      name: 'verify',
+      phase: 'seal',
+      title: 'Check the image holds nothing of the build machine',
+      script: lines(
+        'problems=0',
+        'bad() { log "NOT GENERALIZED: $*"; problems=$((problems + 1)); }',
+        'mid=$(cat /etc/machine-id 2>/dev/null || true)',
+        '[ -z "$mid" ] || [ "$mid" = uninitialized ] || bad "/etc/machine-id is set"',
+        'compgen -G "/etc/ssh/ssh_host_*" >/dev/null && bad "ssh host keys are left"',
+        'for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done',
+        'compgen -G "/var/lib/cloud/instances/*" >/dev/null && bad "cloud-init instance data is left"',
+        'compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets are left in /etc/cocca"',
+        'compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null && bad "apt lists are left"',
+        'compgen -G "/var/cache/apt/archives/*.deb" >/dev/null && bad "apt caches are left"',
+        'compgen -G "/usr/local/src/*" >/dev/null && bad "build trees are left in /usr/local/src"',
+        'if find /var/log -type f -size +0 | grep -q .; then bad "log files are not empty: $(find /var/log -type f -size +0 | head -3 | tr \'\\n\' \' \')"; fi',
+        '[ "$problems" -eq 0 ] || die "$problems generalization check(s) failed"',
+        'log "image generalized"',
+      ),
+    },
+  ],
+};

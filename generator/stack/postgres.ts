@@ -1,0 +1,133 @@
+// PostgreSQL from the PGDG repository (signed-by keyring, never apt-key), tuned at first boot
+// from the instance's real RAM and CPUs, with the seed's password login for postgres.
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../paths.js';
+import { lines, shq, type Component } from './step.js';
+
+/** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
+export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
+const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
+export const PGTUNE_PATH = '/usr/local/lib/cocca/pgtune.sh';
+
+export const postgres: Component = {
+  name: 'postgres',
+  files: () => [{ path: PGTUNE_PATH, content: readFileSync(packageFile('cloud-init/scripts/pgtune.sh'), 'utf8'), mode: '0755' }],
+  steps: ({ profile, os }) => {
+    const pg = profile.postgres;
+    const v = pg.version;
+    const etc = `/etc/postgresql/${v}/main`;
+    const db = pg.database;
+    const tune = [
+      `--pg-version ${v}`,
+      `--db-type ${pg.tune.dbType}`,
+      `--storage ${pg.tune.storage}`,
+      pg.tune.connections !== undefined && `--connections ${pg.tune.connections}`,
+    ].filter(Boolean);
+    return [
+      {
+        component: 'postgres',
+        name: 'repository',
+        phase: 'bake',
+        title: 'Add the PGDG apt repository with a signed-by keyring',
+        script: lines(
+          'key=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc',
+          'mkdir -p "${key%/*}"',
+          `fetch ${shq(PGDG_KEY_URL)} unpinned /var/cache/cocca/pgdg.asc`,
+          // The key is trusted by its fingerprint, not by where it came from.
+          'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" {print $10; exit}\')',
+          `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
+          'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
+          `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${os.codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
+          'apt_get update',
+        ),
+      },
+      {
+        component: 'postgres',
+        name: 'install',
+        phase: 'bake',
+        title: `Install PostgreSQL ${v}`,
+        script: lines(
+          `apt_install postgresql-${v} postgresql-client-${v}`,
+          `grep -q "^include_dir = 'conf.d'" ${etc}/postgresql.conf || echo "include_dir = 'conf.d'" >>${etc}/postgresql.conf`,
+          `install -d -o postgres -g postgres ${etc}/conf.d`,
+          'systemctl enable postgresql.service',
+        ),
+      },
+      {
+        component: 'postgres',
+        name: 'tune',
+        phase: 'boot',
+        title: "Tune PostgreSQL for this instance's RAM and CPUs (pgtune)",
+        script: lines(
+          `${PGTUNE_PATH} ${tune.join(' ')} >${etc}/conf.d/50-pgtune.conf.new`,
+          `mv -f ${etc}/conf.d/50-pgtune.conf.new ${etc}/conf.d/50-pgtune.conf`,
+          `chown postgres:postgres ${etc}/conf.d/50-pgtune.conf`,
+          'systemctl restart postgresql.service',
+          `pg_isready_wait() { for _ in $(seq 60); do runuser -u postgres -- pg_isready -q && return 0; sleep 1; done; return 1; }`,
+          'pg_isready_wait || die "PostgreSQL did not come back after tuning"',
+        ),
+      },
+      {
+        component: 'postgres',
+        name: 'password',
+        phase: 'boot',
+        title: 'Set the postgres password',
+        // Before pg_hba asks for it. The password travels by environment, never argv or logs.
+        script: lines(
+          'PGNEWPASS=$(secret POSTGRES_PASSWORD)',
+          'export PGNEWPASS PGPASSWORD=$PGNEWPASS',
+          "runuser --preserve-environment -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'",
+          '\\getenv newpass PGNEWPASS',
+          "ALTER ROLE postgres PASSWORD :'newpass';",
+          'SQL',
+        ),
+      },
+      {
+        component: 'postgres',
+        name: 'auth',
+        phase: 'boot',
+        title: `Require a password (${pg.authMethod}) for the local postgres login`,
+        script: lines(
+          // The seed's edit: "Database administrative login by Unix domain socket", peer → md5.
+          `sed -i -E 's/^(local[[:space:]]+all[[:space:]]+postgres[[:space:]]+)(peer|md5|scram-sha-256)[[:space:]]*$/\\1${pg.authMethod}/' ${etc}/pg_hba.conf`,
+          `grep -Eq '^local[[:space:]]+all[[:space:]]+postgres[[:space:]]+${pg.authMethod}$' ${etc}/pg_hba.conf || die "pg_hba.conf has no local postgres line to change"`,
+          'systemctl reload postgresql.service',
+        ),
+      },
+      {
+        component: 'postgres',
+        name: 'database',
+        phase: 'boot',
+        title: `Create the ${db} database`,
+        script: lines(
+          'PGPASSWORD=$(secret POSTGRES_PASSWORD)',
+          'export PGPASSWORD',
+          `if [ "$(psql -X -U postgres -h /var/run/postgresql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '${db}'")" != 1 ]; then`,
+          `  psql -X -U postgres -h /var/run/postgresql -d postgres -v ON_ERROR_STOP=1 -c 'CREATE DATABASE ${db}'`,
+          'fi',
+        ),
+      },
+      ...(pg.backup
+        ? [
+            {
+              component: 'postgres',
+              name: 'restore',
+              phase: 'boot' as const,
+              title: `Restore the backup into ${db} (once)`,
+              script: lines(
+                'marker=/var/lib/cocca/backup-restored',
+                'if [ -e "$marker" ]; then log "backup already restored"; exit 0; fi',
+                `dump=/var/cache/cocca/backup.sql${pg.backup.url.endsWith('.gz') ? '.gz' : ''}`,
+                `fetch ${shq(pg.backup.url)} ${pg.backup.sha256} "$dump"`,
+                'PGPASSWORD=$(secret POSTGRES_PASSWORD)',
+                'export PGPASSWORD',
+                `zcat -f "$dump" | psql -X -q -U postgres -h /var/run/postgresql -d ${db} -v ON_ERROR_STOP=1 --single-transaction`,
+                'touch "$marker"',
+                'rm -f "$dump"',
+              ),
+            },
+          ]
+        : []),
+    ];
+  },
+};

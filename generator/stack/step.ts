@@ -1,0 +1,50 @@
+// The step model: every stack component turns the profile into ordered steps, each in one phase.
+//   bake: image time. No secret, nothing that belongs to one instance. Runs in Packer, or first in a full user-data.
+//   seal: the image's last act (generalize). Packer only: a full install never seals itself.
+//   boot: first boot of each instance: hostname, IPs, secrets, tuning, firewall on, certificates.
+// Every step is idempotent; the runner on the instance also records each finished step.
+import type { OsModule } from '../os/types.js';
+import type { ResolvedProfile } from '../profile/types.js';
+
+export type Phase = 'bake' | 'seal' | 'boot';
+export const PHASES: readonly Phase[] = ['bake', 'seal', 'boot'];
+
+/** A file a step needs on the instance, installed with the step scripts. */
+export interface InstanceFile {
+  path: string; // absolute path on the instance
+  content: string;
+  mode: '0644' | '0755' | '0600' | '0640';
+}
+
+export interface Step {
+  component: string;
+  name: string; // unique within the component, [a-z0-9-]
+  phase: Phase;
+  title: string; // what an operator reads in progress output
+  script: string; // bash body; runs with `set -euo pipefail` and lib.sh loaded
+}
+
+export interface StackContext {
+  profile: ResolvedProfile;
+  os: OsModule;
+}
+
+export interface Component {
+  name: string;
+  steps(ctx: StackContext): Step[];
+  /** Files installed with the steps (configuration rendered at generate time, helpers). */
+  files?(ctx: StackContext): InstanceFile[];
+}
+
+export const stepId = (s: Pick<Step, 'component' | 'name'>): string => `${s.component}.${s.name}`;
+
+/** Quotes a value for bash: the one way profile values enter a script. */
+export function shq(value: string | number): string {
+  const s = String(value);
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Joins script lines, dropping `false`/`undefined` ones so conditionals read inline. */
+export function lines(...parts: Array<string | false | undefined | null>): string {
+  return parts.filter((p): p is string => typeof p === 'string').join('\n');
+}

@@ -1,0 +1,141 @@
+// Resin's HTTPS key store. Whatever the mode, Resin reads one file, conf/keys/instance.jks,
+// protected by a password generated on the instance at first boot:
+//   lab: CoCCA's lab keystore, re-keyed; letsencrypt: lab first, then certbot's certificate
+//   once DNS points here; custom: the operator's keystore handed in through first boot.
+import { LAB_KEYSTORE } from './app.js';
+import { INSTANCE_KEYSTORE } from './resin.js';
+import { lines, shq, type Component, type InstanceFile, type StackContext } from './step.js';
+
+export const CUSTOM_KEYSTORE = '/etc/cocca/keystore.jks';
+const REKEY = '/usr/local/lib/cocca/cocca-keystore';
+const CERTBOT = '/usr/local/sbin/cocca-certbot';
+const DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/cocca-keystore';
+
+/** cocca-keystore SRC SRCTYPE: copy the key entry of SRC into instance.jks under the instance's password. */
+const rekeyScript = (owner: string) =>
+  lines(
+    '#!/bin/bash',
+    '# cocca-keystore SRC SRCTYPE: put the key entry of SRC into Resin\'s instance.jks,',
+    "# under this instance's generated password (Resin wants key and store passwords equal).",
+    'set -euo pipefail',
+    '. /usr/local/lib/cocca/lib.sh',
+    'src=$1 srctype=$2',
+    'SRCPW=${SRCPW:?the source keystore password is not set}',
+    'NEWPW=$(secret KEYSTORE_PASSWORD)',
+    'export SRCPW NEWPW',
+    'alias=$(keytool -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW | awk -F, \'/PrivateKeyEntry/ {print $1; exit}\')',
+    '[ -n "$alias" ] || die "no private key entry in $src (or wrong password)"',
+    `dest=${INSTANCE_KEYSTORE}`,
+    'rm -f "$dest.new"',
+    'keytool -importkeystore -noprompt -srckeystore "$src" -srcstoretype "$srctype" -srcstorepass:env SRCPW -srckeypass:env SRCPW \\',
+    '  -srcalias "$alias" -destkeystore "$dest.new" -deststoretype JKS -deststorepass:env NEWPW -destkeypass:env NEWPW -destalias "$alias"',
+    `chown ${owner} "$dest.new"`,
+    'chmod 0640 "$dest.new"',
+    'mv -f "$dest.new" "$dest"',
+    '',
+  );
+
+function letsencryptFiles(ctx: StackContext): InstanceFile[] {
+  const t = ctx.profile.tls;
+  const flags = ['--non-interactive', '--agree-tos', `-m ${shq(t.email ?? '')}`, t.staging && '--staging'].filter(Boolean).join(' ');
+  return [
+    {
+      path: CERTBOT,
+      mode: '0755',
+      content: lines(
+        '#!/bin/bash',
+        "# cocca-certbot: get a certificate for this host once DNS points here. Retried by",
+        '# cocca-certbot.timer; renewals are certbot.timer\'s, with the same hooks.',
+        'set -euo pipefail',
+        '. /usr/local/lib/cocca/lib.sh',
+        'COCCA_STEP=certbot',
+        'fqdn=$(value FQDN)',
+        'if [ -d "/etc/letsencrypt/live/$fqdn" ]; then',
+        '  systemctl disable --now cocca-certbot.timer 2>/dev/null || true',
+        '  exit 0',
+        'fi',
+        // Standalone mode binds port 80 itself: Resin steps aside for the seconds it takes.
+        `certbot certonly --standalone ${flags} -d "$fqdn" \\`,
+        "  --pre-hook 'systemctl stop resin.service' --post-hook 'systemctl start resin.service' \\",
+        `  --deploy-hook ${DEPLOY_HOOK}`,
+        'systemctl disable --now cocca-certbot.timer 2>/dev/null || true',
+        '',
+      ),
+    },
+    {
+      path: DEPLOY_HOOK,
+      mode: '0755',
+      content: lines(
+        '#!/bin/bash',
+        '# certbot deploy hook: rebuild Resin\'s keystore from the new certificate.',
+        'set -euo pipefail',
+        '. /usr/local/lib/cocca/lib.sh',
+        'COCCA_STEP=certbot-deploy',
+        'live=${RENEWED_LINEAGE:?run by certbot}',
+        'umask 077',
+        'p12=$(mktemp /run/cocca-le.XXXXXX)',
+        'trap \'rm -f "$p12"\' EXIT',
+        'SRCPW=$(random_password)',
+        'export SRCPW',
+        // Java 8 keytool reads 1.1.1-style PKCS12; OpenSSL 3 needs -legacy for that.
+        'legacy=(); openssl version | grep -q "^OpenSSL 3" && legacy=(-legacy)',
+        'openssl pkcs12 -export "${legacy[@]}" -name cocca -in "$live/fullchain.pem" -inkey "$live/privkey.pem" -out "$p12" -passout env:SRCPW',
+        `${REKEY} "$p12" PKCS12`,
+        'systemctl try-restart resin.service',
+        '',
+      ),
+    },
+    {
+      path: '/etc/systemd/system/cocca-certbot.service',
+      mode: '0644',
+      content: lines('[Unit]', "Description=Get this host's Let's Encrypt certificate (cocca-bake)", 'After=network-online.target', 'Wants=network-online.target', '', '[Service]', 'Type=oneshot', `ExecStart=${CERTBOT}`, ''),
+    },
+    {
+      path: '/etc/systemd/system/cocca-certbot.timer',
+      mode: '0644',
+      content: lines('[Unit]', "Description=Retry Let's Encrypt until DNS points here (cocca-bake)", '', '[Timer]', 'OnActiveSec=1min', 'OnUnitInactiveSec=15min', 'RandomizedDelaySec=60', '', '[Install]', 'WantedBy=timers.target', ''),
+    },
+  ];
+}
+
+export const tls: Component = {
+  name: 'tls',
+  files: (ctx) => [
+    { path: REKEY, mode: '0755', content: rekeyScript(ctx.profile.resin.runAs === 'resin' ? 'root:resin' : 'root:root') },
+    ...(ctx.profile.tls.mode === 'letsencrypt' ? letsencryptFiles(ctx) : []),
+  ],
+  steps: ({ profile }) => {
+    const mode = profile.tls.mode;
+    const source = mode === 'custom' ? CUSTOM_KEYSTORE : LAB_KEYSTORE;
+    return [
+      ...(mode === 'letsencrypt'
+        ? [{ component: 'tls', name: 'certbot', phase: 'bake' as const, title: 'Install certbot', script: 'apt_install certbot' }]
+        : []),
+      {
+        component: 'tls',
+        name: 'keystore',
+        phase: 'boot',
+        title: mode === 'custom' ? "Install the operator's keystore for Resin" : 'Re-key the CoCCA lab keystore for Resin',
+        script: lines(
+          `[ -s ${source} ] || die "${source} is missing${mode === 'custom' ? ': hand the keystore in through the first-boot user-data (--keystore)' : ''}"`,
+          'SRCPW=$(kv_get /etc/cocca/instance.env COCCA_SOURCE_KEYSTORE_PASSWORD) ||',
+          `  die "the password of ${source} is not set: hand it in as COCCA_SOURCE_KEYSTORE_PASSWORD through the first-boot user-data"`,
+          'export SRCPW',
+          `${REKEY} ${source} JKS`,
+          mode === 'custom' && `shred -u ${CUSTOM_KEYSTORE} 2>/dev/null || rm -f ${CUSTOM_KEYSTORE}`,
+        ),
+      },
+      ...(mode === 'letsencrypt'
+        ? [
+            {
+              component: 'tls',
+              name: 'letsencrypt',
+              phase: 'boot' as const,
+              title: "Start retrying Let's Encrypt for this host",
+              script: lines('systemctl daemon-reload', 'systemctl enable --now cocca-certbot.timer'),
+            },
+          ]
+        : []),
+    ];
+  },
+};
