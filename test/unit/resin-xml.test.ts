@@ -21,6 +21,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FILL = join(ROOT, 'cloud-init/scripts/cocca-fill-template');
 const TEMPLATE_SOURCE = join(ROOT, 'cloud-init/templates/resin.xml.ejs');
 const isRoot = process.getuid?.() === 0;
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 const INPUT: ResinXmlInput = {
   resinHome: '/opt/resin',
@@ -58,7 +59,7 @@ interface Run {
 }
 
 function fill(template: string, output: string, values: string): Run {
-  const r = spawnSync('python3', [FILL, template, output, values], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, [FILL, template, output, values], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -113,7 +114,7 @@ const GOOD_VALUES = {
 describe('cocca-fill-template, the script itself', () => {
   it('passes python3 -m py_compile (bytecode kept out of the source tree)', () => {
     const cache = sub();
-    const r = spawnSync('python3', ['-m', 'py_compile', FILL], { encoding: 'utf8', env: { ...process.env, PYTHONPYCACHEPREFIX: cache } });
+    const r = spawnSync(PYTHON, ['-m', 'py_compile', FILL], { encoding: 'utf8', env: { ...process.env, PYTHONPYCACHEPREFIX: cache } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(existsSync(join(dirname(FILL), '__pycache__'))).toBe(false);
@@ -389,6 +390,18 @@ describe('cocca-fill-template values file and output file', () => {
     expect(xpath(o, 'string(/a/@p)')).toBe('a=b==c');
     expect(xpath(o, 'string(/a/@q)')).toBe('  spaced  ');
     expect(xpath(o, 'string(/a)')).toBe('#not a comment|');
+  });
+
+  it('escapes for either attribute quote style an operator template may use', () => {
+    const d = sub();
+    const value = `it's "quoted" <&>`;
+    writeFileSync(join(d, 't.xml'), `<a s='@@V@@' d="@@V@@"/>`);
+    writeFileSync(join(d, 'v.env'), `V=${value}\n`);
+    const r = fill(join(d, 't.xml'), join(d, 'o.xml'), join(d, 'v.env'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(xpath(join(d, 'o.xml'), 'string(/a/@s)')).toBe(value);
+    expect(xpath(join(d, 'o.xml'), 'string(/a/@d)')).toBe(value);
+    expect(xpath(join(d, 'o.xml'), 'count(/a/@*)')).toBe('2');
   });
 
   it('creates a new OUTPUT with mode 0640 (root-owned when run as root)', () => {
