@@ -1,9 +1,10 @@
 // Semantic rules: what the schema cannot say. Each rule reads the defaulted profile and
 // reports at the path whose value is wrong.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
+import { checkOperatorTemplate, RESIN_PLACEHOLDERS } from '../stack/resin-xml.js';
 import type { PathSegment, Severity } from './findings.js';
 import { fqdnProblem, hasHostBits, networkOf, parseCidr } from './net.js';
 import type { Artifact, ArtifactName, Profile } from './types.js';
@@ -66,6 +67,11 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
   if (p.resin.template) {
     const file = path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template);
     if (!existsSync(file)) report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} does not exist`, 'the path is relative to the profile that names it');
+    else {
+      for (const problem of checkOperatorTemplate(readFileSync(file, 'utf8'))) {
+        report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)}: ${problem}`, `placeholders: ${RESIN_PLACEHOLDERS.map((n) => `@@${n}@@`).join(', ')}`);
+      }
+    }
   }
 
   const aws = p.targets.aws;

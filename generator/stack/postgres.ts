@@ -117,6 +117,7 @@ export const postgres: Component = {
               script: lines(
                 'marker=/var/lib/cocca/backup-restored',
                 'if [ -e "$marker" ]; then log "backup already restored"; exit 0; fi',
+                'mkdir -p /var/lib/cocca /var/cache/cocca',
                 `dump=/var/cache/cocca/backup.sql${pg.backup.url.endsWith('.gz') ? '.gz' : ''}`,
                 `fetch ${shq(pg.backup.url)} ${pg.backup.sha256} "$dump"`,
                 'PGPASSWORD=$(secret POSTGRES_PASSWORD)',

@@ -115,9 +115,18 @@ function validate(input: ResinXmlInput): string[] {
 
 /** Render the built-in resin.xml template. Throws on invalid input (all problems at once). */
 export function renderResinXml(input: ResinXmlInput): string {
+  const file = packageFile(RESIN_XML_TEMPLATE);
+  return renderResinXmlTemplate(readFileSync(file, 'utf8'), input, file);
+}
+
+/**
+ * Render an ejs resin.xml template (the built-in one, or a test's) and check that the result is
+ * what first boot can fill: well-formed, all RESIN_PLACEHOLDERS in text or attribute values, no
+ * other placeholder. A failure there is a template bug, reported here rather than on a server.
+ */
+export function renderResinXmlTemplate(template: string, input: ResinXmlInput, filename = 'resin.xml.ejs'): string {
   const problems = validate(input);
   if (problems.length > 0) throw new Error(`cocca-bake: invalid resin.xml input:\n  ${problems.join('\n  ')}`);
-  const file = packageFile(RESIN_XML_TEMPLATE);
   const r: TemplateData = {
     resinHome: input.resinHome,
     httpPort: input.httpPort,
@@ -131,11 +140,9 @@ export function renderResinXml(input: ResinXmlInput): string {
     jndiName: input.jndiName,
     devMode: false,
   };
-  const xml = ejs.render(readFileSync(file, 'utf8'), { r }, { filename: file, strict: true, destructuredLocals: ['r'], async: false });
-
-  // The output must be what first boot can fill: a bug in the template shows here, not on a server.
+  const xml = ejs.render(template, { r }, { filename, strict: true, destructuredLocals: ['r'], async: false });
   const bugs = checkTemplate(xml, RESIN_PLACEHOLDERS);
-  if (bugs.length > 0) throw new Error(`cocca-bake: the built-in resin.xml template rendered badly (a bug):\n  ${bugs.join('\n  ')}`);
+  if (bugs.length > 0) throw new Error(`cocca-bake: the resin.xml template ${filename} rendered badly (a template bug):\n  ${bugs.join('\n  ')}`);
   return xml;
 }
 

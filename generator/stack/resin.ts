@@ -1,7 +1,7 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
 import { javaHome } from './java.js';
-import { renderResinXml } from './resin-xml.js';
+import { renderResinXml, RESIN_SERVER_ID } from './resin-xml.js';
 import { lines, shq, type Component, type StackContext } from './step.js';
 
 export const RESIN_HOME = '/opt/resin';
@@ -30,7 +30,8 @@ function unit(ctx: StackContext): string {
     asResin && 'NoNewPrivileges=true',
     `Environment=JAVA_HOME=${javaHome(ctx)}`,
     `WorkingDirectory=${RESIN_HOME}`,
-    `ExecStart=${RESIN_HOME}/bin/resinctl start-with-foreground`,
+    // The built-in resin.xml names its one server; an operator's template picks its own.
+    `ExecStart=${RESIN_HOME}/bin/resinctl start-with-foreground${ctx.profile.resinTemplate ? '' : ` -server ${RESIN_SERVER_ID}`}`,
     // The watchdog JVM spawns the server JVM: stop both, the watchdog first.
     'KillMode=mixed',
     'TimeoutStopSec=60',
@@ -131,9 +132,9 @@ export const resin: Component = {
           `  printf "KEYSTORE_FILE=%s\\n" ${INSTANCE_KEYSTORE}`,
           '  printf "KEYSTORE_PASSWORD=%s\\n" "$(secret KEYSTORE_PASSWORD)"',
           '} >"$vals"',
+          // Owner and mode first: the filler keeps them, so the secrets are never world-readable.
+          `install -m 0640 -o root -g ${asResin ? 'resin' : 'root'} /dev/null ${RESIN_HOME}/conf/resin.xml`,
           `${FILL_TEMPLATE} ${RESIN_TEMPLATE} ${RESIN_HOME}/conf/resin.xml "$vals"`,
-          asResin ? `chown root:resin ${RESIN_HOME}/conf/resin.xml` : `chown root:root ${RESIN_HOME}/conf/resin.xml`,
-          `chmod 0640 ${RESIN_HOME}/conf/resin.xml`,
         ),
       },
     ];

@@ -14,6 +14,7 @@ import {
   RESIN_SERVER_ID,
   checkOperatorTemplate,
   renderResinXml,
+  renderResinXmlTemplate,
   type ResinXmlInput,
 } from '../../generator/stack/resin-xml.js';
 
@@ -282,6 +283,21 @@ describe('renderResinXml (stage 1)', () => {
     ['an unknown runAs', { runAs: 'nobody' as 'root' }, /runAs: /],
   ])('refuses %s', (_what, change, message) => {
     expect(() => renderResinXml({ ...INPUT, ...change })).toThrow(message);
+  });
+
+  it('refuses to return a rendering first boot could not fill (a template bug)', () => {
+    const built = readFileSync(TEMPLATE_SOURCE, 'utf8');
+    expect(renderResinXmlTemplate(built, INPUT)).toBe(renderResinXml(INPUT));
+    const broken: Array<[string, RegExp]> = [
+      [built.replace('<key-store-file>@@KEYSTORE_FILE@@</key-store-file>', ''), /required placeholder @@KEYSTORE_FILE@@ is missing/],
+      [built.replace('<logger name="" level="info"/>', '<!-- @@FQDN@@ --><logger name="" level="info"/>'), /placeholder @@FQDN@@ is not in element text/],
+      [built.replace('<user><%= r.dbUser %></user>', '<user>@@DB_USER@@</user>'), /unknown placeholder @@DB_USER@@/],
+      [built.replace('</database>', ''), /not well-formed XML/],
+    ];
+    for (const [template, message] of broken) {
+      expect(() => renderResinXmlTemplate(template, INPUT)).toThrow(/rendered badly \(a template bug\)/);
+      expect(() => renderResinXmlTemplate(template, INPUT)).toThrow(message);
+    }
   });
 
   it('reports every problem at once', () => {
