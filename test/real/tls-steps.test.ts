@@ -1,0 +1,102 @@
+// The keystore steps, run for real (keytool, openssl) in the sandbox: CoCCA's lab keystore
+// re-keyed under the instance's password, and the Let's Encrypt deploy hook turning a
+// certificate (self-signed here) into Resin's JKS through PKCS12.
+import { execa } from 'execa';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSandboxed } from './sandbox.js';
+import { hasTool, isRoot } from './tools.js';
+
+const canRun = isRoot() && (await hasTool('keytool')) && (await hasTool('openssl')) && (await hasTool('unshare'));
+const CLI = path.resolve('dist/generator/cli.js');
+let work: string;
+
+async function render(tls: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(work, 'p-'));
+  await fs.writeFile(
+    path.join(dir, 'p.yaml'),
+    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\ntls: ${tls}\n`,
+  );
+  // No build target: the instance files are in the Packer tree only with one, so use the qemu target.
+  await fs.appendFile(path.join(dir, 'p.yaml'), 'targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "' + '0'.repeat(64) + '"}}}\n');
+  const r = await execa('node', [CLI, 'render', path.join(dir, 'p.yaml'), '--out', path.join(dir, 'out')], { reject: false, all: true });
+  expect(r.exitCode, r.all).toBe(0);
+  return path.join(dir, 'out', 'packer', 'files', 'rootfs');
+}
+
+const setup = `
+getent group resin >/dev/null || groupadd --system resin
+install -d -m 0700 /etc/cocca
+printf 'KEYSTORE_PASSWORD=%s\\n' instancepw0123456789 >/etc/cocca/secrets.env
+install -d /opt/resin/conf/keys
+`;
+
+describe.skipIf(!canRun)('keystore steps with the real keytool and openssl (sandboxed)', () => {
+  beforeAll(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-tls-steps-'));
+    await execa('npm', ['run', '-s', 'build']);
+  });
+  afterAll(async () => {
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('re-keys the lab keystore under the password generated on the instance', async () => {
+    const rootfs = await render('{mode: lab}');
+    const r = await runSandboxed(
+      rootfs,
+      `${setup}
+keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
+  -alias star_coccaregistry_org -keyalg RSA -keysize 2048 -dname CN=lab.coccaregistry.org -validity 30 2>/dev/null
+printf 'COCCA_SOURCE_KEYSTORE_PASSWORD=labpass1\\n' >/etc/cocca/instance.env
+bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
+keytool -list -keystore /opt/resin/conf/keys/instance.jks -storepass instancepw0123456789 2>/dev/null
+stat -c 'MODE %a %U:%G' /opt/resin/conf/keys/instance.jks
+# Resin needs key password == store password: the key opens with the store password.
+keytool -importkeystore -srckeystore /opt/resin/conf/keys/instance.jks -srcstorepass instancepw0123456789 \\
+  -srckeypass instancepw0123456789 -srcalias star_coccaregistry_org -destkeystore /tmp/check.p12 -deststoretype PKCS12 \\
+  -deststorepass checkpw1 -noprompt >/dev/null 2>&1 && echo KEYPASS_OK
+`,
+    );
+    expect(r.ok, r.output).toBe(true);
+    expect(r.output).toMatch(/Keystore type: (JKS|jks)/);
+    expect(r.output).toMatch(/star_coccaregistry_org, .*PrivateKeyEntry/);
+    expect(r.output).toContain('MODE 640 root:resin');
+    expect(r.output).toContain('KEYPASS_OK');
+  });
+
+  it('fails loudly when the lab keystore password is not handed in', async () => {
+    const rootfs = await render('{mode: lab}');
+    const r = await runSandboxed(
+      rootfs,
+      `${setup}
+keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
+  -alias lab -keyalg RSA -dname CN=lab -validity 30 2>/dev/null
+bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
+`,
+    );
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain('COCCA_SOURCE_KEYSTORE_PASSWORD');
+  });
+
+  it("turns a certificate into Resin's JKS through PKCS12 (the Let's Encrypt deploy hook)", async () => {
+    const rootfs = await render('{mode: letsencrypt, email: hostmaster@nic.example}');
+    const r = await runSandboxed(
+      rootfs,
+      `${setup}
+live=/etc/letsencrypt/live/srs.nic.example
+mkdir -p "$live"
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=srs.nic.example -days 30 -keyout "$live/privkey.pem" -out "$live/fullchain.pem" 2>/dev/null
+RENEWED_LINEAGE=$live /etc/letsencrypt/renewal-hooks/deploy/cocca-keystore
+keytool -list -v -keystore /opt/resin/conf/keys/instance.jks -storepass instancepw0123456789 2>/dev/null | grep -E 'Keystore type|Entry type|Owner'
+ls /run/cocca-le.* 2>/dev/null && echo LEFTOVER || echo NO_LEFTOVER
+`,
+    );
+    expect(r.ok, r.output).toBe(true);
+    expect(r.output).toMatch(/Keystore type: (JKS|jks)/);
+    expect(r.output).toContain('Entry type: PrivateKeyEntry');
+    expect(r.output).toContain('Owner: CN=srs.nic.example');
+    expect(r.output).toContain('NO_LEFTOVER');
+  });
+});
