@@ -3,7 +3,7 @@
 // Exit codes: 0 success, 1 invalid input or failed work, 2 usage error.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
+import { InstanceInputError, instanceValueProblem, userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
 import { gzip, RenderError, renderOutputs } from './emit/output.js';
 import { flavorFor } from './emit/packer.js';
 import { writeOutputs } from './emit/write.js';
@@ -25,14 +25,19 @@ function check(files: string[], format: Format, strict: boolean): CompileResult[
 /** NAME=value lines (an env file), for secrets that go only to one instance's user-data. */
 function readSecrets(file: string): Record<string, string> {
   const out: Record<string, string> = {};
+  const problems: string[] = [];
   readFileSync(file, 'utf8')
     .split(/\r?\n/)
     .forEach((line, i) => {
       if (line.trim() === '' || line.startsWith('#')) return;
-      const m = /^(COCCA_[A-Z0-9_]+)=(.*)$/.exec(line);
-      if (!m) throw new Failure(`${file}:${i + 1}: expected COCCA_NAME=value`);
+      const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+      // Never echo the line: it holds a secret.
+      if (!m) return problems.push(`${file}:${i + 1}: expected COCCA_NAME=value`);
+      const why = instanceValueProblem(m[1]!, m[2]!);
+      if (why) problems.push(`${file}:${i + 1}: ${m[1]} ${why}`);
       out[m[1]!] = m[2]!;
     });
+  if (problems.length > 0) throw new Failure(problems.join('\ncocca-bake: '));
   return out;
 }
 
@@ -105,7 +110,7 @@ try {
   if (err instanceof CommanderError) {
     // --help and --version end here too, with code 0.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof Failure || err instanceof RenderError) {
+  } else if (err instanceof Failure || err instanceof RenderError || err instanceof InstanceInputError) {
     if (err.message) process.stderr.write(`cocca-bake: ${err.message}\n`);
     process.exitCode = 1;
   } else if ((err as NodeJS.ErrnoException).code && (err as NodeJS.ErrnoException).path) {

@@ -1,7 +1,9 @@
 // cloud-init user-data, built as data and dumped with js-yaml. Two arrangements of one plan:
 //   full: every file, then the bake steps, then first boot: stock Ubuntu to a running registry.
 //   firstboot: for an instance of the golden image: only this instance's values.
+import { isIPv4, isIPv6 } from 'node:net';
 import { dump } from 'js-yaml';
+import { fqdnProblem } from '../profile/net.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import type { Plan } from '../stack/index.js';
 
@@ -26,6 +28,26 @@ interface WriteFile {
   encoding?: 'b64';
 }
 
+/** The names first boot reads from /etc/cocca/instance.env, and what each may hold. */
+const INSTANCE_KEYS: Record<string, (v: string) => string | undefined> = {
+  COCCA_FQDN: (v) => fqdnProblem(v),
+  COCCA_PRIVATE_IPV4: (v) => (isIPv4(v) ? undefined : 'is not an IPv4 address'),
+  COCCA_PRIVATE_IPV6: (v) => (isIPv6(v) ? undefined : 'is not an IPv6 address'),
+  // Goes into resin.xml, where Resin would evaluate ${...} and #{...} as expressions.
+  COCCA_POSTGRES_PASSWORD: (v) => (/[$#]\{/.test(v) ? 'contains ${ or #{, which Resin evaluates in resin.xml' : v.length < 12 ? 'is shorter than 12 characters' : undefined),
+  COCCA_SOURCE_KEYSTORE_PASSWORD: (v) => (v.length === 0 ? 'is empty' : undefined),
+};
+
+export class InstanceInputError extends Error {}
+
+/** Why a value cannot go to first boot under this name, or undefined when it can. */
+export function instanceValueProblem(key: string, value: string): string | undefined {
+  const check = INSTANCE_KEYS[key];
+  // The file is NAME=value per line and never evaluated; a newline would split a value.
+  if (!check) return `is not a value first boot reads (known: ${Object.keys(INSTANCE_KEYS).join(', ')})`;
+  return /[\n\r\0]/.test(value) ? 'contains a newline or NUL' : check(value);
+}
+
 function instanceEnv(profile: ResolvedProfile, input: InstanceInput): string {
   const entries: Array<[string, string | undefined]> = [
     ['COCCA_FQDN', input.fqdn ?? profile.host.fqdn],
@@ -33,14 +55,17 @@ function instanceEnv(profile: ResolvedProfile, input: InstanceInput): string {
     ['COCCA_PRIVATE_IPV6', input.privateIpv6],
     ...Object.entries(input.secrets ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)),
   ];
-  return entries
+  const problems: string[] = [];
+  const out = entries
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => {
-      // The file is NAME=value per line and never evaluated; a newline would split a value.
-      if (/[\n\r\0]/.test(v)) throw new Error(`${k} contains a newline or NUL`);
+      const why = instanceValueProblem(k, v);
+      if (why) problems.push(`${k} ${why}`);
       return `${k}=${v}\n`;
     })
     .join('');
+  if (problems.length > 0) throw new InstanceInputError(problems.join('; '));
+  return out;
 }
 
 function header(profile: ResolvedProfile, mode: UserDataMode): string {

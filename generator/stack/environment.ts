@@ -1,5 +1,5 @@
 // /etc/environment, read literally by pam_env: a full PATH (nothing is expanded) and JAVA_HOME.
-import { javaHome } from './java.js';
+import { JAVA_HOME } from './java.js';
 import { OPENSSL_PREFIX } from './openssl.js';
 import type { Component } from './step.js';
 
@@ -8,10 +8,10 @@ export const environment: Component = {
   files: (ctx) => {
     const path = [
       ctx.profile.openssl.enabled && `${OPENSSL_PREFIX}/bin`,
-      `${javaHome(ctx)}/bin`,
+      `${JAVA_HOME}/bin`,
       '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games:/snap/bin',
     ].filter(Boolean);
-    return [{ path: '/etc/environment', mode: '0644', content: `PATH="${path.join(':')}"\nJAVA_HOME="${javaHome(ctx)}"\n` }];
+    return [{ path: '/etc/environment', mode: '0644', content: `PATH="${path.join(':')}"\nJAVA_HOME="${JAVA_HOME}"\n` }];
   },
   steps: () => [],
 };

@@ -1,17 +1,15 @@
 // JDK 8: a tarball into /usr/lib/jvm with update-alternatives (the seed), or an apt package.
 // A JDK, not a JRE: Resin's configure needs the JNI headers.
-import { lines, shq, type Component, type StackContext } from './step.js';
+import { lines, shq, type Component } from './step.js';
 
-export function javaHome({ profile }: StackContext): string {
-  return profile.java.source === 'tarball' ? `/usr/lib/jvm/${profile.downloads.jdkHome}` : '/usr/lib/jvm/java-8-openjdk-amd64';
-}
+/** A stable JAVA_HOME for every consumer (PATH, Resin's unit): a link to the JDK the step installed. */
+export const JAVA_HOME = '/usr/lib/jvm/cocca-java';
 
 export const java: Component = {
   name: 'java',
-  steps: (ctx) => {
-    const { profile } = ctx;
-    const home = javaHome(ctx);
+  steps: ({ profile }) => {
     const art = profile.downloads.jdk;
+    const home = `/usr/lib/jvm/${profile.downloads.jdkHome}`;
     const install =
       profile.java.source === 'tarball'
         ? lines(
@@ -28,14 +26,23 @@ export const java: Component = {
             'done',
           )
         : // --no-install-recommends keeps a second JRE (default-jre via ca-certificates-java) out.
-          lines(`apt_install ${shq(profile.java.package)}`, `[ -x ${home}/bin/javac ] || die "${profile.java.package} did not provide ${home}/bin/javac"`);
+          lines(
+            `apt_install ${shq(profile.java.package)}`,
+            `home=$(dpkg -L ${shq(profile.java.package)} | grep -m1 '/bin/javac$' | xargs -r readlink -f | sed 's|/bin/javac$||')`,
+            `[ -n "$home" ] || die "${profile.java.package} installs no javac: a JDK is needed (Resin's build uses its JNI headers)"`,
+          );
     return [
       {
         component: 'java',
         name: 'install',
         phase: 'bake',
         title: profile.java.source === 'tarball' ? `Install JDK ${profile.java.version} into ${home}` : `Install ${profile.java.package}`,
-        script: lines(install, `${home}/bin/java -version`),
+        script: lines(
+          profile.java.source === 'tarball' && `home=${home}`,
+          install,
+          `ln -sfn "$home" ${JAVA_HOME}`,
+          `${JAVA_HOME}/bin/java -version`,
+        ),
       },
     ];
   },

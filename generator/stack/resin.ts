@@ -1,6 +1,6 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
-import { javaHome } from './java.js';
+import { JAVA_HOME } from './java.js';
 import { renderResinXml, RESIN_SERVER_ID } from './resin-xml.js';
 import { lines, shq, type Component, type StackContext } from './step.js';
 
@@ -28,7 +28,7 @@ function unit(ctx: StackContext): string {
     asResin && 'AmbientCapabilities=CAP_NET_BIND_SERVICE',
     asResin && 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
     asResin && 'NoNewPrivileges=true',
-    `Environment=JAVA_HOME=${javaHome(ctx)}`,
+    `Environment=JAVA_HOME=${JAVA_HOME}`,
     `WorkingDirectory=${RESIN_HOME}`,
     // The built-in resin.xml names its one server; an operator's template picks its own.
     `ExecStart=${RESIN_HOME}/bin/resinctl start-with-foreground${ctx.profile.resinTemplate ? '' : ` -server ${RESIN_SERVER_ID}`}`,
@@ -97,7 +97,7 @@ export const resin: Component = {
           `rm -rf ${src}`,
           `tar -xzf /usr/local/src/resin-${v}.tar.gz -C /usr/local/src`,
           `cd ${src} || die "cannot enter ${src}"`,
-          `export JAVA_HOME=${javaHome(ctx)}`,
+          `export JAVA_HOME=${JAVA_HOME}`,
           // The seed's configure line.
           `./configure --enable-64bit --prefix=${RESIN_HOME} --with-resin-root=${RESIN_HOME} --with-resin-log=${RESIN_HOME}/log --with-resin-conf=${RESIN_HOME}/conf`,
           'make',

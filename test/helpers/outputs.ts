@@ -172,29 +172,73 @@ export function readTree(dir: string): Map<string, TreeFile> {
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/**
- * A short, readable diff of two texts: the differing region after trimming
- * the common head and tail, with up to 3 lines of context and at most
- * `maxLines` lines of -/+ output.
- */
-export function textDiff(expected: string, actual: string, maxLines = 40): string {
-  const a = expected.split('\n');
-  const b = actual.split('\n');
+type DiffOp = { t: ' ' | '-' | '+'; line: string; a: number; b: number };
+
+/** Line operations turning a into b (LCS on the part between the common head and tail). */
+function diffOps(a: string[], b: string[]): DiffOp[] {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
   while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const A = a.slice(head, a.length - tail);
+  const B = b.slice(head, b.length - tail);
+  const n = A.length;
+  const m = B.length;
+  const ops: DiffOp[] = [];
+  for (let i = 0; i < head; i++) ops.push({ t: ' ', line: a[i]!, a: i, b: i });
+  if (n * m > 25_000_000) {
+    // Too big for the table: show the whole middle as replaced.
+    A.forEach((line, i) => ops.push({ t: '-', line, a: head + i, b: head }));
+    B.forEach((line, j) => ops.push({ t: '+', line, a: head + n, b: head + j }));
+  } else {
+    const w = m + 1;
+    const lcs = new Uint32Array((n + 1) * w);
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i * w + j] = A[i] === B[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && A[i] === B[j]) ops.push({ t: ' ', line: A[i++]!, a: head + i - 1, b: head + j++ });
+      else if (i < n && (j === m || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) ops.push({ t: '-', line: A[i++]!, a: head + i - 1, b: head + j });
+      else ops.push({ t: '+', line: B[j++]!, a: head + i, b: head + j - 1 });
+    }
+  }
+  for (let k = 0; k < tail; k++) ops.push({ t: ' ', line: a[a.length - tail + k]!, a: a.length - tail + k, b: b.length - tail + k });
+  return ops;
+}
+
+/**
+ * A unified-style line diff of two texts (expected -> actual): hunks with
+ * 3 lines of context, `-` for expected-only lines, `+` for actual-only ones,
+ * at most `maxLines` lines in all.
+ */
+export function textDiff(expected: string, actual: string, maxLines = 80): string {
+  const ops = diffOps(expected.split('\n'), actual.split('\n'));
   const ctx = 3;
-  const from = Math.max(0, head - ctx);
-  const lines: string[] = [`@@ line ${head + 1} (expected ${a.length} lines, got ${b.length}) @@`];
-  for (let i = from; i < head; i++) lines.push(`  ${a[i]}`);
-  const removed = a.slice(head, a.length - tail).map((l) => `- ${l}`);
-  const added = b.slice(head, b.length - tail).map((l) => `+ ${l}`);
-  const body = [...removed, ...added];
-  lines.push(...body.slice(0, maxLines));
-  if (body.length > maxLines) lines.push(`  ... ${body.length - maxLines} more changed lines`);
-  for (let i = a.length - tail; i < Math.min(a.length, a.length - tail + ctx); i++) lines.push(`  ${a[i]}`);
-  return lines.join('\n');
+  const keep = new Array<boolean>(ops.length).fill(false);
+  ops.forEach((op, k) => {
+    if (op.t === ' ') return;
+    for (let x = Math.max(0, k - ctx); x <= Math.min(ops.length - 1, k + ctx); x++) keep[x] = true;
+  });
+  const out: string[] = [];
+  let k = 0;
+  while (k < ops.length) {
+    if (!keep[k]) {
+      k++;
+      continue;
+    }
+    const first = ops[k]!;
+    out.push(`@@ expected line ${first.a + 1}, actual line ${first.b + 1} @@`);
+    while (k < ops.length && keep[k]) {
+      const op = ops[k++]!;
+      out.push(`${op.t} ${op.line}`);
+    }
+  }
+  if (out.length > maxLines) return [...out.slice(0, maxLines), `... (${out.length - maxLines} more diff lines)`].join('\n');
+  return out.join('\n');
 }
 
 /** Whether a buffer looks like text (UTF-8 without NUL), for diffs. */

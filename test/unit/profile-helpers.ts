@@ -31,16 +31,13 @@ targets:
 `;
 
 const dirs: string[] = [];
-let hooked = false;
+// Registered when a test file imports this module, so it runs after all of that file's tests.
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 /** A fresh temp directory holding `files` (relative paths, parents created), removed after the file's tests. */
 export function tempTree(files: Record<string, string>): string {
-  if (!hooked) {
-    hooked = true;
-    afterAll(() => {
-      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-    });
-  }
   const dir = mkdtempSync(path.join(tmpdir(), 'cocca-bake-test-'));
   dirs.push(dir);
   for (const [rel, text] of Object.entries(files)) {

@@ -1,0 +1,5 @@
+#!/bin/bash
+# shellcheck source=/dev/null
+. /usr/local/lib/cocca/lib.sh
+fetch https://updates.coccaregistry.org/star_coccaregistry_org.jks unpinned /opt/resin/conf/keys/cocca-lab.jks
+chmod 0600 /opt/resin/conf/keys/cocca-lab.jks

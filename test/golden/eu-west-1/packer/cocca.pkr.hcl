@@ -1,0 +1,109 @@
+# cocca-bake 0.1.0: profile eu-west-1 (digest bfa3dd88314fa935ea35fee85ab553aed2404d2d0607137845b062b443443050). Generated: edit the profile, not this file.
+packer {
+  required_version = ">= 1.10.0"
+
+  required_plugins {
+    amazon = {
+      version = ">= 1.3.0"
+      source  = "github.com/hashicorp/amazon"
+    }
+  }
+}
+
+locals {
+  stamp = formatdate("YYYYMMDD-hhmmss", timestamp())
+}
+
+source "amazon-ebs" "cocca" {
+  region          = "eu-west-1"
+  instance_type   = "t3.xlarge"
+  ssh_username    = "ubuntu"
+  ami_name        = "cocca-eu-west-1-${local.stamp}"
+  ami_description = "CoCCA registry (registry) from cocca-bake profile eu-west-1"
+  encrypt_boot    = true
+  ami_users       = ["111122223333"]
+  ami_groups      = []
+  ami_regions     = []
+  imds_support    = "v2.0"
+  tags = {
+    "cocca-bake:profile"        = "eu-west-1"
+    "cocca-bake:role"           = "registry"
+    "cocca-bake:version"        = "0.1.0"
+    "cocca-bake:profile-digest" = "bfa3dd88314fa935ea35fee85ab553aed2404d2d0607137845b062b443443050"
+    "cocca-bake:os"             = "ubuntu-22.04"
+    "cocca-bake:postgres"       = "15"
+    "cocca-bake:java"           = "8u351"
+    "cocca-bake:resin"          = "4.0.66"
+    "cocca-bake:openssl"        = "1.1.1s"
+    "cocca-bake:jdbc"           = "42.5.0"
+  }
+  snapshot_tags = {
+    "cocca-bake:profile"        = "eu-west-1"
+    "cocca-bake:role"           = "registry"
+    "cocca-bake:version"        = "0.1.0"
+    "cocca-bake:profile-digest" = "bfa3dd88314fa935ea35fee85ab553aed2404d2d0607137845b062b443443050"
+    "cocca-bake:os"             = "ubuntu-22.04"
+    "cocca-bake:postgres"       = "15"
+    "cocca-bake:java"           = "8u351"
+    "cocca-bake:resin"          = "4.0.66"
+    "cocca-bake:openssl"        = "1.1.1s"
+    "cocca-bake:jdbc"           = "42.5.0"
+  }
+  run_tags = {
+    Name = "cocca-bake build eu-west-1"
+  }
+
+  source_ami_filter {
+    filters = {
+      name                = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
+      root-device-type    = "ebs"
+      virtualization-type = "hvm"
+    }
+    owners      = ["099720109477"]
+    most_recent = true
+  }
+
+  launch_block_device_mappings {
+    device_name           = "/dev/sda1"
+    volume_size           = 150
+    volume_type           = "gp3"
+    throughput            = 125
+    iops                  = 3000
+    delete_on_termination = true
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+}
+
+build {
+  name    = "cocca-eu-west-1"
+  sources = ["source.amazon-ebs.cocca"]
+
+  provisioner "shell" {
+    inline = ["cloud-init status --wait || [ $? -eq 2 ]", "mkdir -p /tmp/cocca"]
+  }
+
+  provisioner "file" {
+    source      = "files/"
+    destination = "/tmp/cocca"
+  }
+
+  provisioner "shell" {
+    execute_command = "sudo -E bash {{ .Path }}"
+    inline          = ["bash /tmp/cocca/install.sh", "/usr/local/sbin/cocca-run bake"]
+  }
+
+  provisioner "shell" {
+    execute_command = "sudo -E bash {{ .Path }}"
+    inline          = ["/usr/local/sbin/cocca-run seal"]
+  }
+
+  post-processor "manifest" {
+    output     = "packer-manifest.json"
+    strip_path = true
+  }
+}

@@ -1,0 +1,17 @@
+#!/bin/bash
+# shellcheck source=/dev/null
+. /usr/local/lib/cocca/lib.sh
+problems=0
+bad() { log "NOT GENERALIZED: $*"; problems=$((problems + 1)); }
+mid=$(cat /etc/machine-id 2>/dev/null || true)
+[ -z "$mid" ] || [ "$mid" = uninitialized ] || bad "/etc/machine-id is set"
+compgen -G "/etc/ssh/ssh_host_*" >/dev/null && bad "ssh host keys are left"
+for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done
+compgen -G "/var/lib/cloud/instances/*" >/dev/null && bad "cloud-init instance data is left"
+compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets are left in /etc/cocca"
+compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null && bad "apt lists are left"
+compgen -G "/var/cache/apt/archives/*.deb" >/dev/null && bad "apt caches are left"
+compgen -G "/usr/local/src/*" >/dev/null && bad "build trees are left in /usr/local/src"
+if find /var/log -type f -size +0 | grep -q .; then bad "log files are not empty: $(find /var/log -type f -size +0 | head -3 | tr '\n' ' ')"; fi
+[ "$problems" -eq 0 ] || die "$problems generalization check(s) failed"
+log "image generalized"

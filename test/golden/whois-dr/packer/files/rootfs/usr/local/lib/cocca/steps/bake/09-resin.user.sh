@@ -1,0 +1,4 @@
+#!/bin/bash
+# shellcheck source=/dev/null
+. /usr/local/lib/cocca/lib.sh
+id resin >/dev/null 2>&1 || useradd --system --home-dir /opt/resin --no-create-home --shell /usr/sbin/nologin resin
