@@ -90,6 +90,8 @@ export function userData(profile: ResolvedProfile, plan: Plan, mode: UserDataMod
   const config: Record<string, unknown> = {
     // First boot names the host; cloud-init must not rename it on later boots.
     preserve_hostname: true,
+    // The profile's apt sources replace the image's; cloud-init must not write its own back.
+    ...(profile.apt.sources && { apt: { preserve_sources_list: true } }),
     ...(profile.ssh.authorizedKeys.length > 0 && { ssh_authorized_keys: profile.ssh.authorizedKeys }),
     write_files: files,
     ...(mode === 'full' && {

@@ -75,10 +75,10 @@ function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclB
   return block('source', ['amazon-ebs', 'cocca'], body);
 }
 
-function qemuSource(p: ResolvedProfile): HclBlock | undefined {
+function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
   const q = p.targets.qemu;
   if (!q) return undefined;
-  const checksum = q.baseImage.sha256 === UNPINNED ? `file:${q.baseImage.url.replace(/[^/]*$/, 'SHA256SUMS')}` : `sha256:${q.baseImage.sha256}`;
+  const checksum = q.baseImage.sha256 !== UNPINNED ? `sha256:${q.baseImage.sha256}` : q.baseImage.url === os.cloudImage.url ? `file:${os.cloudImage.checksumFile}` : `file:${q.baseImage.url.replace(/[^/]*$/, 'SHA256SUMS')}`;
   return block('source', ['qemu', 'cocca'], [
     attr('iso_url', q.baseImage.url),
     attr('iso_checksum', checksum),
@@ -104,7 +104,7 @@ function qemuSource(p: ResolvedProfile): HclBlock | undefined {
 }
 
 export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): string | undefined {
-  const sources = [awsSource(p, os, flavor), qemuSource(p)].filter((s): s is HclBlock => s !== undefined);
+  const sources = [awsSource(p, os, flavor), qemuSource(p, os)].filter((s): s is HclBlock => s !== undefined);
   if (sources.length === 0) return undefined;
   const sudo = 'sudo -E bash {{ .Path }}';
   const body: HclBody = [

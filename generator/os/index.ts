@@ -1,8 +1,9 @@
 import type { OsName } from '../profile/types.js';
 import type { OsModule } from './types.js';
+import { debian12 } from './debian-12.js';
 import { ubuntu2204 } from './ubuntu-22.04.js';
 
-const modules: Record<OsName, OsModule> = { 'ubuntu-22.04': ubuntu2204 };
+const modules: Record<OsName, OsModule> = { 'ubuntu-22.04': ubuntu2204, 'debian-12': debian12 };
 
 export function osModule(name: OsName): OsModule {
   return modules[name];

@@ -74,6 +74,13 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
     }
   }
 
+  p.apt.sources?.forEach((line, i) => {
+    if (/\[[^\]]*\btrusted=yes\b/.test(line)) report(['apt', 'sources', i], 'warning', 'trusted=yes turns off apt\'s signature checks for this source', 'use signed-by=/path/to/key for a signed mirror; trusted=yes only suits a local, read-only repository');
+  });
+  if (p.apt.sources && p.postgres.source === 'pgdg') {
+    report(['postgres', 'source'], 'warning', 'postgres.source pgdg adds PostgreSQL\'s repository beside apt.sources', 'with a mirror that carries PostgreSQL, set postgres.source: apt');
+  }
+
   const aws = p.targets.aws;
   if (aws) {
     const mem = ec2MemoryGiB(aws.instanceType);

@@ -1,7 +1,7 @@
 // The profile as the rest of the pipeline sees it: schema-checked, defaults applied,
 // artifacts resolved from the catalog. Shape mirrors profiles/profile.schema.json.
 export type Role = 'registry' | 'whois-dr';
-export type OsName = 'ubuntu-22.04';
+export type OsName = 'ubuntu-22.04' | 'debian-12';
 
 export interface Artifact {
   url: string;
@@ -37,6 +37,7 @@ export interface Profile {
   host: { fqdn: string };
   time: { timezone: 'UTC'; ntp: boolean };
   updates: { unattendedSecurity: boolean };
+  apt: { sources?: string[] };
   firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] };
   ssh: {
     port: number;
@@ -57,6 +58,7 @@ export interface Profile {
   fail2ban: { maxRetry: number; findTime: string; banTime: string };
   postgres: {
     version: number;
+    source: 'pgdg' | 'apt';
     database: string;
     authMethod: 'md5' | 'scram-sha-256';
     tune: { dbType: 'web' | 'oltp' | 'mixed' | 'dw' | 'desktop'; storage: 'ssd' | 'hdd' | 'san'; connections?: number };

@@ -10,7 +10,20 @@ export const base: Component = {
       name: 'packages',
       phase: 'bake',
       title: 'Install build tools and base packages',
-      script: lines('apt_get update', `apt_install ${os.basePackages.map(shq).join(' ')}`),
+      script: lines(
+        profile.apt.sources &&
+          lines(
+            // The operator's sources replace the image's; the originals are kept aside, not deleted.
+            'mkdir -p /etc/apt/sources-replaced-by-cocca',
+            'for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do',
+            '  case $f in */cocca.list | */pgdg.list) continue ;; esac',
+            '  if [ -f "$f" ]; then mv -f "$f" /etc/apt/sources-replaced-by-cocca/; fi',
+            'done',
+            `printf '%s\\n' ${profile.apt.sources.map(shq).join(' ')} >/etc/apt/sources.list.d/cocca.list`,
+          ),
+        'apt_get update',
+        `apt_install ${os.basePackages.map(shq).join(' ')}`,
+      ),
     },
     {
       component: 'base',

@@ -2,12 +2,33 @@
 // from the instance's real RAM and CPUs, with the seed's password login for postgres.
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../paths.js';
-import { lines, shq, type Component } from './step.js';
+import { lines, shq, type Component, type Step } from './step.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
 export const PGTUNE_PATH = '/usr/local/lib/cocca/pgtune.sh';
+
+/** The PGDG apt repository, trusted through a signed-by keyring checked by fingerprint. */
+function repositoryStep(codename: string): Step {
+  return {
+    component: 'postgres',
+    name: 'repository',
+    phase: 'bake',
+    title: 'Add the PGDG apt repository with a signed-by keyring',
+    script: lines(
+      'key=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc',
+      'mkdir -p "${key%/*}"',
+      `fetch ${shq(PGDG_KEY_URL)} unpinned /var/cache/cocca/pgdg.asc`,
+      // The key is trusted by its fingerprint, not by where it came from.
+      'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" {print $10; exit}\')',
+      `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
+      'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
+      `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
+      'apt_get update',
+    ),
+  };
+}
 
 export const postgres: Component = {
   name: 'postgres',
@@ -24,23 +45,7 @@ export const postgres: Component = {
       pg.tune.connections !== undefined && `--connections ${pg.tune.connections}`,
     ].filter(Boolean);
     return [
-      {
-        component: 'postgres',
-        name: 'repository',
-        phase: 'bake',
-        title: 'Add the PGDG apt repository with a signed-by keyring',
-        script: lines(
-          'key=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc',
-          'mkdir -p "${key%/*}"',
-          `fetch ${shq(PGDG_KEY_URL)} unpinned /var/cache/cocca/pgdg.asc`,
-          // The key is trusted by its fingerprint, not by where it came from.
-          'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" {print $10; exit}\')',
-          `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
-          'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
-          `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${os.codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
-          'apt_get update',
-        ),
-      },
+      ...(pg.source === 'pgdg' ? [repositoryStep(os.codename)] : []),
       {
         component: 'postgres',
         name: 'install',

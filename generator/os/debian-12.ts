@@ -1,0 +1,18 @@
+import { UNPINNED } from '../catalog.js';
+import type { OsModule } from './types.js';
+
+export const debian12: OsModule = {
+  name: 'debian-12',
+  defaultUser: 'debian',
+  codename: 'bookworm',
+  basePackages: ['build-essential', 'checkinstall', 'zlib1g-dev', 'ca-certificates', 'curl', 'gnupg', 'python3', 'jq'],
+  cloudImage: {
+    url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
+    sha256: UNPINNED,
+    // Debian publishes SHA512SUMS beside its images; Packer tells the hash by its length.
+    checksumFile: 'https://cloud.debian.org/images/cloud/bookworm/latest/SHA512SUMS',
+  },
+  // The Debian cloud team's AWS account.
+  awsBaseImage: { owner: '136693071363', namePattern: 'debian-12-amd64-*' },
+  sshService: 'ssh',
+};

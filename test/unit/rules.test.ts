@@ -1,0 +1,562 @@
+// The semantic rules (generator/profile/rules.ts) through checkProfile, one row per rule with
+// its non-finding neighbour, and the pure helpers in rules.ts and net.ts.
+// Leaves extend test/fixtures/profiles/base/clean.yaml unless a row says otherwise; a fragment
+// starts on line 4 of the leaf.
+import { describe, expect, it } from 'vitest';
+import { fqdnProblem, hasHostBits, networkOf, parseCidr } from '../../generator/profile/net.js';
+import { ec2MemoryGiB, SEED_DISK_GIB, SEED_MEMORY_GIB } from '../../generator/profile/rules.js';
+import { checkFragment, CLEAN_BASE, expectFindings, PIN, type Fragment, type Want } from './profile-helpers.js';
+
+const E = 'error' as const;
+const W = 'warning' as const;
+
+interface Row extends Fragment {
+  name: string;
+  want: Want[];
+  hints?: Array<string | RegExp | undefined>;
+}
+
+const trusted = (...items: string[]) => `firewall:\n  trusted:\n${items.map((i) => `    - ${i}\n`).join('')}`;
+const fqdn = (name: string) => `host:\n  fqdn: ${name}\n`;
+const label63 = 'a'.repeat(63);
+/** The least an operator resin.xml template must hold for first boot to fill it. */
+const TEMPLATE = '<resin>\n  <server address="@@PRIVATE_IPV4@@"/>\n  <password>@@DB_PASSWORD@@</password>\n</resin>\n';
+const CLEAN_NO_TARGETS = CLEAN_BASE.replace(/^targets:[\s\S]*$/m, '');
+
+// What a leaf of the bare base (no artifacts) always gets: catalog downloads nobody pinned,
+// reported at the top of the leaf because no file wrote those paths.
+const BARE_WARNINGS: Want[] = [
+  [W, 'artifacts', 1, 1, "keystore comes from CoCCA's latest download, which is not pinned to a SHA-256"],
+  [W, 'artifacts', 1, 1, "war comes from CoCCA's latest download, which is not pinned to a SHA-256"],
+  [W, 'java.version', 1, 1, 'jdk download https://updates.coccaregistry.org/jdk-8u351-linux-x64.tar.gz is not pinned to a SHA-256'],
+  [W, 'jdbc.version', 1, 1, 'jdbc download https://jdbc.postgresql.org/download/postgresql-42.5.0.jar is not pinned to a SHA-256'],
+];
+
+const table: Row[] = [
+  { name: 'the clean base alone: no findings', yaml: '', want: [] },
+
+  // host.fqdn
+  {
+    name: 'FQDN: a single label',
+    yaml: fqdn('registry'),
+    want: [[E, 'host.fqdn', 5, 9, '"registry" is not fully qualified: it needs a domain, e.g. registry.nic.example']],
+    hints: ['the name clients reach the registry by; it goes into resin.xml and the certificate'],
+  },
+  { name: 'FQDN: numeric top-level label', yaml: fqdn('registry.123'), want: [[E, 'host.fqdn', 5, 9, '"registry.123" ends in a numeric label: an IP address is not a host name']] },
+  { name: 'FQDN: an IP address', yaml: fqdn('192.0.2.1'), want: [[E, 'host.fqdn', 5, 9, '"192.0.2.1" ends in a numeric label: an IP address is not a host name']] },
+  {
+    name: 'FQDN: an underscore',
+    yaml: fqdn('reg_istry.nic.example'),
+    want: [[E, 'host.fqdn', 5, 9, '"reg_istry.nic.example" has an invalid label "reg_istry": letters, digits and inner hyphens only']],
+  },
+  {
+    name: 'FQDN: a leading hyphen',
+    yaml: fqdn('-registry.nic.example'),
+    want: [[E, 'host.fqdn', 5, 9, '"-registry.nic.example" has an invalid label "-registry": letters, digits and inner hyphens only']],
+  },
+  { name: 'FQDN: two dots in a row', yaml: fqdn('registry..example'), want: [[E, 'host.fqdn', 5, 9, '"registry..example" has an empty label (two dots in a row)']] },
+  {
+    name: 'FQDN: a 64-character label',
+    yaml: fqdn(`a${label63}.example`),
+    want: [[E, 'host.fqdn', 5, 9, `"a${label63}.example" has a label longer than 63 characters (aaaaaaaaaaaa…)`]],
+  },
+  { name: 'FQDN: a trailing dot is fine', yaml: fqdn('registry.nic.example.'), want: [] },
+  { name: 'FQDN: a 63-character label, digits first, punycode are fine', yaml: fqdn(`${label63}.1nic.xn--bcher-kva.example`), want: [] },
+
+  // firewall.trusted
+  {
+    name: 'CIDR: not an address',
+    yaml: trusted('198.51.100.0/24', 'not-a-network'),
+    want: [[E, 'firewall.trusted[1]', 7, 7, '"not-a-network" is not an IPv4 or IPv6 address or CIDR']],
+    hints: ['write a network like 203.0.113.0/24 or 2001:db8::/32, or one address'],
+  },
+  { name: 'CIDR: prefix too long', yaml: trusted('10.0.0.0/33'), want: [[E, 'firewall.trusted[0]', 6, 7, '"10.0.0.0/33" is not an IPv4 or IPv6 address or CIDR']] },
+  { name: 'CIDR: octet out of range', yaml: trusted('10.0.0.256'), want: [[E, 'firewall.trusted[0]', 6, 7, '"10.0.0.256" is not an IPv4 or IPv6 address or CIDR']] },
+  { name: 'CIDR: a leading-zero prefix', yaml: trusted('10.0.0.0/08'), want: [[E, 'firewall.trusted[0]', 6, 7, '"10.0.0.0/08" is not an IPv4 or IPv6 address or CIDR']] },
+  {
+    name: 'CIDR: host bits set (IPv4), the network in the hint',
+    yaml: trusted('10.0.0.5/24'),
+    want: [[E, 'firewall.trusted[0]', 6, 7, '"10.0.0.5/24" has bits set beyond its /24 prefix']],
+    hints: ['did you mean 10.0.0.0/24, or the single address /32?'],
+  },
+  {
+    name: 'CIDR: host bits set (IPv6), the network in the hint',
+    yaml: trusted('2001:db8:cc::1/48'),
+    want: [[E, 'firewall.trusted[0]', 6, 7, '"2001:db8:cc::1/48" has bits set beyond its /48 prefix']],
+    hints: ['did you mean 2001:db8:cc::/48, or the single address /128?'],
+  },
+  {
+    name: 'CIDR: /0 trusts everybody (warning)',
+    yaml: trusted('0.0.0.0/0', '"::/0"'),
+    want: [
+      [W, 'firewall.trusted[0]', 6, 7, '"0.0.0.0/0" trusts the whole Internet with ssh and DNS'],
+      [W, 'firewall.trusted[1]', 7, 8, '"::/0" trusts the whole Internet with ssh and DNS'],
+    ],
+    hints: ['list your office and bastion networks instead', 'list your office and bastion networks instead'],
+  },
+  {
+    name: 'CIDR: networks, single addresses, IPv6 are fine',
+    yaml: trusted('10.0.0.0/8', '192.0.2.7', '192.0.2.7/32', '2001:db8::/32', '2001:db8::7', '::ffff:192.0.2.0/120'),
+    want: [],
+  },
+  {
+    name: 'CIDR: every bad item reported, each at its own line',
+    yaml: trusted('10.0.0.5/24', '10.1.0.0/16', 'nope', '2001:db8::1/64'),
+    want: [
+      [E, 'firewall.trusted[0]', 6, 7, '"10.0.0.5/24" has bits set beyond its /24 prefix'],
+      [E, 'firewall.trusted[2]', 8, 7, '"nope" is not an IPv4 or IPv6 address or CIDR'],
+      [E, 'firewall.trusted[3]', 9, 7, '"2001:db8::1/64" has bits set beyond its /64 prefix'],
+    ],
+  },
+  {
+    name: 'lockout: an empty trusted list',
+    yaml: 'firewall:\n  trusted: []\n',
+    want: [[E, 'firewall.trusted', 5, 12, 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in']],
+    hints: ['list the networks operators come from, e.g. [203.0.113.0/24]'],
+  },
+  {
+    name: 'lockout: no trusted list anywhere (the default is empty)',
+    base: null,
+    yaml: CLEAN_BASE.replace(/^firewall:\n(\s+.*\n)+/m, '').concat('name: t\n'),
+    want: [[E, 'firewall.trusted', 3, 1, 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in']],
+  },
+
+  // ssh users
+  {
+    name: 'lockout: allowUsers without the login user',
+    yaml: 'ssh:\n  allowUsers: [alice]\n',
+    want: [[E, 'ssh.allowUsers', 5, 15, 'AllowUsers leaves out "ubuntu", the user the image is provisioned and reached with']],
+    hints: ['add ubuntu to ssh.allowUsers, or set ssh.loginUser'],
+  },
+  {
+    name: 'lockout: allowUsers without a set login user',
+    yaml: 'ssh:\n  loginUser: admin\n  allowUsers:\n    - ubuntu\n',
+    want: [[E, 'ssh.allowUsers', 7, 5, 'AllowUsers leaves out "admin", the user the image is provisioned and reached with']],
+    hints: ['add admin to ssh.allowUsers, or set ssh.loginUser'],
+  },
+  { name: 'allowUsers with the login user is fine', yaml: 'ssh:\n  allowUsers: [alice, ubuntu]\n', want: [] },
+  { name: 'a set login user alone is fine (allowUsers follows it)', yaml: 'ssh:\n  loginUser: admin\n', want: [] },
+  {
+    name: 'loginUser root',
+    yaml: 'ssh:\n  loginUser: root\n',
+    want: [
+      // allowUsers defaults to [root]: written nowhere, so reported at ssh.
+      [W, 'ssh.allowUsers[0]', 5, 3, 'root is allowed by AllowUsers but PermitRootLogin forbids it'],
+      [E, 'ssh.loginUser', 5, 14, 'root cannot be the login user: PermitRootLogin is off'],
+    ],
+    hints: ['remove root', "use the image's default user, ubuntu"],
+  },
+  {
+    name: 'root in allowUsers (warning)',
+    yaml: 'ssh:\n  allowUsers: [ubuntu, root]\n',
+    want: [[W, 'ssh.allowUsers[1]', 5, 24, 'root is allowed by AllowUsers but PermitRootLogin forbids it']],
+  },
+
+  // ports
+  {
+    name: 'ssh port clashes with a public port',
+    yaml: 'ssh:\n  port: 700\n',
+    want: [[E, 'ssh.port', 5, 9, 'ssh port 700 clashes with a service port']],
+    hints: ["80 and 443 are Resin's, and 80, 443, 43, 700, 53 are opened by the firewall; pick another port, e.g. 2222"],
+  },
+  {
+    name: 'ssh port clashes with a trusted port',
+    yaml: 'ssh:\n  port: 53\n',
+    want: [[E, 'ssh.port', 5, 9, 'ssh port 53 clashes with a service port']],
+  },
+  {
+    name: "ssh port 443 clashes with Resin's even when the firewall does not open it",
+    yaml: 'firewall:\n  publicPorts: [43, 700]\nssh:\n  port: 443\n',
+    want: [[E, 'ssh.port', 7, 9, 'ssh port 443 clashes with a service port']],
+    hints: ["80 and 443 are Resin's, and 43, 700, 53 are opened by the firewall; pick another port, e.g. 2222"],
+  },
+  {
+    name: "ssh port 80 clashes with Resin's even when the firewall does not open it",
+    yaml: 'firewall:\n  publicPorts: [43]\n  trustedPorts: [53]\nssh:\n  port: 80\n',
+    want: [[E, 'ssh.port', 8, 9, 'ssh port 80 clashes with a service port']],
+  },
+  { name: 'ssh on 2222 is fine', yaml: 'ssh:\n  port: 2222\n', want: [] },
+  { name: 'ssh on a port the firewall no longer opens is fine', yaml: 'firewall:\n  publicPorts: [80, 443, 43]\nssh:\n  port: 700\n', want: [] },
+  {
+    name: 'a port both public and trusted (trustedPorts from the default: reported at firewall)',
+    yaml: 'firewall:\n  publicPorts: [80, 443, 53]\n',
+    want: [[E, 'firewall.trustedPorts[0]', 5, 3, 'port 53 is both public and trusted-only']],
+    hints: ['remove it from one of firewall.publicPorts and firewall.trustedPorts'],
+  },
+  {
+    name: 'a port both public and trusted, at the trusted item',
+    yaml: 'firewall:\n  publicPorts: [80, 443]\n  trustedPorts: [53, 443]\n',
+    want: [[E, 'firewall.trustedPorts[1]', 6, 22, 'port 443 is both public and trusted-only']],
+  },
+  { name: 'distinct public and trusted ports are fine', yaml: 'firewall:\n  publicPorts: [80, 443]\n  trustedPorts: [53, 8443]\n', want: [] },
+
+  // tls
+  {
+    name: 'letsencrypt without an email',
+    yaml: 'tls:\n  mode: letsencrypt\n',
+    want: [[E, 'tls', 5, 3, "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there"]],
+    hints: ['add tls.email: hostmaster@your-domain'],
+  },
+  { name: 'letsencrypt with an email is fine', yaml: 'tls:\n  mode: letsencrypt\n  email: hostmaster@nic.example\n', want: [] },
+  {
+    name: 'an email without letsencrypt (warning)',
+    yaml: 'tls:\n  email: hostmaster@nic.example\n',
+    want: [[W, 'tls.email', 5, 10, 'tls.email is only used with tls.mode letsencrypt (this profile uses lab)']],
+  },
+  {
+    name: 'an email with custom (warning)',
+    yaml: 'tls:\n  mode: custom\n  email: hostmaster@nic.example\n',
+    want: [[W, 'tls.email', 6, 10, 'tls.email is only used with tls.mode letsencrypt (this profile uses custom)']],
+  },
+
+  // resin.template
+  {
+    name: 'a missing resin.template file',
+    yaml: 'resin:\n  template: missing.xml\n',
+    want: [[E, 'resin.template', 5, 13, 'resin.xml template "missing.xml" does not exist']],
+    hints: ['the path is relative to the profile that names it'],
+  },
+  { name: 'a resin.template next to the leaf', yaml: 'resin:\n  template: tmpl/resin.xml\n', files: { 'tmpl/resin.xml': TEMPLATE }, want: [] },
+  {
+    name: 'a resin.template without the required placeholders',
+    yaml: 'resin:\n  template: t.xml\n',
+    files: { 't.xml': '<resin/>\n' },
+    want: [
+      [E, 'resin.template', 5, 13, /^resin\.xml template "t\.xml": required placeholder @@DB_PASSWORD@@ is missing/],
+      [E, 'resin.template', 5, 13, /^resin\.xml template "t\.xml": required placeholder @@PRIVATE_IPV4@@ is missing/],
+    ],
+    hints: [/^placeholders: @@PRIVATE_IPV4@@/, /^placeholders: @@PRIVATE_IPV4@@/],
+  },
+  {
+    name: 'a resin.template named by a base resolves next to the base',
+    base: null,
+    yaml: 'apiVersion: cocca-bake/v1\nextends: sub/base.yaml\nname: t\n',
+    files: { 'sub/base.yaml': `${CLEAN_BASE}resin:\n  template: resin.xml\n`, 'sub/resin.xml': TEMPLATE },
+    want: [],
+  },
+  {
+    name: 'a resin.template named by a base is not looked up next to the leaf',
+    base: null,
+    yaml: 'apiVersion: cocca-bake/v1\nextends: sub/base.yaml\nname: t\n',
+    files: { 'sub/base.yaml': `${CLEAN_BASE}resin:\n  template: resin.xml\n`, 'resin.xml': TEMPLATE },
+    want: [[E, 'resin.template', 21, 13, 'resin.xml template "resin.xml" does not exist', 'sub/base.yaml']],
+  },
+
+  // targets.aws
+  {
+    name: 'EC2: t3.large has 8 GiB (warning)',
+    yaml: 'targets:\n  aws:\n    instanceType: t3.large\n',
+    want: [[W, 'targets.aws.instanceType', 6, 19, "t3.large has 8 GiB of memory, below the seed's 12 GiB"]],
+    hints: ['CoCCA asks 12 GiB (16 GiB in its 2023 guides): e.g. t3.xlarge or m6i.xlarge'],
+  },
+  {
+    name: 'EC2: an unknown family (warning)',
+    yaml: 'targets:\n  aws:\n    instanceType: x2gd.xlarge\n',
+    want: [[W, 'targets.aws.instanceType', 6, 19, 'cannot tell the memory of x2gd.xlarge: the 12 GiB minimum is not checked']],
+  },
+  {
+    name: 'EC2: a metal size (warning)',
+    yaml: 'targets:\n  aws:\n    instanceType: m6i.metal\n',
+    want: [[W, 'targets.aws.instanceType', 6, 19, 'cannot tell the memory of m6i.metal: the 12 GiB minimum is not checked']],
+  },
+  { name: 'EC2: r6i.large (16 GiB) and m6i.xlarge are fine', yaml: 'targets:\n  aws:\n    instanceType: r6i.large\n', want: [] },
+  {
+    name: 'EC2: the base instance type is reported in the base',
+    files: { 'base.yaml': CLEAN_BASE.replace('t3.xlarge', 'c5.large') },
+    yaml: '',
+    want: [[W, 'targets.aws.instanceType', 19, 19, "c5.large has 4 GiB of memory, below the seed's 12 GiB", 'base.yaml']],
+  },
+  {
+    name: 'a volume below 150 GiB (warning)',
+    yaml: 'targets:\n  aws:\n    volumeSizeGiB: 100\n',
+    want: [[W, 'targets.aws.volumeSizeGiB', 6, 20, "100 GiB is below the seed's 150 GiB disk"]],
+  },
+  { name: 'a 150 GiB volume is fine', yaml: 'targets:\n  aws:\n    volumeSizeGiB: 150\n', want: [] },
+  {
+    name: 'copyTo names the build region',
+    yaml: 'targets:\n  aws:\n    copyTo: [us-east-1, eu-west-1]\n',
+    want: [[E, 'targets.aws.copyTo[1]', 6, 25, 'copyTo names the build region eu-west-1']],
+    hints: ['list only the other regions'],
+  },
+  { name: 'copyTo other regions is fine', yaml: 'targets:\n  aws:\n    copyTo: [us-east-1, af-south-1]\n', want: [] },
+  {
+    name: 'a public AMI (warning)',
+    yaml: 'targets:\n  aws:\n    public: true\n',
+    want: [[W, 'targets.aws.public', 6, 13, 'the AMI will be public: anyone can launch your registry image']],
+    hints: ['share with accounts instead: targets.aws.shareWith'],
+  },
+  { name: 'a shared, private AMI is fine', yaml: 'targets:\n  aws:\n    public: false\n    shareWith: ["111122223333"]\n', want: [] },
+
+  // targets.qemu and no target
+  {
+    name: 'qemu without a pinned base image (warning)',
+    yaml: 'targets:\n  qemu: {}\n',
+    want: [
+      [
+        W,
+        'targets.qemu',
+        5,
+        9,
+        "the qemu base image https://cloud-images.ubuntu.com/releases/22.04/release/ubuntu-22.04-server-cloudimg-amd64.img is not pinned: Packer will read Canonical's SHA256SUMS at build time",
+      ],
+    ],
+    hints: ['set targets.qemu.baseImage: {url, sha256}'],
+  },
+  { name: 'qemu with a pinned base image is fine', yaml: `targets:\n  qemu:\n    baseImage: {url: https://mirror.example/jammy.img, sha256: ${PIN}}\n`, want: [] },
+  {
+    name: 'a qemu disk below 150 GiB (warning)',
+    yaml: `targets:\n  qemu:\n    diskSizeGiB: 40\n    baseImage: {url: https://mirror.example/jammy.img, sha256: ${PIN}}\n`,
+    want: [[W, 'targets.qemu.diskSizeGiB', 6, 18, "40 GiB is below the seed's 150 GiB disk"]],
+  },
+  {
+    name: 'no build target (warning)',
+    base: null,
+    yaml: `${CLEAN_NO_TARGETS}name: t\n`,
+    want: [[W, 'targets', 3, 1, 'no build target: render writes user-data only, and no Packer source']],
+  },
+
+  // artifacts and the catalog
+  {
+    name: 'catalog miss: resin 4.0.99 without artifacts.resin',
+    base: 'bare',
+    yaml: 'resin:\n  version: 4.0.99\n',
+    want: [...BARE_WARNINGS, [E, 'resin.version', 5, 12, 'the catalog has no resin 4.0.99']],
+    hints: [undefined, undefined, undefined, undefined, 'give its download as artifacts.resin: {url: ..., sha256: ...}'].map((h, i) =>
+      i < 4 ? expect.any(String) : h,
+    ),
+  },
+  {
+    name: 'catalog miss fixed by artifacts.resin',
+    base: 'bare',
+    yaml: `resin:\n  version: 4.0.99\nartifacts:\n  resin: {url: https://mirror.example/resin-4.0.99.tar.gz, sha256: ${PIN}}\n`,
+    want: [
+      ...BARE_WARNINGS.slice(2),
+      // The leaf writes artifacts now: the war and keystore warnings point at it.
+      [W, 'artifacts', 7, 3, "keystore comes from CoCCA's latest download, which is not pinned to a SHA-256"],
+      [W, 'artifacts', 7, 3, "war comes from CoCCA's latest download, which is not pinned to a SHA-256"],
+    ],
+  },
+  {
+    name: 'catalog: every unpinned catalog download warns (bare base)',
+    base: 'bare',
+    yaml: '',
+    want: [
+      ...BARE_WARNINGS,
+      [W, 'resin.version', 1, 1, 'resin download https://caucho.com/download/resin-4.0.66.tar.gz is not pinned to a SHA-256'],
+    ],
+    hints: [
+      'set artifacts.keystore: {url, sha256} to a copy you checked',
+      'set artifacts.war: {url, sha256} to a copy you checked',
+      'download it once, check it, and set artifacts.jdk.sha256',
+      'download it once, check it, and set artifacts.jdbc.sha256',
+      'download it once, check it, and set artifacts.resin.sha256',
+    ],
+  },
+  {
+    name: 'catalog miss: openssl 1.1.1z',
+    yaml: 'openssl:\n  version: 1.1.1z\n',
+    want: [[E, 'openssl.version', 5, 12, 'the catalog has no openssl 1.1.1z']],
+  },
+  {
+    name: 'catalog miss fixed by artifacts.openssl',
+    yaml: `openssl:\n  version: 1.1.1z\nartifacts:\n  openssl: {url: https://mirror.example/openssl-1.1.1z.tar.gz, sha256: ${PIN}}\n`,
+    want: [],
+  },
+  { name: 'a version the catalog lacks is fine when openssl is off', yaml: 'openssl:\n  enabled: false\n  version: 1.1.1z\n', want: [] },
+  { name: 'a pinned catalog entry (openssl 1.1.1w) is fine', yaml: 'openssl:\n  version: 1.1.1w\n', want: [] },
+  {
+    name: 'an own artifact marked unpinned (warning)',
+    yaml: 'artifacts:\n  war:\n    url: https://mirror.example/ROOT.war\n    sha256: unpinned\n',
+    want: [[W, 'artifacts.war.sha256', 7, 13, 'war download https://mirror.example/ROOT.war is not pinned to a SHA-256']],
+  },
+  {
+    name: 'an artifact the profile does not use (warning)',
+    yaml: `openssl:\n  enabled: false\nartifacts:\n  openssl: {url: https://mirror.example/o.tar.gz, sha256: ${PIN}}\n`,
+    want: [[W, 'artifacts.openssl', 7, 12, 'artifacts.openssl is not used by this profile']],
+  },
+  {
+    name: 'a base artifact unused with java from apt (warning, in the base)',
+    yaml: 'java:\n  source: apt\n',
+    want: [[W, 'artifacts.jdk', 11, 8, 'artifacts.jdk is not used by this profile', 'base.yaml']],
+  },
+];
+
+describe('semantic rules through checkProfile', () => {
+  it.each(table)('$name', (row) => {
+    const r = checkFragment(row);
+    expectFindings(r.findings, r.dir, row.want);
+    const errors = row.want.some(([sev]) => sev === 'error');
+    expect(r.profile === undefined).toBe(errors);
+    if (row.hints) {
+      expect(r.findings.map((f) => f.hint)).toEqual(row.hints.map((h) => (h instanceof RegExp ? expect.stringMatching(h) : h)));
+    }
+  });
+
+  it('reports every rule error at once', () => {
+    const r = checkFragment({
+      yaml: [
+        'host:', // 4
+        '  fqdn: registry', // 5
+        'firewall:', // 6
+        '  trusted: [10.0.0.5/24]', // 7
+        'ssh:', // 8
+        '  port: 443', // 9
+        '  allowUsers: [alice]', // 10
+        'tls:', // 11
+        '  mode: letsencrypt', // 12
+        'targets:', // 13
+        '  aws:', // 14
+        '    copyTo: [eu-west-1]', // 15
+        '',
+      ].join('\n'),
+    });
+    expectFindings(r.findings, r.dir, [
+      [E, 'host.fqdn', 5, 9, /is not fully qualified/],
+      [E, 'firewall.trusted[0]', 7, 13, /has bits set beyond its \/24 prefix/],
+      [E, 'ssh.port', 9, 9, /clashes with a service port/],
+      [E, 'ssh.allowUsers', 10, 15, /leaves out "ubuntu"/],
+      [E, 'tls', 12, 3, /needs tls.email/],
+      [E, 'targets.aws.copyTo[0]', 15, 14, /names the build region/],
+    ]);
+  });
+
+  it('resolves a valid profile: template text, downloads from artifacts and the catalog', () => {
+    const r = checkFragment({
+      yaml: `resin:\n  template: t.xml\nopenssl:\n  version: 1.1.1w\nartifacts:\n  jdk: {url: https://mirror.example/jdk.tgz, sha256: ${PIN}}\n`,
+      files: { 't.xml': TEMPLATE },
+    });
+    expect(r.findings).toEqual([]);
+    const p = r.profile!;
+    expect(p.resinTemplate).toBe(TEMPLATE);
+    expect(p.sourceFile).toBe(r.leaf);
+    expect(p.downloads.openssl).toEqual({
+      url: 'https://www.openssl.org/source/old/1.1.1/openssl-1.1.1w.tar.gz',
+      sha256: 'cf3098950cb4d853ad95c0841f1f9c6d3dc102dccfcacd521d93925208b76ac8',
+    });
+    expect(p.downloads.jdk).toEqual({ url: 'https://mirror.example/jdk.tgz', sha256: PIN });
+    // artifacts.jdk names no home: the catalog's home for the version is kept.
+    expect(p.downloads.jdkHome).toBe('jdk1.8.0_351');
+    expect(p.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('resolves the template of a base next to the base', () => {
+    const r = checkFragment({
+      base: null,
+      yaml: 'apiVersion: cocca-bake/v1\nextends: sub/base.yaml\nname: t\n',
+      files: { 'sub/base.yaml': `${CLEAN_BASE}resin:\n  template: resin.xml\n`, 'sub/resin.xml': TEMPLATE, 'resin.xml': `<!-- wrong one -->\n${TEMPLATE}` },
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.profile!.resinTemplate).toBe(TEMPLATE);
+  });
+
+  it('gives the same digest for the same profile, another for a change', () => {
+    const a = checkFragment({ yaml: 'ssh:\n  port: 2222\n' }).profile!.digest;
+    const b = checkFragment({ yaml: 'ssh: {port: 2222}\n' }).profile!.digest;
+    const c = checkFragment({ yaml: 'ssh:\n  port: 2223\n' }).profile!.digest;
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+  });
+});
+
+describe('ec2MemoryGiB', () => {
+  const table: Array<[string, number | undefined]> = [
+    ['t3.nano', 0.5],
+    ['t3.micro', 1],
+    ['t3.small', 2],
+    ['t3.medium', 4],
+    ['t3.large', 8],
+    ['t3a.large', 8],
+    ['t3.xlarge', 16],
+    ['t3.2xlarge', 32],
+    ['m5.large', 8],
+    ['m6i.xlarge', 16],
+    ['m5d.12xlarge', 192],
+    ['m7g.medium', 4],
+    ['r6i.large', 16],
+    ['r5.2xlarge', 64],
+    ['c5.large', 4],
+    ['c6gn.16xlarge', 128],
+    ['x2gd.xlarge', undefined],
+    ['i3.large', undefined],
+    ['m6i.metal', undefined],
+    ['t3', undefined],
+    ['', undefined],
+  ];
+  it.each(table)('%s → %s GiB', (type, gib) => {
+    expect(ec2MemoryGiB(type)).toBe(gib);
+  });
+  it('the seed minimums are 12 GiB and 150 GiB', () => {
+    expect([SEED_MEMORY_GIB, SEED_DISK_GIB]).toEqual([12, 150]);
+  });
+});
+
+describe('net.ts', () => {
+  it('parseCidr', () => {
+    const table: Array<[string, ReturnType<typeof parseCidr>]> = [
+      ['10.0.0.0/8', { family: 4, address: '10.0.0.0', prefix: 8 }],
+      ['192.0.2.7', { family: 4, address: '192.0.2.7', prefix: 32 }],
+      ['0.0.0.0/0', { family: 4, address: '0.0.0.0', prefix: 0 }],
+      ['2001:db8::/32', { family: 6, address: '2001:db8::', prefix: 32 }],
+      ['::1', { family: 6, address: '::1', prefix: 128 }],
+      ['::ffff:192.0.2.1/128', { family: 6, address: '::ffff:192.0.2.1', prefix: 128 }],
+      ['10.0.0.0/33', undefined],
+      ['2001:db8::/129', undefined],
+      ['10.0.0.0/08', undefined],
+      ['10.0.0.0/', undefined],
+      ['10.0.0/8', undefined],
+      ['010.0.0.1', undefined],
+      ['10.0.0.0 /8', undefined],
+      ['10.0.0.0/8/8', undefined],
+      ['example.com', undefined],
+      ['', undefined],
+    ];
+    for (const [text, want] of table) expect([text, parseCidr(text)]).toEqual([text, want]);
+  });
+
+  it('hasHostBits and networkOf', () => {
+    const table: Array<[string, boolean, string]> = [
+      ['10.0.0.0/8', false, '10.0.0.0/8'],
+      ['10.0.0.5/24', true, '10.0.0.0/24'],
+      ['10.1.2.3/8', true, '10.0.0.0/8'],
+      ['192.0.2.7/32', false, '192.0.2.7/32'],
+      ['192.0.2.7/31', true, '192.0.2.6/31'],
+      ['0.0.0.0/0', false, '0.0.0.0/0'],
+      ['10.0.0.0/0', true, '0.0.0.0/0'],
+      ['2001:db8::/32', false, '2001:db8::/32'],
+      ['2001:db8:cc::1/48', true, '2001:db8:cc::/48'],
+      ['2001:db8:1:2:3:4:5:6/64', true, '2001:db8:1:2::/64'],
+      ['2001:db8:0:0:1::/64', true, '2001:db8::/64'],
+      ['fe80::1/10', true, 'fe80::/10'],
+      ['::ffff:192.0.2.1/120', true, '::ffff:c000:200/120'],
+      ['::/0', false, '::/0'],
+      ['2001:db8::1/128', false, '2001:db8::1/128'],
+    ];
+    for (const [text, host, net] of table) {
+      const c = parseCidr(text)!;
+      expect([text, hasHostBits(c), networkOf(c)]).toEqual([text, host, net]);
+    }
+  });
+
+  it('fqdnProblem', () => {
+    const table: Array<[string, string | undefined]> = [
+      ['registry.nic.example', undefined],
+      ['registry.nic.example.', undefined],
+      ['a.b', undefined],
+      ['1registry.nic.example', undefined],
+      ['xn--bcher-kva.example', undefined],
+      [`${label63}.example`, undefined],
+      ['registry', 'is not fully qualified: it needs a domain, e.g. registry.nic.example'],
+      ['registry.', 'is not fully qualified: it needs a domain, e.g. registry.nic.example'],
+      ['registry.123', 'ends in a numeric label: an IP address is not a host name'],
+      ['192.0.2.1', 'ends in a numeric label: an IP address is not a host name'],
+      ['registry..example', 'has an empty label (two dots in a row)'],
+      ['.example', 'has an empty label (two dots in a row)'],
+      ['reg_istry.example', 'has an invalid label "reg_istry": letters, digits and inner hyphens only'],
+      ['registry-.example', 'has an invalid label "registry-": letters, digits and inner hyphens only'],
+      ['reg istry.example', 'has an invalid label "reg istry": letters, digits and inner hyphens only'],
+      [`a${label63}.example`, 'has a label longer than 63 characters (aaaaaaaaaaaa…)'],
+      [`${`${label63}.`.repeat(4)}example`, 'is longer than 253 characters'],
+    ];
+    for (const [name, want] of table) expect([name, fqdnProblem(name)]).toEqual([name, want]);
+  });
+});
