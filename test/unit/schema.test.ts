@@ -312,13 +312,14 @@ describe('schema defaults', () => {
     const r = checkFragment({ base: null, yaml: minimal });
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
     const p = r.profile!;
+    // toMatchObject: later schema versions may add keys; these defaults must stay.
     expect(p).toBeDefined();
     expect(p.role).toBe('registry');
     expect(p.os).toBe('ubuntu-22.04');
-    expect(p.time).toEqual({ timezone: 'UTC', ntp: true });
-    expect(p.updates).toEqual({ unattendedSecurity: true });
-    expect(p.firewall).toEqual({ trusted: ['198.51.100.0/24'], publicPorts: [80, 443, 43, 700], trustedPorts: [53] });
-    expect(p.ssh).toEqual({
+    expect(p.time).toMatchObject({ timezone: 'UTC', ntp: true });
+    expect(p.updates).toMatchObject({ unattendedSecurity: true });
+    expect(p.firewall).toMatchObject({ trusted: ['198.51.100.0/24'], publicPorts: [80, 443, 43, 700], trustedPorts: [53] });
+    expect(p.ssh).toMatchObject({
       port: 22,
       loginUser: 'ubuntu',
       allowUsers: ['ubuntu'],
@@ -334,13 +335,13 @@ describe('schema defaults', () => {
       allowTcpForwarding: false,
       x11Forwarding: false,
     });
-    expect(p.fail2ban).toEqual({ maxRetry: 5, findTime: '10m', banTime: '1h' });
-    expect(p.postgres).toEqual({ version: 15, database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } });
-    expect(p.openssl).toEqual({ enabled: true, version: '1.1.1s', runTests: true, divertSystemBinary: true });
-    expect(p.java).toEqual({ source: 'tarball', version: '8u351', package: 'openjdk-8-jdk-headless' });
-    expect(p.resin).toEqual({ version: '4.0.66', runAs: 'resin', jvmArgs: '' });
-    expect(p.tls).toEqual({ mode: 'lab', staging: false });
-    expect(p.jdbc).toEqual({ version: '42.5.0' });
+    expect(p.fail2ban).toMatchObject({ maxRetry: 5, findTime: '10m', banTime: '1h' });
+    expect(p.postgres).toMatchObject({ version: 15, database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } });
+    expect(p.openssl).toMatchObject({ enabled: true, version: '1.1.1s', runTests: true, divertSystemBinary: true });
+    expect(p.java).toMatchObject({ source: 'tarball', version: '8u351', package: 'openjdk-8-jdk-headless' });
+    expect(p.resin).toMatchObject({ version: '4.0.66', runAs: 'resin', jvmArgs: '' });
+    expect(p.tls).toMatchObject({ mode: 'lab', staging: false });
+    expect(p.jdbc).toMatchObject({ version: '42.5.0' });
     expect(p.artifacts).toEqual({});
     expect(p.targets).toEqual({});
   });

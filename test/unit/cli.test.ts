@@ -1,0 +1,385 @@
+// The built CLI as a user runs it: exit codes, the Butane-style text on stderr, JSON findings,
+// --strict, and what render writes (or does not) on disk.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO, tempTree } from './profile-helpers.js';
+
+const CLI = path.join(REPO, 'dist/generator/cli.js');
+const FX = 'test/fixtures/profiles'; // relative to REPO, the CLI's working directory here
+
+const cli = (...args: string[]) => execa(process.execPath, [CLI, ...args], { cwd: REPO, reject: false, stripFinalNewline: false });
+
+/** What no user mistake may ever print. */
+function expectNoCrash(stderr: string): void {
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(stderr).not.toContain('internal error');
+}
+
+/** Every file under dir (relative, sorted) with its bytes and mode. */
+function readTree(dir: string): Array<[string, string, number]> {
+  const out: Array<[string, string, number]> = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(path.join(dir, rel)).sort()) {
+      const r = path.join(rel, name);
+      const st = statSync(path.join(dir, r));
+      if (st.isDirectory()) walk(r);
+      else out.push([r, readFileSync(path.join(dir, r)).toString('base64'), st.mode & 0o777]);
+    }
+  };
+  walk('');
+  return out;
+}
+
+beforeAll(async () => {
+  await execa('npm', ['run', '-s', 'build'], { cwd: REPO });
+});
+
+describe('validate: exit codes', () => {
+  it('exits 0 for a valid profile, with the summary on stderr and nothing on stdout', async () => {
+    const r = await cli('validate', `${FX}/valid.yaml`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('1 profile: 1 valid, 0 invalid (0 errors, 0 warnings)\n');
+  });
+
+  it('exits 0 for several valid profiles', async () => {
+    const r = await cli('validate', `${FX}/valid.yaml`, `${FX}/warn-public.yaml`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^2 profiles: 2 valid, 0 invalid \(0 errors, 1 warning\)$/m);
+  });
+
+  it('exits 1 when any profile is invalid, and still reports the others', async () => {
+    const r = await cli('validate', `${FX}/valid.yaml`, `${FX}/lockout.yaml`, `${FX}/warn-public.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${FX}/lockout.yaml:5:12: error: firewall.trusted:`);
+    expect(r.stderr).toContain(`${FX}/warn-public.yaml:6:13: warning: targets.aws.public:`);
+    expect(r.stderr).toMatch(/^3 profiles: 2 valid, 1 invalid \(2 errors, 1 warning\)$/m);
+    expectNoCrash(r.stderr);
+  });
+
+  const usage: Array<[string, string[], RegExp | undefined]> = [
+    ['no file', ['validate'], /error: missing required argument 'file'/],
+    ['an unknown option', ['validate', '--bogus', `${FX}/valid.yaml`], /error: unknown option '--bogus'/],
+    ['a bad --format', ['validate', '--format', 'xml', `${FX}/valid.yaml`], /error: option '--format <format>' argument 'xml' is invalid/],
+    ['--format without its value', ['validate', `${FX}/valid.yaml`, '--format'], /error: option '--format <format>' argument missing/],
+    ['an unknown command', ['bogus'], /error: unknown command 'bogus'/],
+    ['render without --out', ['render', `${FX}/valid.yaml`], /error: required option '--out <dir>' not specified/],
+    ['user-data without --mode', ['user-data', `${FX}/valid.yaml`], /error: required option '--mode <mode>' not specified/],
+    ['user-data --mode bogus', ['user-data', `${FX}/valid.yaml`, '--mode', 'bogus'], /error: option '--mode <mode>' argument 'bogus' is invalid/],
+    // The exit code only: see the report on the message this one prints.
+    ['render --packer-version bogus', ['render', `${FX}/valid.yaml`, '--out', '{out}', '--packer-version', 'bogus'], undefined],
+  ];
+  it.each(usage)('exits 2 for a usage error: %s', async (_name, args, message) => {
+    const out = path.join(tempTree({}), 'out');
+    const r = await cli(...args.map((a) => a.replace('{out}', out)));
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    if (message) expect(r.stderr).toMatch(message);
+    expectNoCrash(r.stderr);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 0 for --help and --version', async () => {
+    expect((await cli('--help')).exitCode).toBe(0);
+    const v = await cli('--version');
+    expect(v.exitCode).toBe(0);
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('validate: the text report', () => {
+  it('prints FILE:LINE:COL: error: PATH: MESSAGE, the source line, a caret and a hint, for each problem', async () => {
+    const r = await cli('validate', `${FX}/lockout.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        `${FX}/lockout.yaml:5:12: error: firewall.trusted: no trusted source: ssh is firewalled to trusted sources only, so nobody could log in`,
+        ' 5 |   trusted: []',
+        '   |            ^',
+        '  hint: list the networks operators come from, e.g. [203.0.113.0/24]',
+        `${FX}/lockout.yaml:7:15: error: ssh.allowUsers: AllowUsers leaves out "ubuntu", the user the image is provisioned and reached with`,
+        ' 7 |   allowUsers: [alice]',
+        '   |               ^',
+        '  hint: add ubuntu to ssh.allowUsers, or set ssh.loginUser',
+        '1 profile: 0 valid, 1 invalid (2 errors, 0 warnings)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('widens the gutter for two-digit line numbers', async () => {
+    const r = await cli('validate', `${FX}/rule-errors.yaml`);
+    expect(r.stderr).toContain(
+      [
+        `${FX}/rule-errors.yaml:10:7: error: firewall.trusted[2]: "not-a-network" is not an IPv4 or IPv6 address or CIDR`,
+        ' 10 |     - not-a-network',
+        '    |       ^',
+        '  hint: write a network like 203.0.113.0/24 or 2001:db8::/32, or one address',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a value set in a base at the base file and line', async () => {
+    const r = await cli('validate', `${FX}/inherits-bad-base.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        `${FX}/base/bad-trusted.yaml:7:7: error: firewall.trusted[1]: "10.0.0.5/24" has bits set beyond its /24 prefix`,
+        ' 7 |     - 10.0.0.5/24',
+        '   |       ^',
+        '  hint: did you mean 10.0.0.0/24, or the single address /32?',
+        '1 profile: 0 valid, 1 invalid (1 error, 0 warnings)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports all problems at once: every rule finding of a profile', async () => {
+    const r = await cli('validate', `${FX}/rule-errors.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.match(/^\S+:\d+:\d+: (error|warning): .*$/gm)).toEqual([
+      `${FX}/rule-errors.yaml:5:9: error: host.fqdn: "registry" is not fully qualified: it needs a domain, e.g. registry.nic.example`,
+      `${FX}/rule-errors.yaml:9:7: error: firewall.trusted[1]: "10.0.0.5/24" has bits set beyond its /24 prefix`,
+      `${FX}/rule-errors.yaml:10:7: error: firewall.trusted[2]: "not-a-network" is not an IPv4 or IPv6 address or CIDR`,
+      `${FX}/rule-errors.yaml:12:9: error: ssh.port: ssh port 443 clashes with a service port`,
+      `${FX}/rule-errors.yaml:15:13: warning: targets.aws.public: the AMI will be public: anyone can launch your registry image`,
+    ]);
+    expect(r.stderr).toMatch(/^1 profile: 0 valid, 1 invalid \(4 errors, 1 warning\)$/m);
+  });
+
+  it('reports all problems at once: every schema finding of a profile', async () => {
+    const r = await cli('validate', `${FX}/schema-errors.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.match(/^\S+:\d+:\d+: (error|warning): .*$/gm)).toEqual([
+      `${FX}/schema-errors.yaml:5:9: error: ssh.port: 70000 is out of range: must be <= 65535`,
+      `${FX}/schema-errors.yaml:6:3: error: ssh.prot: unknown key "prot"`,
+      `${FX}/schema-errors.yaml:8:13: error: time.timezone: must be "UTC", not "Europe/Paris"`,
+      `${FX}/schema-errors.yaml:10:55: error: artifacts.war.sha256: "0123abc" is not a valid value here`,
+    ]);
+    expect(r.stderr).toContain(' 6 |   prot: 2222\n   |   ^\n  hint: did you mean "port"?\n');
+  });
+
+  it('prints warnings as warning: and exits 0', async () => {
+    const r = await cli('validate', `${FX}/warn-public.yaml`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe(
+      [
+        `${FX}/warn-public.yaml:6:13: warning: targets.aws.public: the AMI will be public: anyone can launch your registry image`,
+        ' 6 |     public: true',
+        '   |             ^',
+        '  hint: share with accounts instead: targets.aws.shareWith',
+        '1 profile: 1 valid, 0 invalid (0 errors, 1 warning)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a YAML syntax error with its line and column', async () => {
+    const r = await cli('validate', `${FX}/syntax-error.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        `${FX}/syntax-error.yaml:5:1: error: YAML syntax: deficient indentation`,
+        ' 5 | ssh:',
+        '   | ^',
+        '  hint: fix the YAML syntax first; nothing else was checked in this file',
+        '1 profile: 0 valid, 1 invalid (1 error, 0 warnings)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a missing profile file', async () => {
+    const r = await cli('validate', `${FX}/does-not-exist.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(`${FX}/does-not-exist.yaml:1:1: error: cannot read profile: no such file\n1 profile: 0 valid, 1 invalid (1 error, 0 warnings)\n`);
+  });
+
+  it('reports a missing extends file at the extends line', async () => {
+    const r = await cli('validate', `${FX}/missing-extends.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        `${FX}/missing-extends.yaml:3:10: error: extends: cannot read "${FX}/base/does-not-exist.yaml": no such file`,
+        ' 3 | extends: base/does-not-exist.yaml',
+        '   |          ^',
+        '  hint: `extends` is a path relative to the file that names it',
+        '1 profile: 0 valid, 1 invalid (1 error, 0 warnings)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports an extends cycle at the extends line, naming the chain', async () => {
+    const dir = tempTree({ 'a.yaml': 'apiVersion: cocca-bake/v1\nextends: b.yaml\n', 'b.yaml': 'apiVersion: cocca-bake/v1\n\nextends: a.yaml\n' });
+    const r = await cli('validate', path.join(dir, 'a.yaml'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${path.join(dir, 'b.yaml')}:3:10: error: extends: extends makes a cycle: ${path.join(dir, 'a.yaml')} -> ${path.join(dir, 'b.yaml')} -> ${path.join(dir, 'a.yaml')}\n 3 | extends: a.yaml\n`);
+    expectNoCrash(r.stderr);
+  });
+
+  it('never prints a stack trace for a user mistake', async () => {
+    const dir = tempTree({ 'seq.yaml': '- a\n', 'empty.yaml': '', 'bin.yaml': '\u0000\u0001\u0002', 'tab.yaml': 'a:\n\tb: 1\n' });
+    const files = [
+      ...['lockout', 'rule-errors', 'schema-errors', 'syntax-error', 'missing-extends', 'inherits-bad-base', 'nope'].map((n) => `${FX}/${n}.yaml`),
+      FX, // a directory
+      ...['seq', 'empty', 'bin', 'tab'].map((n) => path.join(dir, n)),
+    ];
+    for (const f of files) {
+      const r = await cli('validate', f);
+      expect([f, r.exitCode]).toEqual([f, 1]);
+      expectNoCrash(r.stderr);
+      expect(r.stderr).toMatch(/^\S+:\d+:\d+: error: /m);
+    }
+    const all = await cli('validate', '--strict', '--format', 'json', ...files);
+    expect(all.exitCode).toBe(1);
+    expectNoCrash(all.stderr);
+  });
+});
+
+describe('validate --format json and --strict', () => {
+  it('prints the findings as a JSON array on stdout, nothing on stderr', async () => {
+    const r = await cli('validate', '--format', 'json', `${FX}/lockout.yaml`, `${FX}/inherits-bad-base.yaml`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([
+      {
+        file: `${FX}/lockout.yaml`,
+        line: 5,
+        column: 12,
+        severity: 'error',
+        path: 'firewall.trusted',
+        message: 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in',
+        hint: 'list the networks operators come from, e.g. [203.0.113.0/24]',
+      },
+      {
+        file: `${FX}/lockout.yaml`,
+        line: 7,
+        column: 15,
+        severity: 'error',
+        path: 'ssh.allowUsers',
+        message: 'AllowUsers leaves out "ubuntu", the user the image is provisioned and reached with',
+        hint: 'add ubuntu to ssh.allowUsers, or set ssh.loginUser',
+      },
+      {
+        file: `${FX}/base/bad-trusted.yaml`,
+        line: 7,
+        column: 7,
+        severity: 'error',
+        path: 'firewall.trusted[1]',
+        message: '"10.0.0.5/24" has bits set beyond its /24 prefix',
+        hint: 'did you mean 10.0.0.0/24, or the single address /32?',
+      },
+    ]);
+  });
+
+  it('prints an empty array for a clean profile and exits 0', async () => {
+    const r = await cli('validate', '--format', 'json', `${FX}/valid.yaml`);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('includes warnings with their severity', async () => {
+    const r = await cli('validate', `${FX}/warn-public.yaml`, '--format=json');
+    expect(r.exitCode).toBe(0);
+    const findings = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(findings).toEqual([expect.objectContaining({ file: `${FX}/warn-public.yaml`, line: 6, column: 13, severity: 'warning', path: 'targets.aws.public' })]);
+  });
+
+  it('--strict turns a warning into exit 1, and leaves a clean profile at 0', async () => {
+    expect((await cli('validate', '--strict', `${FX}/warn-public.yaml`)).exitCode).toBe(1);
+    expect((await cli('validate', '--strict', '--format', 'json', `${FX}/warn-public.yaml`)).exitCode).toBe(1);
+    expect((await cli('validate', '--strict', `${FX}/valid.yaml`)).exitCode).toBe(0);
+    // The shipped examples only warn (unpinned CoCCA downloads): valid, refused by --strict.
+    expect((await cli('validate', 'profiles/af-south-1.yaml')).exitCode).toBe(0);
+    expect((await cli('validate', '--strict', 'profiles/af-south-1.yaml')).exitCode).toBe(1);
+  });
+});
+
+describe('render', () => {
+  it('writes nothing for an invalid profile and exits 1 as validate does', async () => {
+    const out = path.join(tempTree({}), 'out');
+    const r = await cli('render', `${FX}/lockout.yaml`, '--out', out);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${FX}/lockout.yaml:5:12: error: firewall.trusted:`);
+    expectNoCrash(r.stderr);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(path.dirname(out))).toEqual([]);
+  });
+
+  it('writes nothing for a profile with only warnings under --strict', async () => {
+    const out = path.join(tempTree({}), 'out');
+    const r = await cli('render', `${FX}/warn-public.yaml`, '--out', out, '--strict');
+    expect(r.exitCode).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a non-empty directory it did not write, and leaves it untouched', async () => {
+    const parent = tempTree({ 'mine/notes.txt': 'keep me\n', 'mine/sub/data.bin': 'x' });
+    const out = path.join(parent, 'mine');
+    const before = readTree(out);
+    const r = await cli('render', `${FX}/valid.yaml`, '--out', out);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`cocca-bake: ${out} is not empty and holds no earlier cocca-bake output (manifest.json): refusing to replace it`);
+    expectNoCrash(r.stderr);
+    expect(readTree(out)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(['mine']); // no staging directory left behind
+  });
+
+  it('renders a valid profile into an empty directory', async () => {
+    const out = path.join(tempTree({}), 'out');
+    mkdirSync(out);
+    const r = await cli('render', `${FX}/valid.yaml`, '--out', out);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(path.join(out, 'manifest.json'))).toBe(true);
+    expect(existsSync(path.join(out, 'cloud-init/full.yaml'))).toBe(true);
+  });
+
+  it('gives identical bytes when run twice, into a new directory or over its own output', async () => {
+    const parent = tempTree({});
+    const a = path.join(parent, 'a');
+    const b = path.join(parent, 'b');
+    const first = await cli('render', `${FX}/valid.yaml`, '--out', a);
+    expect(first.exitCode).toBe(0);
+    expect(first.stderr).toMatch(/^wrote \d+ files to /m);
+    const treeA = readTree(a);
+    expect(treeA.length).toBeGreaterThan(3);
+    expect(treeA.map(([f]) => f)).toEqual(expect.arrayContaining(['manifest.json', 'cloud-init/full.yaml', 'cloud-init/firstboot.yaml']));
+
+    expect((await cli('render', `${FX}/valid.yaml`, '--out', b)).exitCode).toBe(0);
+    expect(readTree(b)).toEqual(treeA);
+
+    // Again over the first output (it holds a manifest.json, so it is replaced whole).
+    writeFileSync(path.join(a, 'stale.txt'), 'left from an older render');
+    expect((await cli('render', `${FX}/valid.yaml`, '--out', a)).exitCode).toBe(0);
+    expect(readTree(a)).toEqual(treeA);
+    expect(readdirSync(parent).sort()).toEqual(['a', 'b']);
+  });
+});
+
+describe('user-data', () => {
+  it('prints a #cloud-config document for --mode firstboot', async () => {
+    const r = await cli('user-data', `${FX}/valid.yaml`, '--mode', 'firstboot');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('#cloud-config');
+    expect(r.stdout).toContain('profile valid');
+  });
+
+  it('prints the same document twice', async () => {
+    const a = await cli('user-data', `${FX}/valid.yaml`, '--mode', 'firstboot');
+    const b = await cli('user-data', `${FX}/valid.yaml`, '--mode', 'firstboot');
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('prints nothing for an invalid profile and exits 1', async () => {
+    const r = await cli('user-data', `${FX}/lockout.yaml`, '--mode', 'firstboot');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${FX}/lockout.yaml:5:12: error: firewall.trusted:`);
+    expectNoCrash(r.stderr);
+  });
+});
