@@ -13,11 +13,22 @@ import { plan } from './stack/index.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 
 class Failure extends Error {}
+class UsageError extends Error {}
+
+/** Reads a file the user named; a problem is theirs to fix, not a crash. */
+function readUserFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Failure(`cannot read ${file}: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+}
 
 function check(files: string[], format: Format, strict: boolean): CompileResult[] {
   const results = files.map(checkProfile);
   reportFindings(results, format);
-  if (format === 'text') process.stderr.write(`${summary(results)}\n`);
+  if (format === 'text') process.stderr.write(`${summary(results, strict)}\n`);
   if (fails(results, strict)) throw new Failure('');
   return results;
 }
@@ -26,7 +37,8 @@ function check(files: string[], format: Format, strict: boolean): CompileResult[
 function readSecrets(file: string): Record<string, string> {
   const out: Record<string, string> = {};
   const problems: string[] = [];
-  readFileSync(file, 'utf8')
+  readUserFile(file)
+    .toString('utf8')
     .split(/\r?\n/)
     .forEach((line, i) => {
       if (line.trim() === '' || line.startsWith('#')) return;
@@ -73,7 +85,7 @@ program
     try {
       packerFlavor = flavorFor(opts.packerVersion);
     } catch (err) {
-      throw new CommanderError(2, 'cocca-bake.usage', `error: ${(err as Error).message}\n`);
+      throw new UsageError(`--packer-version: ${(err as Error).message}`);
     }
     const [result] = check([file], opts.format, Boolean(opts.strict));
     const { files } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
@@ -98,7 +110,7 @@ program
       fqdn: opts.fqdn,
       privateIpv4: opts.privateIpv4,
       secrets: opts.secrets ? readSecrets(opts.secrets) : undefined,
-      keystore: opts.keystore ? readFileSync(opts.keystore) : undefined,
+      keystore: opts.keystore ? readUserFile(opts.keystore) : undefined,
     };
     const text = Buffer.from(userData(profile!, plan(profile!, os!), opts.mode, input), 'utf8');
     process.stdout.write(opts.gzip ? gzip(text) : text);
@@ -107,7 +119,10 @@ program
 try {
   program.parse(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`cocca-bake: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof CommanderError) {
     // --help and --version end here too, with code 0.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (err instanceof Failure || err instanceof RenderError || err instanceof InstanceInputError) {

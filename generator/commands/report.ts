@@ -27,8 +27,8 @@ export function fails(results: CompileResult[], strict: boolean): boolean {
   return results.some((r) => r.findings.some((f) => f.severity === 'error' || strict));
 }
 
-export function summary(results: CompileResult[]): string {
+export function summary(results: CompileResult[], strict = false): string {
   const count = (sev: Finding['severity']) => results.reduce((n, r) => n + r.findings.filter((f) => f.severity === sev).length, 0);
-  const bad = results.filter((r) => r.findings.some((f) => f.severity === 'error')).length;
+  const bad = results.filter((r) => fails([r], strict)).length;
   return `${results.length} profile${results.length === 1 ? '' : 's'}: ${results.length - bad} valid, ${bad} invalid (${count('error')} error${count('error') === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'})`;
 }

@@ -45,8 +45,9 @@ function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclB
     attr('ssh_username', os.defaultUser),
     attr('ami_name', expr(`"cocca-${p.name}-\${local.stamp}"`)),
     attr('ami_description', `CoCCA registry (${p.role}) from cocca-bake profile ${p.name}`),
-    attr('encrypt_boot', true),
-    ...(aws.kmsKeyId ? [attr('kms_key_id', aws.kmsKeyId)] : []),
+    // AWS cannot publish encrypted snapshots: a public image (warned about) is the one exception.
+    attr('encrypt_boot', !aws.public),
+    ...(aws.kmsKeyId && !aws.public ? [attr('kms_key_id', aws.kmsKeyId)] : []),
     attr('ami_users', aws.shareWith),
     attr('ami_groups', aws.public ? ['all'] : []),
     attr('ami_regions', aws.copyTo),

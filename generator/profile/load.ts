@@ -56,7 +56,7 @@ export function loadProfile(file: string): LoadResult {
           hint: '`extends` is a path relative to the file that names it',
         });
       } else {
-        findings.push({ file: shownAs, line: 1, column: 1, severity: 'error', path: '', message: `cannot read profile: ${why}` });
+        findings.push({ file: shownAs, line: 1, column: 1, severity: 'error', path: '', message: `cannot read profile: ${why}`, hint: 'give the path of a profile file, e.g. profiles/af-south-1.yaml' });
       }
       return { findings, sources };
     }
@@ -83,7 +83,7 @@ export function loadProfile(file: string): LoadResult {
       return { findings, sources };
     }
     if (!isMap(doc.value)) {
-      findings.push({ file: shownAs, line: 1, column: 1, severity: 'error', path: '', message: 'a profile is a YAML mapping (key: value lines)' });
+      findings.push({ file: shownAs, line: 1, column: 1, severity: 'error', path: '', message: 'a profile is a YAML mapping (key: value lines)', hint: 'start from profiles/af-south-1.yaml' });
       return { findings, sources };
     }
     chain.push(doc);

@@ -12,6 +12,8 @@ export function parseCidr(text: string): Cidr | undefined {
   const m = /^([^/\s]+)(?:\/(\d{1,3}))?$/.exec(text);
   if (!m) return undefined;
   const address = m[1]!;
+  // A zone index (fe80::1%eth0) names an interface, not a network: ufw refuses it.
+  if (address.includes('%')) return undefined;
   const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : undefined;
   if (!family) return undefined;
   const max = family === 4 ? 32 : 128;

@@ -1,6 +1,7 @@
 // Semantic rules: what the schema cannot say. Each rule reads the defaulted profile and
 // reports at the path whose value is wrong.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { SERVICE_PORTS } from '../ports.js';
 import path from 'node:path';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
@@ -14,8 +15,6 @@ export type Report = (at: PathSegment[], severity: Severity, message: string, hi
 /** The seed's minimum host: 12 GB RAM, 150 GB disk (CoCCA, November 2022). */
 export const SEED_MEMORY_GIB = 12;
 export const SEED_DISK_GIB = 150;
-/** Ports Resin always binds, whatever the firewall says. */
-const RESIN_PORTS = [80, 443];
 
 /**
  * Memory of an EC2 instance type, from its family letter and size (m/t: 4 GiB per vCPU,
@@ -50,9 +49,14 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
   for (const port of both) {
     report(['firewall', 'trustedPorts', p.firewall.trustedPorts.indexOf(port)], 'error', `port ${port} is both public and trusted-only`, 'remove it from one of firewall.publicPorts and firewall.trustedPorts');
   }
-  const clash = [...new Set([...p.firewall.publicPorts, ...p.firewall.trustedPorts, ...RESIN_PORTS])].includes(p.ssh.port);
-  if (clash) {
-    report(['ssh', 'port'], 'error', `ssh port ${p.ssh.port} clashes with a service port`, `80 and 443 are Resin's, and ${[...p.firewall.publicPorts, ...p.firewall.trustedPorts].join(', ')} are opened by the firewall; pick another port, e.g. 2222`);
+  const service = Object.entries(SERVICE_PORTS).find(([, port]) => port === p.ssh.port)?.[0];
+  if (service || p.firewall.publicPorts.includes(p.ssh.port) || p.firewall.trustedPorts.includes(p.ssh.port)) {
+    report(
+      ['ssh', 'port'],
+      'error',
+      `ssh port ${p.ssh.port} clashes with ${service ? `the ${service} service` : 'a port the firewall opens for a service'}`,
+      `the stack binds ${Object.values(SERVICE_PORTS).join(', ')}, and the firewall opens ${[...p.firewall.publicPorts, ...p.firewall.trustedPorts].join(', ')}; pick another port, e.g. 2222`,
+    );
   }
 
   if (p.ssh.loginUser === 'root') report(['ssh', 'loginUser'], 'error', 'root cannot be the login user: PermitRootLogin is off', `use the image's default user, ${os.defaultUser}`);
@@ -62,12 +66,13 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
   if (p.ssh.allowUsers.includes('root')) report(['ssh', 'allowUsers', p.ssh.allowUsers.indexOf('root')], 'warning', 'root is allowed by AllowUsers but PermitRootLogin forbids it', 'remove root');
 
   if (p.tls.mode === 'letsencrypt' && !p.tls.email) report(['tls'], 'error', "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there", 'add tls.email: hostmaster@your-domain');
-  if (p.tls.mode !== 'letsencrypt' && p.tls.email) report(['tls', 'email'], 'warning', `tls.email is only used with tls.mode letsencrypt (this profile uses ${p.tls.mode})`);
+  if (p.tls.mode !== 'letsencrypt' && p.tls.email) report(['tls', 'email'], 'warning', `tls.email is only used with tls.mode letsencrypt (this profile uses ${p.tls.mode})`, 'remove tls.email, or set tls.mode: letsencrypt');
 
   if (p.resin.template) {
     const file = path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template);
-    if (!existsSync(file)) report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} does not exist`, 'the path is relative to the profile that names it');
-    else {
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} is not a file`, 'the path is relative to the profile that names it');
+    } else {
       for (const problem of checkOperatorTemplate(readFileSync(file, 'utf8'))) {
         report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)}: ${problem}`, `placeholders: ${RESIN_PLACEHOLDERS.map((n) => `@@${n}@@`).join(', ')}`);
       }
@@ -84,14 +89,18 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
   const aws = p.targets.aws;
   if (aws) {
     const mem = ec2MemoryGiB(aws.instanceType);
-    if (mem === undefined) report(['targets', 'aws', 'instanceType'], 'warning', `cannot tell the memory of ${aws.instanceType}: the ${SEED_MEMORY_GIB} GiB minimum is not checked`);
+    if (mem === undefined) report(['targets', 'aws', 'instanceType'], 'warning', `cannot tell the memory of ${aws.instanceType}: the ${SEED_MEMORY_GIB} GiB minimum is not checked`, 'the check knows the t, m, r and c families; make sure the type has 12 GiB or more');
     else if (mem < SEED_MEMORY_GIB) report(['targets', 'aws', 'instanceType'], 'warning', `${aws.instanceType} has ${mem} GiB of memory, below the seed's ${SEED_MEMORY_GIB} GiB`, 'CoCCA asks 12 GiB (16 GiB in its 2023 guides): e.g. t3.xlarge or m6i.xlarge');
-    if (aws.volumeSizeGiB < SEED_DISK_GIB) report(['targets', 'aws', 'volumeSizeGiB'], 'warning', `${aws.volumeSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`);
+    if (aws.volumeSizeGiB < SEED_DISK_GIB) report(['targets', 'aws', 'volumeSizeGiB'], 'warning', `${aws.volumeSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'the registry database and its backups grow; CoCCA asks 150 GiB (200 GiB in later guides)');
     if (aws.copyTo.includes(aws.region)) report(['targets', 'aws', 'copyTo', aws.copyTo.indexOf(aws.region)], 'error', `copyTo names the build region ${aws.region}`, 'list only the other regions');
-    if (aws.public) report(['targets', 'aws', 'public'], 'warning', 'the AMI will be public: anyone can launch your registry image', 'share with accounts instead: targets.aws.shareWith');
+    if (aws.public) {
+      report(['targets', 'aws', 'public'], 'warning', 'the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image', 'share with accounts instead: targets.aws.shareWith');
+    } else if (aws.shareWith.length > 0 && !aws.kmsKeyId) {
+      report(['targets', 'aws', 'shareWith'], 'error', "an encrypted AMI cannot be shared when it is encrypted with the account's default EBS key", 'set targets.aws.kmsKeyId to a customer-managed KMS key whose policy lets those accounts use it');
+    }
   }
   const qemu = p.targets.qemu;
-  if (qemu && qemu.diskSizeGiB < SEED_DISK_GIB) report(['targets', 'qemu', 'diskSizeGiB'], 'warning', `${qemu.diskSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`);
+  if (qemu && qemu.diskSizeGiB < SEED_DISK_GIB) report(['targets', 'qemu', 'diskSizeGiB'], 'warning', `${qemu.diskSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'CoCCA asks 150 GiB; a qcow2 only takes the space it uses');
   if (qemu?.baseImage.sha256 === UNPINNED) report(['targets', 'qemu'], 'warning', `the qemu base image ${qemu.baseImage.url} is not pinned: Packer will read Canonical's SHA256SUMS at build time`, 'set targets.qemu.baseImage: {url, sha256}');
   if (!aws && !qemu) report(['targets'], 'warning', 'no build target: render writes user-data only, and no Packer source', 'add targets.aws or targets.qemu');
 
@@ -114,7 +123,7 @@ function checkArtifacts(p: Profile, report: Report): void {
   for (const src of artifactSources(p)) {
     const own = p.artifacts[src.name];
     if (own && !src.used) {
-      report(['artifacts', src.name], 'warning', `artifacts.${src.name} is not used by this profile`);
+      report(['artifacts', src.name], 'warning', `artifacts.${src.name} is not used by this profile`, src.name === 'jdk' ? 'java.source is apt: remove artifacts.jdk, or set java.source: tarball' : 'openssl.enabled is false: remove artifacts.openssl');
       continue;
     }
     if (!src.used) continue;

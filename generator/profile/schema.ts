@@ -66,7 +66,9 @@ const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) 
 function describe(err: ErrorObject, value: unknown, schema: SchemaNode, at: PathSegment[]): { at: PathSegment[]; message: string; hint?: string; key?: boolean } {
   const p = err.params as Record<string, unknown>;
   const here = schemaAt(schema, at);
-  const hint = here?.description;
+  // A list item rarely has a description of its own: its list's explains it.
+  let hint: string | undefined;
+  for (let n = at.length; n >= 0 && !hint; n--) hint = schemaAt(schema, at.slice(0, n))?.description;
   switch (err.keyword) {
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
@@ -84,7 +86,7 @@ function describe(err: ErrorObject, value: unknown, schema: SchemaNode, at: Path
       return { at: [...at, name], message: `missing required key ${JSON.stringify(name)}`, hint: schemaAt(schema, [...at, name])?.description };
     }
     case 'type':
-      return { at, message: `must be ${p.type === 'integer' ? 'a whole number' : `a ${p.type}`}, not ${show(value)}`, hint };
+      return { at, message: `must be ${p.type === 'integer' ? 'a whole number' : /^[aeiou]/.test(String(p.type)) ? `an ${p.type}` : `a ${p.type}`}, not ${show(value)}`, hint: hint ?? 'see docs/profile-reference.md' };
     case 'enum':
       return { at, message: `${show(value)} is not one of ${(p.allowedValues as unknown[]).map(show).join(', ')}`, hint };
     case 'const':
@@ -101,7 +103,7 @@ function describe(err: ErrorObject, value: unknown, schema: SchemaNode, at: Path
     case 'minItems':
       return { at, message: `must list at least ${p.limit} item${p.limit === 1 ? '' : 's'}`, hint };
     default:
-      return { at, message: err.message ?? err.keyword, hint };
+      return { at, message: err.message ?? err.keyword, hint: hint ?? 'see docs/profile-reference.md' };
   }
 }
 

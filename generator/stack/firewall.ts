@@ -9,7 +9,8 @@ export function ufwRules(p: { firewall: { trusted: string[]; publicPorts: number
     rules.push(`allow from ${src} to any port ${p.ssh.port} proto tcp comment cocca-ssh`);
     for (const port of p.firewall.trustedPorts) rules.push(`allow from ${src} to any port ${port} comment cocca-trusted`);
   }
-  for (const port of p.firewall.publicPorts) rules.push(`allow ${port} comment cocca-public`);
+  // http, https, whois and EPP are TCP services; DNS (trusted) keeps both protocols.
+  for (const port of p.firewall.publicPorts) rules.push(`allow ${port}/tcp comment cocca-public`);
   return rules;
 }
 

@@ -1,5 +1,6 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
+import { SERVICE_PORTS } from '../ports.js';
 import { JAVA_HOME } from './java.js';
 import { renderResinXml, RESIN_SERVER_ID } from './resin-xml.js';
 import { lines, shq, type Component, type StackContext } from './step.js';
@@ -7,7 +8,7 @@ import { lines, shq, type Component, type StackContext } from './step.js';
 export const RESIN_HOME = '/opt/resin';
 export const RESIN_TEMPLATE = '/usr/local/lib/cocca/resin.xml.tmpl';
 export const FILL_TEMPLATE = '/usr/local/lib/cocca/cocca-fill-template';
-export const RESIN_PORTS = { http: 80, https: 443, cluster: 6800, watchdog: 6600 };
+export const RESIN_PORTS = { http: SERVICE_PORTS.http, https: SERVICE_PORTS.https, cluster: SERVICE_PORTS.resinCluster, watchdog: SERVICE_PORTS.resinWatchdog };
 export const INSTANCE_KEYSTORE = `${RESIN_HOME}/conf/keys/instance.jks`;
 
 function unit(ctx: StackContext): string {
@@ -34,6 +35,8 @@ function unit(ctx: StackContext): string {
     `ExecStart=${RESIN_HOME}/bin/resinctl start-with-foreground${ctx.profile.resinTemplate ? '' : ` -server ${RESIN_SERVER_ID}`}`,
     // The watchdog JVM spawns the server JVM: stop both, the watchdog first.
     'KillMode=mixed',
+    // A JVM stopped by SIGTERM exits 143: a clean stop, not a failure.
+    'SuccessExitStatus=143',
     'TimeoutStopSec=60',
     'Restart=on-failure',
     'RestartSec=10',
@@ -104,6 +107,8 @@ export const resin: Component = {
           'make install',
           // A native unit replaces the SysV script make install may have added.
           'if [ -e /etc/init.d/resin ]; then update-rc.d -f resin remove >/dev/null 2>&1 || true; rm -f /etc/init.d/resin; fi',
+          // Resin's sample ROOT would shadow the CoCCA ROOT.war, which expands into this directory.
+          `rm -rf ${RESIN_HOME}/webapps/ROOT`,
           `mkdir -p ${RESIN_HOME}/conf/keys ${RESIN_HOME}/log ${RESIN_HOME}/webapps ${RESIN_HOME}/resin-data ${RESIN_HOME}/watchdog-data`,
           asResin && `chown -R resin:resin ${RESIN_HOME}/log ${RESIN_HOME}/webapps ${RESIN_HOME}/resin-data ${RESIN_HOME}/watchdog-data`,
           `echo ${shq(v)} >${RESIN_HOME}/.cocca-version`,

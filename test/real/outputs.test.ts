@@ -57,15 +57,6 @@ async function unavailable(needsRoot: boolean, ...tools: string[]): Promise<stri
 }
 const title = (t: string, skip: string | undefined) => (skip ? `${t} [skipped: ${skip}]` : t);
 
-/** Example profiles whose output hits a known generator bug, per check. */
-const KNOWN_BUGS: Record<string, Partial<Record<'packerValidateLegacy', string>>> = {
-  'eu-west-1': {
-    packerValidateLegacy:
-      'BUG generator/emit/packer.ts awsSource (+ generator/profile/rules.ts): ami_users set with encrypt_boot = true and no kms_key_id; ' +
-      'packer validate: "Cannot share AMI encrypted with default KMS key"',
-  },
-};
-
 const SKIP = {
   cloudInit: await unavailable(true, 'cloud-init', 'runuser'),
   pyyaml: await unavailable(false, '/usr/bin/python3'),
@@ -296,7 +287,8 @@ function firewallProblems(rules: string[], p: ExampleProfile): string[] {
   for (const net of fw.trusted) {
     if (!has((w) => w[0] === 'allow' && w.join(' ').startsWith(`allow from ${net} to any port ${port} proto tcp`))) problems.push(`ssh port ${port} not opened to trusted ${net}`);
   }
-  for (const pub of fw.publicPorts) if (!has((w) => w[0] === 'allow' && w[1] === String(pub))) problems.push(`public port ${pub} not opened`);
+  // Public services are TCP: http, https, whois, EPP.
+  for (const pub of fw.publicPorts) if (!has((w) => w[0] === 'allow' && w[1] === `${pub}/tcp`)) problems.push(`public port ${pub}/tcp not opened`);
   for (const w of words) {
     if (w[0] === 'allow' && (w[1] === String(port) || w[1] === `${port}/tcp`)) problems.push(`ssh port ${port} opened to everyone: ufw ${w.join(' ')}`);
   }
@@ -340,8 +332,7 @@ describe.each(exampleProfiles().map((p) => [p.name, p] as const))('%s', (name, p
   });
 
   describe('packer', () => {
-    const bug = KNOWN_BUGS[name]?.packerValidateLegacy;
-    const skip = SKIP.packer ?? bug;
+    const skip = SKIP.packer;
     it.skipIf(skip)(title('packer validate . accepts the --packer-version 1.6.6 render, exactly as rendered', skip), async () => {
       const { legacy } = dirs(name);
       const r = await packerValidate(path.join(legacy, 'packer'));

@@ -1,9 +1,11 @@
 /**
  * Runs rendered instance steps for real on this machine, without touching it: a private
- * mount, network and PID namespace (`unshare -m -n -p`), copy-on-write overlays on /etc,
- * /var and /usr/local whose upper layers live in a temp dir, a tmpfs /run, and the rendered
+ * mount, network and PID namespace (`unshare -m -n -p`), copy-on-write overlays on /etc, /var,
+ * /usr/local, /opt, /srv, /root and /home whose upper layers live in a temp dir, a tmpfs on
+ * /run, and the rendered
  * instance files copied in. When the script ends, the namespace's PID 1 ends and the kernel
- * ends every process it started (a PostgreSQL server included).
+ * ends every process it started (a PostgreSQL server included). /tmp stays shared: the tests
+ * hand files in through it, and the steps only make temporary files there.
  *
  * systemctl is a stub (PID 1 here is not systemd): it maps the few calls the steps make to
  * the real programs behind them (pg_ctlcluster for postgresql.service) and logs the rest.
@@ -39,7 +41,9 @@ set -euo pipefail
 T=${tmp}
 mount --make-rprivate /
 ip link set lo up
-for d in etc var usr/local; do
+# Every tree a step may write is copy-on-write; / itself is never written.
+for d in etc var usr/local opt srv root home; do
+  mkdir -p "/$d" 2>/dev/null || true
   n=\${d//\\//_}
   mkdir -p "$T/$n-up" "$T/$n-work"
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/$n-up,workdir=$T/$n-work" "/$d"

@@ -25,6 +25,12 @@ PACKAGES=(
   python3-jsonschema
   util-linux
   iproute2
+  systemd
+  # end-to-end tests (test/e2e): a stock Debian rootfs, a local apt repository, containers
+  mmdebstrap
+  systemd-container
+  dpkg-dev
+  apt-utils
 )
 
 POLICY_RC=/usr/sbin/policy-rc.d

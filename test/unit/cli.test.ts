@@ -144,8 +144,8 @@ describe('validate: the text report', () => {
       `${FX}/rule-errors.yaml:5:9: error: host.fqdn: "registry" is not fully qualified: it needs a domain, e.g. registry.nic.example`,
       `${FX}/rule-errors.yaml:9:7: error: firewall.trusted[1]: "10.0.0.5/24" has bits set beyond its /24 prefix`,
       `${FX}/rule-errors.yaml:10:7: error: firewall.trusted[2]: "not-a-network" is not an IPv4 or IPv6 address or CIDR`,
-      `${FX}/rule-errors.yaml:12:9: error: ssh.port: ssh port 443 clashes with a service port`,
-      `${FX}/rule-errors.yaml:15:13: warning: targets.aws.public: the AMI will be public: anyone can launch your registry image`,
+      `${FX}/rule-errors.yaml:12:9: error: ssh.port: ssh port 443 clashes with the https service`,
+      `${FX}/rule-errors.yaml:15:13: warning: targets.aws.public: the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image`,
     ]);
     expect(r.stderr).toMatch(/^1 profile: 0 valid, 1 invalid \(4 errors, 1 warning\)$/m);
   });
@@ -167,7 +167,7 @@ describe('validate: the text report', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe(
       [
-        `${FX}/warn-public.yaml:6:13: warning: targets.aws.public: the AMI will be public: anyone can launch your registry image`,
+        `${FX}/warn-public.yaml:6:13: warning: targets.aws.public: the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image`,
         ' 6 |     public: true',
         '   |             ^',
         '  hint: share with accounts instead: targets.aws.shareWith',
@@ -195,7 +195,9 @@ describe('validate: the text report', () => {
   it('reports a missing profile file', async () => {
     const r = await cli('validate', `${FX}/does-not-exist.yaml`);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toBe(`${FX}/does-not-exist.yaml:1:1: error: cannot read profile: no such file\n1 profile: 0 valid, 1 invalid (1 error, 0 warnings)\n`);
+    expect(r.stderr).toBe(
+      `${FX}/does-not-exist.yaml:1:1: error: cannot read profile: no such file\n  hint: give the path of a profile file, e.g. profiles/af-south-1.yaml\n1 profile: 0 valid, 1 invalid (1 error, 0 warnings)\n`,
+    );
   });
 
   it('reports a missing extends file at the extends line', async () => {

@@ -22,15 +22,6 @@ const CANONICAL = '099720109477';
 const UPLOAD_DIR = '/tmp/cocca';
 const RUN = '/usr/local/sbin/cocca-run';
 
-/** Example profiles whose output hits a known generator bug, per check (see the report). */
-const KNOWN_BUGS: Record<string, Partial<Record<'sharedEncryption', string>>> = {
-  'eu-west-1': {
-    sharedEncryption:
-      'BUG: generator/emit/packer.ts awsSource + profile rules: encrypt_boot = true with ami_users and no kms_key_id ' +
-      '(Packer: "Cannot share AMI encrypted with default KMS key")',
-  },
-};
-
 /** Syntax that Packer 1.6.6 rejects (test-tools.md §1). */
 const LEGACY_FORBIDDEN = [
   'required_plugins',
@@ -117,7 +108,8 @@ function hclProblems(json: Json, text: string, p: ExampleProfile, flavor: Packer
         if (p.profile.os === 'ubuntu-22.04' && !/^ubuntu\/images\/hvm-ssd\/ubuntu-jammy-22\.04-amd64-server-\*$/.test(String(filter.filters?.name))) {
           problems.push(`source_ami_filter name is not Canonical's Ubuntu 22.04 amd64 pattern: ${String(filter.filters?.name)}`);
         }
-        same(problems, 'source_ami_filter.owners (Canonical)', filter.owners, [CANONICAL]);
+        same(problems, 'source_ami_filter.owners', filter.owners, [p.os.awsBaseImage.owner]);
+        if (p.profile.os.startsWith('ubuntu-')) same(problems, 'source_ami_filter.owners (Canonical)', filter.owners, [CANONICAL]);
         same(problems, 'source_ami_filter.most_recent', filter.most_recent, true);
       }
       for (const key of ['tags', 'snapshot_tags']) {
@@ -206,8 +198,7 @@ describe.each(cases)('%s', (_title, p, flavor) => {
     expect(hclProblems(json, text, p, flavor, names)).toEqual([]);
   });
 
-  const bug = KNOWN_BUGS[p.name]?.sharedEncryption;
-  it.skipIf(bug !== undefined)(`a shared encrypted AMI names its own KMS key${bug ? ` [skipped: ${bug}]` : ''}`, async () => {
+  it('a shared encrypted AMI names its own KMS key', async () => {
     expect(sharedEncryptionProblems(await parseHcl(text))).toEqual([]);
   });
 });

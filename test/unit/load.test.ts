@@ -239,7 +239,7 @@ describe('extends errors', () => {
       1,
       '',
       'a profile is a YAML mapping (key: value lines)',
-      undefined,
+      'start from profiles/af-south-1.yaml',
     ],
     [
       'a YAML syntax error in a base, in the base file',
@@ -338,13 +338,15 @@ describe('extends errors', () => {
   it('reports an unreadable leaf as the file named on the command line, at 1:1', () => {
     const r = loadProfile('no/such/profile.yaml');
     expect(r.loaded).toBeUndefined();
-    expect(r.findings).toEqual([{ file: 'no/such/profile.yaml', line: 1, column: 1, severity: 'error', path: '', message: 'cannot read profile: no such file' }]);
+    expect(r.findings).toEqual([
+      { file: 'no/such/profile.yaml', line: 1, column: 1, severity: 'error', path: '', message: 'cannot read profile: no such file', hint: 'give the path of a profile file, e.g. profiles/af-south-1.yaml' },
+    ]);
   });
 
   it('reports a leaf that is a scalar, not a mapping', () => {
     const dir = tree({ 'p.yaml': 'just text\n' });
     expect(loadProfile(path.join(dir, 'p.yaml')).findings).toEqual([
-      { file: path.join(dir, 'p.yaml'), line: 1, column: 1, severity: 'error', path: '', message: 'a profile is a YAML mapping (key: value lines)' },
+      { file: path.join(dir, 'p.yaml'), line: 1, column: 1, severity: 'error', path: '', message: 'a profile is a YAML mapping (key: value lines)', hint: 'start from profiles/af-south-1.yaml' },
     ]);
   });
 });

@@ -156,24 +156,24 @@ const table: Row[] = [
   {
     name: 'ssh port clashes with a public port',
     yaml: 'ssh:\n  port: 700\n',
-    want: [[E, 'ssh.port', 5, 9, 'ssh port 700 clashes with a service port']],
-    hints: ["80 and 443 are Resin's, and 80, 443, 43, 700, 53 are opened by the firewall; pick another port, e.g. 2222"],
+    want: [[E, 'ssh.port', 5, 9, 'ssh port 700 clashes with a port the firewall opens for a service']],
+    hints: ["the stack binds 80, 443, 6800, 6600, 5432, and the firewall opens 80, 443, 43, 700, 53; pick another port, e.g. 2222"],
   },
   {
     name: 'ssh port clashes with a trusted port',
     yaml: 'ssh:\n  port: 53\n',
-    want: [[E, 'ssh.port', 5, 9, 'ssh port 53 clashes with a service port']],
+    want: [[E, 'ssh.port', 5, 9, 'ssh port 53 clashes with a port the firewall opens for a service']],
   },
   {
     name: "ssh port 443 clashes with Resin's even when the firewall does not open it",
     yaml: 'firewall:\n  publicPorts: [43, 700]\nssh:\n  port: 443\n',
-    want: [[E, 'ssh.port', 7, 9, 'ssh port 443 clashes with a service port']],
-    hints: ["80 and 443 are Resin's, and 43, 700, 53 are opened by the firewall; pick another port, e.g. 2222"],
+    want: [[E, 'ssh.port', 7, 9, 'ssh port 443 clashes with the https service']],
+    hints: ["the stack binds 80, 443, 6800, 6600, 5432, and the firewall opens 43, 700, 53; pick another port, e.g. 2222"],
   },
   {
     name: "ssh port 80 clashes with Resin's even when the firewall does not open it",
     yaml: 'firewall:\n  publicPorts: [43]\n  trustedPorts: [53]\nssh:\n  port: 80\n',
-    want: [[E, 'ssh.port', 8, 9, 'ssh port 80 clashes with a service port']],
+    want: [[E, 'ssh.port', 8, 9, 'ssh port 80 clashes with the http service']],
   },
   { name: 'ssh on 2222 is fine', yaml: 'ssh:\n  port: 2222\n', want: [] },
   { name: 'ssh on a port the firewall no longer opens is fine', yaml: 'firewall:\n  publicPorts: [80, 443, 43]\nssh:\n  port: 700\n', want: [] },
@@ -213,7 +213,7 @@ const table: Row[] = [
   {
     name: 'a missing resin.template file',
     yaml: 'resin:\n  template: missing.xml\n',
-    want: [[E, 'resin.template', 5, 13, 'resin.xml template "missing.xml" does not exist']],
+    want: [[E, 'resin.template', 5, 13, 'resin.xml template "missing.xml" is not a file']],
     hints: ['the path is relative to the profile that names it'],
   },
   { name: 'a resin.template next to the leaf', yaml: 'resin:\n  template: tmpl/resin.xml\n', files: { 'tmpl/resin.xml': TEMPLATE }, want: [] },
@@ -239,7 +239,7 @@ const table: Row[] = [
     base: null,
     yaml: 'apiVersion: cocca-bake/v1\nextends: sub/base.yaml\nname: t\n',
     files: { 'sub/base.yaml': `${CLEAN_BASE}resin:\n  template: resin.xml\n`, 'resin.xml': TEMPLATE },
-    want: [[E, 'resin.template', 21, 13, 'resin.xml template "resin.xml" does not exist', 'sub/base.yaml']],
+    want: [[E, 'resin.template', 21, 13, 'resin.xml template "resin.xml" is not a file', 'sub/base.yaml']],
   },
 
   // targets.aws
@@ -282,10 +282,15 @@ const table: Row[] = [
   {
     name: 'a public AMI (warning)',
     yaml: 'targets:\n  aws:\n    public: true\n',
-    want: [[W, 'targets.aws.public', 6, 13, 'the AMI will be public: anyone can launch your registry image']],
+    want: [[W, 'targets.aws.public', 6, 13, 'the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image']],
     hints: ['share with accounts instead: targets.aws.shareWith'],
   },
-  { name: 'a shared, private AMI is fine', yaml: 'targets:\n  aws:\n    public: false\n    shareWith: ["111122223333"]\n', want: [] },
+  {
+    name: 'sharing an AMI encrypted with the default EBS key',
+    yaml: 'targets:\n  aws:\n    public: false\n    shareWith: ["111122223333"]\n',
+    want: [[E, 'targets.aws.shareWith', 7, 16, "an encrypted AMI cannot be shared when it is encrypted with the account's default EBS key"]],
+  },
+  { name: 'a shared, private AMI with its own KMS key is fine', yaml: 'targets:\n  aws:\n    public: false\n    shareWith: ["111122223333"]\n    kmsKeyId: alias/cocca\n', want: [] },
 
   // targets.qemu and no target
   {
@@ -413,7 +418,7 @@ describe('semantic rules through checkProfile', () => {
     expectFindings(r.findings, r.dir, [
       [E, 'host.fqdn', 5, 9, /is not fully qualified/],
       [E, 'firewall.trusted[0]', 7, 13, /has bits set beyond its \/24 prefix/],
-      [E, 'ssh.port', 9, 9, /clashes with a service port/],
+      [E, 'ssh.port', 9, 9, /clashes with the https service|clashes with a port the firewall opens/],
       [E, 'ssh.allowUsers', 10, 15, /leaves out "ubuntu"/],
       [E, 'tls', 12, 3, /needs tls.email/],
       [E, 'targets.aws.copyTo[0]', 15, 14, /names the build region/],
@@ -558,5 +563,51 @@ describe('net.ts', () => {
       [`${`${label63}.`.repeat(4)}example`, 'is longer than 253 characters'],
     ];
     for (const [name, want] of table) expect([name, fqdnProblem(name)]).toEqual([name, want]);
+  });
+});
+
+describe('regressions found by review', () => {
+  it('refuses an IPv6 zone index in firewall.trusted instead of crashing', async () => {
+    const { checkProfile } = await import('../../generator/profile/index.js');
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-zone-'));
+    const file = path.join(dir, 'p.yaml');
+    await fs.writeFile(file, 'apiVersion: cocca-bake/v1\nname: z\nhost: {fqdn: a.example}\nfirewall:\n  trusted: ["fe80::1%eth0", "fe80::%eth0/64"]\n');
+    const r = checkProfile(file);
+    const errors = r.findings.filter((f) => f.severity === 'error').map((f) => [f.path, f.line, f.message]);
+    expect(errors).toEqual([
+      ['firewall.trusted[0]', 5, '"fe80::1%eth0" is not an IPv4 or IPv6 address or CIDR'],
+      ['firewall.trusted[1]', 5, '"fe80::%eth0/64" is not an IPv4 or IPv6 address or CIDR'],
+    ]);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([6800, 6600, 5432])('refuses ssh port %i, which a stack service binds', async (port) => {
+    const { checkProfile } = await import('../../generator/profile/index.js');
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-port-'));
+    const file = path.join(dir, 'p.yaml');
+    await fs.writeFile(file, `apiVersion: cocca-bake/v1\nname: z\nhost: {fqdn: a.example}\nfirewall: {trusted: [192.0.2.0/24]}\nssh:\n  port: ${port}\n`);
+    const r = checkProfile(file);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => [f.path, f.line, f.column])).toEqual([['ssh.port', 6, 9]]);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports a directory given as resin.template as an error, not a crash', async () => {
+    const { checkProfile } = await import('../../generator/profile/index.js');
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-tpl-'));
+    await fs.mkdir(path.join(dir, 'tpl'));
+    const file = path.join(dir, 'p.yaml');
+    await fs.writeFile(file, 'apiVersion: cocca-bake/v1\nname: z\nhost: {fqdn: a.example}\nfirewall: {trusted: [192.0.2.0/24]}\nresin: {template: tpl}\n');
+    const r = checkProfile(file);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => [f.path, f.message])).toEqual([['resin.template', 'resin.xml template "tpl" is not a file']]);
+    await fs.rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile af-south-1 (digest 32625fe2b0e03a43c9d828018197170250073a9bf2860b6d5519087eb1821e73). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile af-south-1 (digest ead22ae7084aa1cd893713bffcdfecac1e1438469f8344be08bc62f2c76c359b). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -29,7 +29,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "af-south-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "32625fe2b0e03a43c9d828018197170250073a9bf2860b6d5519087eb1821e73"
+    "cocca-bake:profile-digest" = "ead22ae7084aa1cd893713bffcdfecac1e1438469f8344be08bc62f2c76c359b"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -41,7 +41,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "af-south-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "32625fe2b0e03a43c9d828018197170250073a9bf2860b6d5519087eb1821e73"
+    "cocca-bake:profile-digest" = "ead22ae7084aa1cd893713bffcdfecac1e1438469f8344be08bc62f2c76c359b"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"

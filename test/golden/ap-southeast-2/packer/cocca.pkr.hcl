@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile ap-southeast-2 (digest 70d6cfac4fbd899b854ac502cfee37d01465659fb1b8ee2e13df65b8699537f1). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile ap-southeast-2 (digest 2b2451cf5651410cdcb1987474bf50013ddcff5d3a3a0c62890998e6e605774e). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -29,7 +29,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "ap-southeast-2"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "70d6cfac4fbd899b854ac502cfee37d01465659fb1b8ee2e13df65b8699537f1"
+    "cocca-bake:profile-digest" = "2b2451cf5651410cdcb1987474bf50013ddcff5d3a3a0c62890998e6e605774e"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u352-temurin"
@@ -41,7 +41,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "ap-southeast-2"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "70d6cfac4fbd899b854ac502cfee37d01465659fb1b8ee2e13df65b8699537f1"
+    "cocca-bake:profile-digest" = "2b2451cf5651410cdcb1987474bf50013ddcff5d3a3a0c62890998e6e605774e"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u352-temurin"

@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile eu-west-1 (digest bfa3dd88314fa935ea35fee85ab553aed2404d2d0607137845b062b443443050). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile eu-west-1 (digest b0d31975876eb43c3396040fdbaa221ae501c603fcdea5ee4477546380ce68d6). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -21,6 +21,7 @@ source "amazon-ebs" "cocca" {
   ami_name        = "cocca-eu-west-1-${local.stamp}"
   ami_description = "CoCCA registry (registry) from cocca-bake profile eu-west-1"
   encrypt_boot    = true
+  kms_key_id      = "alias/cocca-ami-share"
   ami_users       = ["111122223333"]
   ami_groups      = []
   ami_regions     = []
@@ -29,7 +30,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "eu-west-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "bfa3dd88314fa935ea35fee85ab553aed2404d2d0607137845b062b443443050"
+    "cocca-bake:profile-digest" = "b0d31975876eb43c3396040fdbaa221ae501c603fcdea5ee4477546380ce68d6"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -41,7 +42,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "eu-west-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "bfa3dd88314fa935ea35fee85ab553aed2404d2d0607137845b062b443443050"
+    "cocca-bake:profile-digest" = "b0d31975876eb43c3396040fdbaa221ae501c603fcdea5ee4477546380ce68d6"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"

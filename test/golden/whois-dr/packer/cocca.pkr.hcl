@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile whois-dr (digest c58611bf023ab6ca2f4b6481b7911f7bbf086f1e00d6ce1e9037623d23d3be6b). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile whois-dr (digest bd801c566e148d36259162f0311ac954d719298b9bb56bf438062764ee86571e). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -29,7 +29,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "whois-dr"
     "cocca-bake:role"           = "whois-dr"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "c58611bf023ab6ca2f4b6481b7911f7bbf086f1e00d6ce1e9037623d23d3be6b"
+    "cocca-bake:profile-digest" = "bd801c566e148d36259162f0311ac954d719298b9bb56bf438062764ee86571e"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -41,7 +41,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "whois-dr"
     "cocca-bake:role"           = "whois-dr"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "c58611bf023ab6ca2f4b6481b7911f7bbf086f1e00d6ce1e9037623d23d3be6b"
+    "cocca-bake:profile-digest" = "bd801c566e148d36259162f0311ac954d719298b9bb56bf438062764ee86571e"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"

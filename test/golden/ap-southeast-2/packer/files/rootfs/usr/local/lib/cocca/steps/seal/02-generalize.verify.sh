@@ -12,6 +12,7 @@ compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets 
 compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null && bad "apt lists are left"
 compgen -G "/var/cache/apt/archives/*.deb" >/dev/null && bad "apt caches are left"
 compgen -G "/usr/local/src/*" >/dev/null && bad "build trees are left in /usr/local/src"
-if find /var/log -type f -size +0 | grep -q .; then bad "log files are not empty: $(find /var/log -type f -size +0 | head -3 | tr '\n' ' ')"; fi
+if find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | grep -q .; then bad "log files are not empty: $(find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | head -3 | tr '\n' ' ')"; fi
+if find /var/log/journal -name "*@*.journal*" 2>/dev/null | grep -q .; then bad "archived journal files are left"; fi
 [ "$problems" -eq 0 ] || die "$problems generalization check(s) failed"
 log "image generalized"

@@ -11,6 +11,7 @@ export JAVA_HOME=/usr/lib/jvm/cocca-java
 make
 make install
 if [ -e /etc/init.d/resin ]; then update-rc.d -f resin remove >/dev/null 2>&1 || true; rm -f /etc/init.d/resin; fi
+rm -rf /opt/resin/webapps/ROOT
 mkdir -p /opt/resin/conf/keys /opt/resin/log /opt/resin/webapps /opt/resin/resin-data /opt/resin/watchdog-data
 chown -R resin:resin /opt/resin/log /opt/resin/webapps /opt/resin/resin-data /opt/resin/watchdog-data
 echo 4.0.66 >/opt/resin/.cocca-version

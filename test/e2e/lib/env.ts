@@ -1,0 +1,116 @@
+/**
+ * Everything the flows share, prepared once: the stock root file system, the artifacts, the
+ * test profiles and their renders, the local apt mirror; and a work directory for this run
+ * (root file system copies, logs) under the cache root, removed at the end except the logs.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { runCli, renderCli, cliInvocation } from '../../helpers/outputs.js';
+import { prepareArtifacts, ARTIFACTS_MOUNT, type Artifacts } from './artifacts.js';
+import { CACHE_ROOT } from './cache.js';
+import type { Bind } from './nspawn.js';
+import { writeProfiles, MIRROR_MOUNT, type TestProfile } from './profile.js';
+import { aptInstallLines, localMirror } from './repo.js';
+import { stockRootfs } from './rootfs.js';
+import { progress, run, secs } from './run.js';
+import { patchRender, patchText } from './workarounds.js';
+
+export interface E2E {
+  work: string;
+  logDir: string;
+  stock: string;
+  mirror: string;
+  artifacts: Artifacts;
+  registry: TestProfile;
+  whoisDr: TestProfile;
+  /** render output directory per profile name. */
+  renders: Record<string, string>;
+  binds: Bind[];
+}
+
+/** Tools the harness needs on the host (test/setup/deps.sh installs them). */
+const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'curl'];
+
+async function checkHost(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the end-to-end tests run as root (mmdebstrap --mode=root, systemd-nspawn)');
+  const missing: string[] = [];
+  for (const t of HOST_TOOLS) {
+    const r = await run('bash', ['-c', `command -v ${t}`], { reject: false });
+    if (r.exitCode !== 0) missing.push(t);
+  }
+  if (missing.length > 0) throw new Error(`missing host tools: ${missing.join(', ')} (bash test/setup/deps.sh installs them)`);
+}
+
+export async function prepareE2E(): Promise<E2E> {
+  const t0 = Date.now();
+  await checkHost();
+  progress(`cache: ${CACHE_ROOT}; CLI: ${cliInvocation().how}`);
+  const work = path.join(CACHE_ROOT, 'work', `run-${process.pid}`);
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.mkdir(work, { recursive: true });
+  const logDir = path.join(work, 'logs');
+  await fs.mkdir(logDir, { recursive: true });
+
+  const stock = await stockRootfs();
+  const artifacts = await prepareArtifacts(path.join(work, 'artifacts'));
+  const { registry, whoisDr } = await writeProfiles(path.join(work, 'profiles'), artifacts);
+  const renders: Record<string, string> = {};
+  const lines: string[][] = [];
+  for (const p of [registry, whoisDr]) {
+    const out = path.join(work, 'render', p.name);
+    await renderCli(p.file, out);
+    await patchRender(out);
+    renders[p.name] = out;
+    lines.push(...(await aptInstallLines(out)));
+  }
+  const mirror = await localMirror(stock, lines);
+  progress(`prepared in ${secs(Date.now() - t0)}`);
+  return {
+    work,
+    logDir,
+    stock,
+    mirror,
+    artifacts,
+    registry,
+    whoisDr,
+    renders,
+    binds: [
+      { host: mirror, container: MIRROR_MOUNT },
+      { host: artifacts.dir, container: ARTIFACTS_MOUNT },
+    ],
+  };
+}
+
+/** `cocca-bake user-data PROFILE --mode MODE --secrets FILE [--fqdn NAME]`, as an operator runs it. */
+export async function userData(p: TestProfile, mode: 'full' | 'firstboot', fqdn?: string): Promise<string> {
+  const args = ['user-data', p.file, '--mode', mode, '--secrets', p.secretsFile, ...(fqdn ? ['--fqdn', fqdn] : [])];
+  const r = await runCli(args);
+  if (r.exitCode !== 0) throw new Error(`cocca-bake ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr)}`);
+  return patchText(String(r.stdout), `user-data --mode ${mode} of ${p.name}`);
+}
+
+/** A fresh copy of a root file system under the work directory. */
+export async function copyRootfs(e: E2E, from: string, name: string): Promise<{ dir: string; ms: number }> {
+  const dir = path.join(e.work, name);
+  await fs.rm(dir, { recursive: true, force: true });
+  const t0 = Date.now();
+  await run('cp', ['-a', '--reflink=auto', from, dir], { timeout: 20 * 60_000 });
+  return { dir, ms: Date.now() - t0 };
+}
+
+/** Bytes in a directory tree (du -sb). */
+export async function treeBytes(dir: string): Promise<number> {
+  const r = await run('du', ['-sb', dir]);
+  return Number(r.stdout.split(/\s/)[0]);
+}
+
+/** Removes the run's root file systems; keeps its logs under CACHE_ROOT/logs/last. */
+export async function cleanupE2E(e: E2E | undefined): Promise<string | undefined> {
+  if (!e) return undefined;
+  const last = path.join(CACHE_ROOT, 'logs', 'last');
+  await fs.rm(last, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(last), { recursive: true });
+  await fs.rename(e.logDir, last).catch(() => undefined);
+  if (process.env.COCCA_E2E_KEEP !== '1') await fs.rm(e.work, { recursive: true, force: true });
+  return last;
+}

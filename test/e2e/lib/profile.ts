@@ -1,0 +1,98 @@
+/**
+ * The end-to-end test profiles: the real stack on Debian 12 (the containers' OS), packages from
+ * the local mirror, every download from /srv/artifacts with its computed SHA-256, OpenSSL
+ * 1.1.1w compiled without `make test` (time), the JDK from apt. One per role.
+ */
+import { dump } from 'js-yaml';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Artifacts } from './artifacts.js';
+
+export const MIRROR_MOUNT = '/srv/mirror';
+export const MIRROR_SOURCE = `deb [trusted=yes] file:${MIRROR_MOUNT} ./`;
+export const TRUSTED = ['192.0.2.0/24', '2001:db8::/32'];
+export const JAVA_PACKAGE = 'openjdk-17-jdk-headless';
+
+export interface TestProfile {
+  name: string;
+  role: 'registry' | 'whois-dr';
+  /** The profile file. */
+  file: string;
+  fqdn: string;
+  /** What the checks expect (the profile's values, defaults spelled out). */
+  expect: {
+    sshPort: number;
+    trusted: string[];
+    publicPorts: number[];
+    trustedPorts: number[];
+    database: string;
+    authMethod: 'md5' | 'scram-sha-256';
+    dbType: 'web';
+    storage: 'ssd';
+    loginUser: string;
+  };
+  /** The `user-data --secrets` file: COCCA_SOURCE_KEYSTORE_PASSWORD for the lab keystore. */
+  secretsFile: string;
+}
+
+function profileDoc(name: string, role: TestProfile['role'], fqdn: string, publicPorts: number[], a: Artifacts): Record<string, unknown> {
+  const art = (f: { url: string; sha256: string }) => ({ url: f.url, sha256: f.sha256 });
+  return {
+    apiVersion: 'cocca-bake/v1',
+    name,
+    description: `end-to-end test profile (${role}) for Debian 12 containers`,
+    role,
+    os: 'debian-12',
+    host: { fqdn },
+    apt: { sources: [MIRROR_SOURCE] },
+    firewall: { trusted: TRUSTED, publicPorts, trustedPorts: [53] },
+    ssh: { port: 22 },
+    postgres: { version: 15, source: 'apt', database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } },
+    openssl: { version: '1.1.1w', runTests: false },
+    java: { source: 'apt', package: JAVA_PACKAGE },
+    resin: { version: '4.0.66', runAs: 'resin' },
+    jdbc: { version: a.jdbcVersion },
+    tls: { mode: 'lab' },
+    artifacts: {
+      openssl: art(a.openssl),
+      resin: art(a.resin),
+      war: art(role === 'whois-dr' ? a.whoisWar : a.registryWar),
+      keystore: art(a.keystore),
+      jdbc: art(a.jdbc),
+    },
+    // A build target, so render writes packer/files/ (the golden flow uploads them as Packer would).
+    targets: { qemu: { accelerator: 'tcg', diskSizeGiB: 150 } },
+  };
+}
+
+export async function writeProfiles(dir: string, a: Artifacts): Promise<{ registry: TestProfile; whoisDr: TestProfile }> {
+  await fs.mkdir(dir, { recursive: true });
+  const secretsFile = path.join(dir, 'secrets.env');
+  await fs.writeFile(secretsFile, `COCCA_SOURCE_KEYSTORE_PASSWORD=${a.keystorePassword}\n`, { mode: 0o600 });
+  const make = async (name: string, role: TestProfile['role'], fqdn: string, publicPorts: number[]): Promise<TestProfile> => {
+    const file = path.join(dir, `${name}.yaml`);
+    await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, publicPorts, a), { lineWidth: -1 })}`);
+    return {
+      name,
+      role,
+      file,
+      fqdn,
+      secretsFile,
+      expect: {
+        sshPort: 22,
+        trusted: TRUSTED,
+        publicPorts,
+        trustedPorts: [53],
+        database: 'registry',
+        authMethod: 'md5',
+        dbType: 'web',
+        storage: 'ssd',
+        loginUser: 'debian',
+      },
+    };
+  };
+  return {
+    registry: await make('e2e-registry', 'registry', 'registry.e2e.test', [80, 443, 43, 700]),
+    whoisDr: await make('e2e-whois-dr', 'whois-dr', 'whois.e2e.test', [80, 443, 43]),
+  };
+}
