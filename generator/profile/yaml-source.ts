@@ -1,6 +1,6 @@
 // YAML with source positions: js-yaml's event stream gives the offset of every node,
 // which we pair with the path it lands on so errors can name the line that set a value.
-import { CORE_SCHEMA, constructFromEvents, EVENT_ID, getScalarValue, parseEvents, type Event } from 'js-yaml';
+import { CORE_SCHEMA, constructFromEvents, EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
 import type { Origin, PathSegment } from './findings.js';
 import { formatPath } from './findings.js';
 
@@ -49,7 +49,8 @@ interface Frame {
 }
 
 function startOf(ev: Event): number {
-  if (ev.type === EVENT_ID.SCALAR) return ev.valueStart;
+  // A quoted scalar starts at its opening quote, where the reader's eye (and the caret) goes.
+  if (ev.type === EVENT_ID.SCALAR) return ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED ? ev.valueStart - 1 : ev.valueStart;
   if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) return ev.start;
   return -1;
 }

@@ -6,27 +6,21 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSandboxed } from './sandbox.js';
+import { renderInstanceTree, runSandboxed } from './sandbox.js';
 import { hasTool, isRoot } from './tools.js';
 
 const canRun = isRoot() && (await hasTool('ufw')) && (await hasTool('sshd')) && (await hasTool('unshare'));
-const CLI = path.resolve('dist/generator/cli.js');
 let work: string;
 
-async function render(extra: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(work, 'p-'));
-  await fs.writeFile(
-    path.join(dir, 'p.yaml'),
+const render = (extra: string) =>
+  renderInstanceTree(
+    work,
     `apiVersion: cocca-bake/v1
 name: hoststeps
 host: {fqdn: srs.nic.example}
 targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "${'0'.repeat(64)}"}}}
 ${extra}`,
   );
-  const r = await execa('node', [CLI, 'render', path.join(dir, 'p.yaml'), '--out', path.join(dir, 'out')], { reject: false, all: true });
-  expect(r.exitCode, r.all).toBe(0);
-  return path.join(dir, 'out', 'packer', 'files', 'rootfs');
-}
 
 describe.skipIf(!canRun)('firewall and sshd steps (sandboxed)', () => {
   beforeAll(async () => {

@@ -8,19 +8,11 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTool, isRoot } from './tools.js';
-import { runSandboxed } from './sandbox.js';
+import { renderInstanceTree, runSandboxed } from './sandbox.js';
 
 const canRun = isRoot() && (await hasTool('pg_createcluster')) && (await hasTool('unshare'));
-const CLI = path.resolve('dist/generator/cli.js');
 let work: string;
 
-async function renderProfile(yaml: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(work, 'p-'));
-  await fs.writeFile(path.join(dir, 'p.yaml'), yaml);
-  const r = await execa('node', [CLI, 'render', path.join(dir, 'p.yaml'), '--out', path.join(dir, 'out')], { reject: false, all: true });
-  expect(r.exitCode, r.all).toBe(0);
-  return path.join(dir, 'out', 'packer', 'files', 'rootfs');
-}
 
 const profile = (extra: string) => `apiVersion: cocca-bake/v1
 name: pgtest
@@ -56,7 +48,7 @@ describe.skipIf(!canRun)('PostgreSQL boot steps on a real PostgreSQL 15 cluster 
   });
 
   it('tunes, sets the password, requires it (md5) and creates the registry database', async () => {
-    const rootfs = await renderProfile(profile('postgres: {authMethod: md5, tune: {dbType: web, storage: ssd}}'));
+    const rootfs = await renderInstanceTree(work, profile('postgres: {authMethod: md5, tune: {dbType: web, storage: ssd}}'));
     const r = await runSandboxed(
       rootfs,
       `export PW=${JSON.stringify(PASSWORD).replace(/\$/g, '\\$').replace(/`/g, '\\`')}
@@ -95,7 +87,7 @@ awk '/MemTotal/ {print "MEMKB " $2}' /proc/meminfo
     const dumpFile = path.join(work, 'backup.sql.gz');
     await fs.writeFile(dumpFile, dump);
     const sha = createHash('sha256').update(dump).digest('hex');
-    const rootfs = await renderProfile(
+    const rootfs = await renderInstanceTree(work, 
       profile(`postgres:\n  authMethod: scram-sha-256\n  backup: {url: "file://${dumpFile}", sha256: "${sha}"}`),
     );
     const r = await runSandboxed(
@@ -118,7 +110,7 @@ PGPASSWORD=$PW psql -X -w -U postgres -h /run/postgresql -d registry -tAc "selec
   it('refuses a backup whose checksum does not match, and imports nothing', async () => {
     const dumpFile = path.join(work, 'tampered.sql');
     await fs.writeFile(dumpFile, 'CREATE TABLE evil (x int);\n');
-    const rootfs = await renderProfile(profile(`postgres:\n  backup: {url: "file://${dumpFile}", sha256: "${'0'.repeat(64)}"}`));
+    const rootfs = await renderInstanceTree(work, profile(`postgres:\n  backup: {url: "file://${dumpFile}", sha256: "${'0'.repeat(64)}"}`));
     const r = await runSandboxed(rootfs, `export PW=plainpassword123\n${bootSteps}`);
     expect(r.ok).toBe(false);
     expect(r.output).toMatch(/sha256 mismatch/);

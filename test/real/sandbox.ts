@@ -67,3 +67,18 @@ bash -euo pipefail "$T/test.sh"
     await fs.rm(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * Renders a profile (YAML text) with the built CLI into a fresh directory under `work` and
+ * returns the instance tree the Packer build would upload (packer/files/rootfs).
+ */
+export async function renderInstanceTree(work: string, yaml: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(work, 'p-'));
+  await fs.writeFile(path.join(dir, 'p.yaml'), yaml);
+  const r = await execa('node', [path.resolve('dist/generator/cli.js'), 'render', path.join(dir, 'p.yaml'), '--out', path.join(dir, 'out')], {
+    reject: false,
+    all: true,
+  });
+  if (r.exitCode !== 0) throw new Error(`render failed:\n${r.all}`);
+  return path.join(dir, 'out', 'packer', 'files', 'rootfs');
+}

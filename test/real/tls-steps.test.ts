@@ -6,25 +6,19 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSandboxed } from './sandbox.js';
+import { renderInstanceTree, runSandboxed } from './sandbox.js';
 import { hasTool, isRoot } from './tools.js';
 
 const canRun = isRoot() && (await hasTool('keytool')) && (await hasTool('openssl')) && (await hasTool('unshare'));
-const CLI = path.resolve('dist/generator/cli.js');
 let work: string;
 
-async function render(tls: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(work, 'p-'));
-  await fs.writeFile(
-    path.join(dir, 'p.yaml'),
-    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\ntls: ${tls}\n`,
+/** A profile with a build target, so the render holds the instance tree. */
+const render = (tls: string) =>
+  renderInstanceTree(
+    work,
+    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\ntls: ${tls}\n` +
+      `targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "${'0'.repeat(64)}"}}}\n`,
   );
-  // No build target: the instance files are in the Packer tree only with one, so use the qemu target.
-  await fs.appendFile(path.join(dir, 'p.yaml'), 'targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "' + '0'.repeat(64) + '"}}}\n');
-  const r = await execa('node', [CLI, 'render', path.join(dir, 'p.yaml'), '--out', path.join(dir, 'out')], { reject: false, all: true });
-  expect(r.exitCode, r.all).toBe(0);
-  return path.join(dir, 'out', 'packer', 'files', 'rootfs');
-}
 
 const setup = `
 getent group resin >/dev/null || groupadd --system resin

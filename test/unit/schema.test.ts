@@ -49,7 +49,7 @@ const table: Row[] = [
   {
     name: 'a string where a number goes',
     yaml: 'ssh:\n  port: "22"\n',
-    want: [[E, 'ssh.port', 5, 10, 'must be a whole number, not "22"']],
+    want: [[E, 'ssh.port', 5, 9, 'must be a whole number, not "22"']],
     hints: [/^The ssh port\./],
   },
   {
@@ -156,7 +156,7 @@ const table: Row[] = [
   {
     name: 'plain http:// refused',
     yaml: `artifacts:\n  jdk: {url: "http://mirror.example/jdk.tar.gz", sha256: ${PIN}}\n`,
-    want: [[E, 'artifacts.jdk.url', 5, 15, '"http://mirror.example/jdk.tar.gz" is not a valid value here']],
+    want: [[E, 'artifacts.jdk.url', 5, 14, '"http://mirror.example/jdk.tar.gz" is not a valid value here']],
     hints: [/plain http is refused/],
   },
   {
@@ -181,8 +181,8 @@ const table: Row[] = [
     yaml: 'ssh:\n  loginUser: Root\n  allowUsers: ["a b", "-x", Root]\n',
     want: [
       [E, 'ssh.loginUser', 5, 14, '"Root" is not a valid value here'],
-      [E, 'ssh.allowUsers[0]', 6, 17, '"a b" is not a valid value here'],
-      [E, 'ssh.allowUsers[1]', 6, 24, '"-x" is not a valid value here'],
+      [E, 'ssh.allowUsers[0]', 6, 16, '"a b" is not a valid value here'],
+      [E, 'ssh.allowUsers[1]', 6, 23, '"-x" is not a valid value here'],
       [E, 'ssh.allowUsers[2]', 6, 29, '"Root" is not a valid value here'],
     ],
     hints: [/^The user operators and Packer reach the server with/, /^A Linux user name/, /^A Linux user name/, /^A Linux user name/],
@@ -205,14 +205,14 @@ const table: Row[] = [
   {
     name: 'an ssh key of an unsupported type',
     yaml: 'ssh:\n  authorizedKeys: ["ssh-dss AAAAB3Nza"]\n',
-    want: [[E, 'ssh.authorizedKeys[0]', 5, 21, '"ssh-dss AAAAB3Nza" is not a valid value here']],
+    want: [[E, 'ssh.authorizedKeys[0]', 5, 20, '"ssh-dss AAAAB3Nza" is not a valid value here']],
   },
   {
     name: 'a bad AWS region and account id',
     yaml: 'targets:\n  aws:\n    copyTo: [eu-west]\n    shareWith: ["12345"]\n',
     want: [
       [E, 'targets.aws.copyTo[0]', 6, 14, '"eu-west" is not a valid value here'],
-      [E, 'targets.aws.shareWith[0]', 7, 18, '"12345" is not a valid value here'],
+      [E, 'targets.aws.shareWith[0]', 7, 17, '"12345" is not a valid value here'],
     ],
   },
   {
@@ -273,7 +273,7 @@ const table: Row[] = [
     name: "a wrong type in the base is reported in the leaf when the leaf overrides it",
     files: { 'base.yaml': `${CLEAN_BASE}resin:\n  version: 4\n` },
     yaml: 'resin:\n  version: "4.0"\n',
-    want: [[E, 'resin.version', 5, 13, '"4.0" is not a valid value here']],
+    want: [[E, 'resin.version', 5, 12, '"4.0" is not a valid value here']],
   },
 ];
 

@@ -46,7 +46,7 @@ describe('parseYamlSource positions', () => {
       '': [[1, 1], undefined],
       e: [[1, 4], [1, 1]],
       'e[0]': [[1, 5], undefined],
-      'e[1]': [[1, 9], undefined], // a quoted scalar: its first character inside the quotes
+      'e[1]': [[1, 8], undefined], // a quoted scalar: its opening quote
       'e[2]': [[1, 13], undefined],
       'e[2].k': [[1, 17], [1, 14]],
       ports: [[2, 8], [2, 1]],
@@ -55,15 +55,15 @@ describe('parseYamlSource positions', () => {
     });
   });
 
-  it('points quoted scalars (keys and values) at their first character inside the quotes', () => {
+  it('points quoted scalars (keys and values) at their opening quote', () => {
     expect(positions(`"ssh": {"port": 22, 'x': ~}\nc: "quoted"\nd: 'single'\nlast: ""\n`)).toEqual({
       '': [[1, 1], undefined],
-      ssh: [[1, 8], [1, 2]],
-      'ssh.port': [[1, 17], [1, 10]],
-      'ssh.x': [[1, 26], [1, 22]],
-      c: [[2, 5], [2, 1]],
-      d: [[3, 5], [3, 1]],
-      last: [[4, 8], [4, 1]],
+      ssh: [[1, 8], [1, 1]],
+      'ssh.port': [[1, 17], [1, 9]],
+      'ssh.x': [[1, 26], [1, 21]],
+      c: [[2, 4], [2, 1]],
+      d: [[3, 4], [3, 1]],
+      last: [[4, 7], [4, 1]],
     });
   });
 
