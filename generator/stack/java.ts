@@ -28,7 +28,10 @@ export const java: Component = {
         : // --no-install-recommends keeps a second JRE (default-jre via ca-certificates-java) out.
           lines(
             `apt_install ${shq(profile.java.package)}`,
-            `home=$(dpkg -L ${shq(profile.java.package)} | grep -m1 '/bin/javac$' | xargs -r readlink -f | sed 's|/bin/javac$||')`,
+            // awk reads dpkg's whole list: a reader that quits early would kill dpkg with SIGPIPE under pipefail.
+            `javac=$(dpkg -L ${shq(profile.java.package)} | awk '/\\/bin\\/javac$/ && !found { print; found = 1 }')`,
+            '[ -n "$javac" ] && javac=$(readlink -f "$javac")',
+            'home=${javac%/bin/javac}',
             `[ -n "$home" ] || die "${profile.java.package} installs no javac: a JDK is needed (Resin's build uses its JNI headers)"`,
           );
     return [
