@@ -10,6 +10,11 @@ import { writeOutputs } from './emit/write.js';
 import { checkProfile, type CompileResult } from './profile/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
 import { plan } from './stack/index.js';
+import { buildMany, buildProfile, type Target } from './build/index.js';
+import { formatProgress } from './build/report.js';
+import { awsPublisher } from './build/aws.js';
+import { ec2Factory } from './aws/client.js';
+import { formatImages, listImages, targetRegions } from './aws/images.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 
 class Failure extends Error {}
@@ -116,8 +121,48 @@ program
     process.stdout.write(opts.gzip ? gzip(text) : text);
   });
 
+program
+  .command('build')
+  .description('build golden images with Packer: render, packer init/validate/build, then finish the image')
+  .argument('<file...>', 'profile files (several build concurrently)')
+  .addOption(new Option('--target <target>', 'which targets.* to build (default: aws when set, else qemu)').choices(['aws', 'qemu']))
+  .option('--build-dir <dir>', 'where build folders and records go', 'builds')
+  .option('--parallel <n>', 'profiles built at the same time', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--parallel takes a whole number from 1, not ${JSON.stringify(v)}`);
+    return n;
+  }, 2)
+  .option('--json', 'progress and results as JSON lines on stdout')
+  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean }) => {
+    const results = check(files, 'text', false);
+    const publisher = opts.target === 'qemu' || results.every((r) => !r.profile!.targets.aws) ? undefined : awsPublisher();
+    const records = await buildMany(results, opts.parallel, (r) =>
+      buildProfile(r.profile!, r.os!, {
+        target: opts.target,
+        buildRoot: opts.buildDir,
+        aws: publisher,
+        onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
+      }),
+    );
+    if (records.some((r) => r.result !== 'ok')) throw new Failure(`${records.filter((r) => r.result !== 'ok').length} of ${records.length} builds failed`);
+  });
+
+program
+  .command('images')
+  .description("list a profile's images in its build region and every copyTo region")
+  .argument('<file>', 'profile file')
+  .option('--json', 'as JSON on stdout')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const [result] = check([file], 'text', false);
+    const aws = result!.profile!.targets.aws;
+    if (!aws) throw new Failure(`${file} has no targets.aws`);
+    const listing = await listImages(ec2Factory(), targetRegions(aws), result!.profile!.name);
+    process.stdout.write(opts.json ? `${JSON.stringify(listing, null, 2)}\n` : formatImages(result!.profile!.name, listing));
+    if (listing.some((r) => !r.ok)) throw new Failure('some regions could not be listed');
+  });
+
 try {
-  program.parse(process.argv);
+  await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof UsageError) {
     process.stderr.write(`cocca-bake: ${err.message}\n`);

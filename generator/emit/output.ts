@@ -7,7 +7,8 @@ import { plan as makePlan, type Plan } from '../stack/index.js';
 import { lines, shq } from '../stack/step.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { userData } from './cloud-init.js';
-import { BUILD_USER, packerHcl, type PackerFlavor } from './packer.js';
+import { BUILD_USER } from '../stack/generalize.js';
+import { packerHcl, type PackerFlavor } from './packer.js';
 
 /** EC2 refuses user-data over 16 KiB (before base64). */
 export const EC2_USER_DATA_LIMIT = 16 * 1024;

@@ -5,12 +5,13 @@
 import type { OsModule } from '../os/types.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import { UNPINNED } from '../catalog.js';
+import { BUILD_USER } from '../stack/generalize.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 
 export type PackerFlavor = 'modern' | 'legacy';
-export const BUILD_USER = 'cocca-build';
 export const UPLOAD_DIR = '/tmp/cocca';
+const SEAL = '/usr/local/sbin/cocca-run seal';
 
 /** Packer before 1.7 has no `packer init`/required_plugins: it needs the legacy flavor. */
 export function flavorFor(packerVersion: string): PackerFlavor {
@@ -50,7 +51,8 @@ function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclB
     ...(aws.kmsKeyId && !aws.public ? [attr('kms_key_id', aws.kmsKeyId)] : []),
     attr('ami_users', aws.shareWith),
     attr('ami_groups', aws.public ? ['all'] : []),
-    attr('ami_regions', aws.copyTo),
+    // `cocca-bake build` copies with the EC2 API instead (per-region outcomes) and sets this to [].
+    attr('ami_regions', expr('var.ami_regions')),
     ...(flavor === 'modern' ? [attr('imds_support', 'v2.0')] : []),
     attr('tags', tags),
     attr('snapshot_tags', tags),
@@ -96,11 +98,15 @@ function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
     // A NoCloud seed creates the throwaway build user; generalize deletes it.
     attr('cd_files', ['seed/user-data', 'seed/meta-data']),
     attr('cd_label', 'cidata'),
+    ...(q.qemuArgs.length > 0 ? [attr('qemuargs', q.qemuArgs)] : []),
     attr('communicator', 'ssh'),
     attr('ssh_username', BUILD_USER),
     attr('ssh_password', expr('var.build_password')),
     attr('ssh_timeout', '30m'),
-    attr('shutdown_command', 'sudo shutdown -P now'),
+    // The seal runs last, as root, and removes the build user we are logged in as: so it is the
+    // shutdown command itself. A failed seal leaves the VM up and the build fails on the timeout.
+    attr('shutdown_command', `sudo bash -c '${SEAL} && poweroff'`),
+    attr('shutdown_timeout', '15m'),
   ]);
 }
 
@@ -119,6 +125,7 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
           ]),
         ])
       : block('packer', [], [attr('required_version', '>= 1.6.6')]),
+    ...(p.targets.aws ? [block('variable', ['ami_regions'], [attr('type', expr('list(string)')), attr('default', p.targets.aws.copyTo)])] : []),
     ...(p.targets.qemu
       ? [
           block('variable', ['build_password'], [
@@ -144,7 +151,10 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
         attr('execute_command', sudo),
         attr('inline', [`bash ${UPLOAD_DIR}/install.sh`, '/usr/local/sbin/cocca-run bake']),
       ]),
-      block('provisioner', ['shell'], [attr('execute_command', sudo), attr('inline', ['/usr/local/sbin/cocca-run seal'])]),
+      // amazon-ebs stops the instance itself; qemu seals in its shutdown command (see there).
+      ...(p.targets.aws
+        ? [block('provisioner', ['shell'], [...(p.targets.qemu ? [attr('only', ['amazon-ebs.cocca'])] : []), attr('execute_command', sudo), attr('inline', [SEAL])])]
+        : []),
       block('post-processor', ['manifest'], [attr('output', 'packer-manifest.json'), attr('strip_path', true)]),
     ]),
   ];

@@ -26,6 +26,7 @@ export interface QemuTarget {
   cpus: number;
   accelerator: 'kvm' | 'tcg';
   baseImage: Artifact;
+  qemuArgs: string[][];
 }
 
 export interface Profile {

@@ -1,6 +1,9 @@
 // The image's last step: forget everything that belongs to the build machine, then prove it.
 import { lines, type Component } from './step.js';
 
+/** The qemu build's throwaway login; the seal removes it. */
+export const BUILD_USER = 'cocca-build';
+
 export const generalize: Component = {
   name: 'generalize',
   steps: () => [
@@ -14,6 +17,10 @@ export const generalize: Component = {
         'rm -f /etc/ssh/ssh_host_*',
         // The build user's keys (Packer's temporary key) and every shell history.
         'for home in /root /home/*; do rm -f "$home/.ssh/authorized_keys" "$home/.bash_history" "$home/.lesshst" "$home/.viminfo"; done',
+        // The qemu build's throwaway user (the AMI build logs in as the image's own user).
+        `if id ${BUILD_USER} >/dev/null 2>&1; then userdel --force --remove ${BUILD_USER} 2>/dev/null || userdel --force ${BUILD_USER}; fi`,
+        // cloud-init writes it again for the next instance's default user.
+        'rm -f /etc/sudoers.d/90-cloud-init-users',
         'rm -f /etc/cocca/instance.env /etc/cocca/values.env /etc/cocca/secrets.env',
         'rm -rf /usr/local/src/* /var/cache/cocca /var/lib/cocca/done/boot',
         'apt-get clean',
@@ -38,6 +45,7 @@ export const generalize: Component = {
         'mid=$(cat /etc/machine-id 2>/dev/null || true)',
         '[ -z "$mid" ] || [ "$mid" = uninitialized ] || bad "/etc/machine-id is set"',
         'compgen -G "/etc/ssh/ssh_host_*" >/dev/null && bad "ssh host keys are left"',
+        `id ${BUILD_USER} >/dev/null 2>&1 && bad "the build user ${BUILD_USER} is left"`,
         'for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done',
         'compgen -G "/var/lib/cloud/instances/*" >/dev/null && bad "cloud-init instance data is left"',
         'compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets are left in /etc/cocca"',

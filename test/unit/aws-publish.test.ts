@@ -377,6 +377,16 @@ describe('copyToRegions', () => {
     expect(r['eu-west-1']!.copies()).toHaveLength(1);
   });
 
+  it('an earlier copy neither usable nor failed (disabled) stops that region: nothing deregistered, no new copy', async () => {
+    const { factory, r } = world('eu-west-1');
+    const eu = r['eu-west-1']!;
+    eu.add({ id: 'ami-0old', state: 'disabled', tags: { 'cocca-bake:source-image': 'ami-0src' } });
+    const results = await copyToRegions(factory, copyInput({ regions: ['eu-west-1'] }));
+    expect(results[0]).toMatchObject({ ok: false, error: 'an earlier copy ami-0old of ami-0src in eu-west-1 is disabled: neither usable nor failed; enable or deregister it, then run again' });
+    expect(eu.copies()).toHaveLength(0);
+    expect(eu.images.get('ami-0old')!.state).toBe('disabled');
+  });
+
   it('an encrypted copy shared with accounts needs a key in that region: that region fails before copying', async () => {
     const { factory, r } = world('eu-west-1', 'us-east-1');
     const results = await copyToRegions(factory, copyInput({ kmsKeyIds: { 'eu-west-1': 'k1' } }));

@@ -4,7 +4,7 @@
 // RequestLimitExceeded XML). Fake timers stand in for the backoff sleeps.
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_ATTEMPTS, ec2Factory } from '../../generator/aws/client.js';
+import { MAX_ATTEMPTS, awsErrorText, ec2Factory } from '../../generator/aws/client.js';
 import { resolveBaseImage } from '../../generator/aws/base-image.js';
 import { listProfileImages } from '../../generator/aws/images.js';
 
@@ -114,5 +114,17 @@ describe('throttling', () => {
     const { error } = await settle(listProfileImages(factory('af-south-1'), 'af-south-1', 'za-registry'));
     expect(requests).toHaveLength(1);
     expect(error?.message).toBe('listing the images of profile za-registry in af-south-1: UnauthorizedOperation: You are not authorized to perform this operation.');
+  });
+});
+
+describe('awsErrorText', () => {
+  it('says when the SDK gave up on throttling, and how many attempts it made otherwise', () => {
+    const err = (name: string, attempts: number) => Object.assign(new Error('x happened'), { name, $metadata: { attempts } });
+    expect(awsErrorText(err('RequestLimitExceeded', 8))).toBe(
+      'RequestLimitExceeded: x happened (AWS kept throttling: gave up after 8 attempts; run again later, or ask AWS for a higher EC2 API rate limit)',
+    );
+    expect(awsErrorText(err('InternalError', 3))).toBe('InternalError: x happened (after 3 attempts)');
+    expect(awsErrorText(err('UnauthorizedOperation', 1))).toBe('UnauthorizedOperation: x happened');
+    expect(awsErrorText('plain')).toBe('plain');
   });
 });

@@ -1,0 +1,202 @@
+// `cocca-bake build`: one profile to an image. Render into a build folder, run Packer (init
+// where it has it, validate, build), follow our steps in its output, then finish the image
+// (AWS: sharing, tags, copies, retention) and write the build record.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { renderOutputs } from '../emit/output.js';
+import { writeOutputs } from '../emit/write.js';
+import type { OsModule } from '../os/types.js';
+import type { ResolvedProfile } from '../profile/types.js';
+import { plan } from '../stack/index.js';
+import { stepId, type Phase } from '../stack/step.js';
+import { COCCA_BAKE_VERSION } from '../version.js';
+import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
+import { parseLine, type BuildEvent } from './progress.js';
+import { recordDigest, writeRecord, type AwsOutput, type BuildRecord } from './record.js';
+import { writeBuildSeed } from './seed.js';
+
+export type Target = 'aws' | 'qemu';
+
+/** What an operator sees while a build runs. */
+export type ProgressEvent =
+  | { kind: 'phase'; profile: string; target: Target; message: string; elapsedMs: number }
+  | { kind: 'step'; profile: string; target: Target; phase: Phase; index: number; total: number; step: string; title: string; state: 'start' | 'done' | 'failed'; ms?: number; elapsedMs: number }
+  | { kind: 'result'; profile: string; target: Target; record: BuildRecord };
+
+/** Finishing an AMI after Packer made it: injected so tests need no AWS. */
+export interface AwsPublisher {
+  publish(input: { profile: ResolvedProfile; region: string; imageId: string; recordDigest: string }): Promise<AwsOutput>;
+}
+
+export interface BuildOptions {
+  target?: Target;
+  buildRoot: string;
+  packer?: PackerInfo;
+  aws?: AwsPublisher;
+  onProgress: (e: ProgressEvent) => void;
+  now?: () => Date;
+}
+
+const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export function chooseTarget(profile: ResolvedProfile, wanted?: Target): Target {
+  if (wanted) {
+    if (!profile.targets[wanted]) throw new Error(`profile ${profile.name} has no targets.${wanted}`);
+    return wanted;
+  }
+  if (profile.targets.aws) return 'aws';
+  if (profile.targets.qemu) return 'qemu';
+  throw new Error(`profile ${profile.name} has no build target: add targets.aws or targets.qemu`);
+}
+
+export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts: BuildOptions): Promise<BuildRecord> {
+  const now = opts.now ?? (() => new Date());
+  const started = now();
+  const target = chooseTarget(profile, opts.target);
+  const source = target === 'aws' ? 'amazon-ebs.cocca' : 'qemu.cocca';
+  const dir = path.resolve(opts.buildRoot, profile.name, `${stamp(started)}-${target}`);
+  const log = path.join(dir, 'packer.log');
+  const recordFile = path.join(dir, 'build-record.json');
+  const elapsed = () => now().getTime() - started.getTime();
+  const say = (message: string) => opts.onProgress({ kind: 'phase', profile: profile.name, target, message, elapsedMs: elapsed() });
+
+  const steps = plan(profile, os).steps;
+  const record: BuildRecord = {
+    schema: 'cocca-bake/build-record/v1',
+    coccaBake: COCCA_BAKE_VERSION,
+    profile: profile.name,
+    profileFile: profile.sourceFile,
+    profileDigest: profile.digest,
+    target,
+    packer: { path: '', version: '', flavor: '' },
+    artifacts: Object.fromEntries(Object.entries(profile.downloads).filter(([k]) => k !== 'jdkHome')) as BuildRecord['artifacts'],
+    baseImage: target === 'qemu' ? { url: profile.targets.qemu!.baseImage.url, sha256: profile.targets.qemu!.baseImage.sha256 } : {},
+    outputs: {},
+    steps: [],
+    startedAt: started.toISOString(),
+    result: 'running',
+    log,
+  };
+
+  const fail = (error: string, failedStep?: string): BuildRecord => {
+    record.result = 'failed';
+    record.error = error;
+    record.failedStep = failedStep ?? record.steps.find((s) => !s.ok)?.step;
+    return finish();
+  };
+  const finish = (): BuildRecord => {
+    record.finishedAt = now().toISOString();
+    record.totalMs = elapsed();
+    mkdirSync(dir, { recursive: true });
+    writeRecord(recordFile, record);
+    const written = { ...record, digest: recordDigest(record) };
+    opts.onProgress({ kind: 'result', profile: profile.name, target, record: written });
+    return written;
+  };
+
+  let packer: PackerInfo;
+  try {
+    packer = opts.packer ?? (await findPacker());
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  record.packer = { path: packer.path, version: packer.version, flavor: packer.flavor };
+
+  say(`rendering for Packer ${packer.version} (${packer.flavor}) into ${dir}`);
+  const { files } = renderOutputs(profile, os, { packerFlavor: packer.flavor });
+  writeOutputs(dir, files);
+  const packerDir = path.join(dir, 'packer');
+
+  const env: Record<string, string> = { TMPDIR: path.join(dir, 'tmp') };
+  mkdirSync(env.TMPDIR!, { recursive: true });
+  if (target === 'qemu') env.PKR_VAR_build_password = (await writeBuildSeed(packerDir)).password;
+  // The EC2 API does the copies, each region on its own (see AwsPublisher), not Packer.
+  if (target === 'aws') env.PKR_VAR_ami_regions = '[]';
+
+  const onEvent = (e: BuildEvent) => {
+    if (e.kind === 'base-image') record.baseImage.imageId = e.imageId;
+    if (e.kind !== 'step-start' && e.kind !== 'step-done' && e.kind !== 'step-failed') return;
+    const list = steps[e.phase];
+    const index = list.findIndex((s) => stepId(s) === e.step);
+    const title = list[index]?.title ?? e.step;
+    if (e.kind === 'step-start') record.steps.push({ source: e.source, phase: e.phase, step: e.step, ok: false });
+    const entry = [...record.steps].reverse().find((s) => s.step === e.step && s.phase === e.phase);
+    if (e.kind === 'step-done' && entry) Object.assign(entry, { ms: e.ms, ok: true });
+    opts.onProgress({
+      kind: 'step',
+      profile: profile.name,
+      target,
+      phase: e.phase,
+      index: index + 1,
+      total: list.length,
+      step: e.step,
+      title,
+      state: e.kind === 'step-start' ? 'start' : e.kind === 'step-done' ? 'done' : 'failed',
+      ms: e.kind === 'step-done' ? e.ms : undefined,
+      elapsedMs: elapsed(),
+    });
+  };
+  const run = (args: string[]) => runPacker(packer, args, { cwd: packerDir, log, env, onLine: (l) => { const e = parseLine(l); if (e) onEvent(e); } });
+
+  if (packer.flavor === 'modern') {
+    say('packer init');
+    if ((await run(['init', '.'])) !== 0) return fail(`packer init failed; see ${log}`);
+  }
+  say('packer validate');
+  if ((await run(['validate', '.'])) !== 0) return fail(`packer validate failed; see ${log}`);
+  say(`packer build (${source})`);
+  // On error Packer removes what it made (instance, volumes, a half-made AMI): nothing half-built is kept.
+  if ((await run(['build', '-color=false', '-on-error=cleanup', `-only=${source}`, '.'])) !== 0) {
+    const failed = record.steps.find((s) => !s.ok);
+    return fail(failed ? `step ${failed.phase} ${failed.step} failed; see ${log}` : `packer build failed; see ${log}`, failed?.step);
+  }
+
+  const manifest = path.join(packerDir, 'packer-manifest.json');
+  if (!existsSync(manifest)) return fail(`Packer reported success but wrote no ${manifest}`);
+  const builds = (JSON.parse(readFileSync(manifest, 'utf8')) as { builds: Array<{ name: string; builder_type: string; artifact_id: string; files?: Array<{ name: string }> }> }).builds;
+  const built = builds[builds.length - 1];
+  if (!built) return fail(`no build in ${manifest}`);
+
+  if (target === 'qemu') {
+    const qcow2 = built.files?.map((f) => path.resolve(packerDir, f.name)).find((f) => f.endsWith('.qcow2'));
+    if (!qcow2 || !existsSync(qcow2)) return fail(`Packer's manifest names no qcow2 (${built.artifact_id})`);
+    say('checksumming the qcow2');
+    record.outputs.qemu = { path: qcow2, bytes: statSync(qcow2).size, sha256: await sha256File(qcow2) };
+  } else {
+    // artifact_id: "af-south-1:ami-0123..." (one region: copies are ours).
+    const [region, imageId] = built.artifact_id.split(',')[0]!.split(':');
+    if (!region || !imageId) return fail(`cannot read the AMI from Packer's manifest: ${built.artifact_id}`);
+    if (!opts.aws) return fail('no AWS publisher configured');
+    say(`finishing ${imageId}: sharing, tags, copies to ${profile.targets.aws!.copyTo.join(', ') || 'no other region'}, retention`);
+    try {
+      record.outputs.aws = await opts.aws.publish({ profile, region, imageId, recordDigest: recordDigest(record) });
+    } catch (err) {
+      return fail(`the AMI ${imageId} was built but could not be finished: ${(err as Error).message}`);
+    }
+    const failedCopies = record.outputs.aws.copies.filter((c) => !c.ok);
+    if (failedCopies.length > 0) return fail(`copies failed in ${failedCopies.map((c) => `${c.region} (${c.error})`).join(', ')}`);
+  }
+  record.result = 'ok';
+  return finish();
+}
+
+/** Several profiles at once, at most `parallel` at a time; one failing does not stop the others. */
+export async function buildMany<T>(items: T[], parallel: number, build: (item: T) => Promise<BuildRecord>): Promise<BuildRecord[]> {
+  const results: BuildRecord[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await build(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, worker));
+  return results;
+}

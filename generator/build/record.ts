@@ -1,0 +1,59 @@
+// The build record: what went in (profile, versions, checksums, base image, Packer) and what
+// came out (images, their checksums), with timings. An image is in `outputs` only when every
+// part of the build that produced it succeeded.
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { Artifact } from '../profile/types.js';
+
+export interface StepTiming {
+  source: string;
+  phase: string;
+  step: string;
+  ms?: number;
+  ok: boolean;
+}
+
+export interface AwsOutput {
+  region: string;
+  imageId: string;
+  copies: Array<{ region: string; ok: boolean; imageId?: string; error?: string }>;
+  retention?: Array<{ region: string; deregistered: string[]; kept: string[]; error?: string }>;
+}
+
+export interface QemuOutput {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface BuildRecord {
+  schema: 'cocca-bake/build-record/v1';
+  coccaBake: string;
+  profile: string;
+  profileFile: string;
+  profileDigest: string;
+  target: 'aws' | 'qemu';
+  packer: { path: string; version: string; flavor: string };
+  artifacts: Record<string, Artifact>;
+  baseImage: { imageId?: string; url?: string; sha256?: string };
+  outputs: { aws?: AwsOutput; qemu?: QemuOutput };
+  steps: StepTiming[];
+  startedAt: string;
+  finishedAt?: string;
+  totalMs?: number;
+  result: 'running' | 'ok' | 'failed';
+  failedStep?: string;
+  error?: string;
+  log: string;
+  /** SHA-256 of this record without the digest itself; images are tagged with it. */
+  digest?: string;
+}
+
+export function recordDigest(record: BuildRecord): string {
+  const { digest: _omit, ...rest } = record;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+export function writeRecord(file: string, record: BuildRecord): void {
+  writeFileSync(file, `${JSON.stringify({ ...record, digest: recordDigest(record) }, null, 2)}\n`);
+}
