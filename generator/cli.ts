@@ -17,6 +17,10 @@ import { ec2Factory } from './aws/client.js';
 import { formatImages, listImages, targetRegions } from './aws/images.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 
+// The AWS SDK warns on every call under Node.js 20 about its future support window; an
+// operator can do nothing about it mid-build.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 class Failure extends Error {}
 class UsageError extends Error {}
 

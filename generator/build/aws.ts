@@ -2,7 +2,9 @@
 // with the build record's digest, copy it to the other regions in parallel, then retire old
 // images of the profile in every region. Uses the default AWS credential chain.
 import { ec2Factory, type Ec2Factory } from '../aws/client.js';
+import { targetRegions } from '../aws/images.js';
 import { publishImage } from '../aws/publish.js';
+import { checkRegions } from '../aws/regions.js';
 import { applyRetentionInRegions } from '../aws/retention.js';
 import { imageTags } from '../emit/packer.js';
 import type { AwsPublisher } from './index.js';
@@ -10,6 +12,14 @@ import type { AwsOutput } from './record.js';
 
 export function publisherWith(factory: Ec2Factory): AwsPublisher {
   return {
+    async preflight(profile) {
+      const target = profile.targets.aws!;
+      try {
+        return (await checkRegions(factory(target.region), targetRegions(target))).map((p) => p.problem);
+      } catch (err) {
+        return [`cannot check the regions: ${(err as Error).message}`];
+      }
+    },
     async publish({ profile, region, imageId, recordDigest }) {
       const target = profile.targets.aws!;
       const tags = { ...imageTags(profile), 'cocca-bake:build-record': recordDigest };

@@ -26,6 +26,8 @@ export type ProgressEvent =
 
 /** Finishing an AMI after Packer made it: injected so tests need no AWS. */
 export interface AwsPublisher {
+  /** Problems that would make the build useless (a region the account has not enabled): checked first. */
+  preflight?(profile: ResolvedProfile): Promise<string[]>;
   publish(input: { profile: ResolvedProfile; region: string; imageId: string; recordDigest: string }): Promise<AwsOutput>;
 }
 
@@ -145,6 +147,11 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   };
   const run = (args: string[]) => runPacker(packer, args, { cwd: packerDir, log, env, onLine: (l) => { const e = parseLine(l); if (e) onEvent(e); } });
 
+  if (target === 'aws' && opts.aws?.preflight) {
+    say('checking the regions');
+    const problems = await opts.aws.preflight(profile);
+    if (problems.length > 0) return fail(problems.join('; '));
+  }
   if (packer.flavor === 'modern') {
     say('packer init');
     if ((await run(['init', '.'])) !== 0) return fail(`packer init failed; see ${log}`);

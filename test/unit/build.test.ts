@@ -135,6 +135,15 @@ describe('buildProfile', () => {
     expect(await fs.readFile(record.log, 'utf8')).toContain('cocca[resin.build]: ERROR');
   });
 
+  it('a region problem found before the build stops it before Packer runs', async () => {
+    const { profile, os: osm } = compiled('profiles/af-south-1.yaml');
+    const pub = { ...publisher(), preflight: async () => ['af-south-1 is an opt-in region not enabled for this account'] };
+    const record = await buildProfile(profile!, osm!, { buildRoot: work, packer: await findPacker(FAKE), aws: pub, onProgress: () => {} });
+    expect(record.result).toBe('failed');
+    expect(record.error).toContain('opt-in region');
+    expect((await fs.readFile(calls, 'utf8')).split('\n').filter((l) => l.startsWith('build'))).toEqual([]);
+  });
+
   it('a failed copy fails the build and says which region, keeping the good image on record', async () => {
     const { profile, os: osm } = compiled('profiles/af-south-1.yaml');
     const pub = publisher(async ({ region, imageId }) => ({ region, imageId, copies: [{ region: 'eu-west-1', ok: false, error: 'UnauthorizedOperation' }] }));
