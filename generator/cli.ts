@@ -10,11 +10,7 @@ import { writeOutputs } from './emit/write.js';
 import { checkProfile, type CompileResult } from './profile/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
 import { plan } from './stack/index.js';
-import { buildMany, buildProfile, type Target } from './build/index.js';
-import { formatProgress } from './build/report.js';
-import { awsPublisher } from './build/aws.js';
-import { ec2Factory } from './aws/client.js';
-import { formatImages, listImages, targetRegions } from './aws/images.js';
+import type { Target } from './build/index.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 
 // The AWS SDK warns on every call under Node.js 20 about its future support window; an
@@ -139,7 +135,10 @@ program
   .option('--json', 'progress and results as JSON lines on stdout')
   .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean }) => {
     const results = check(files, 'text', false);
-    const publisher = opts.target === 'qemu' || results.every((r) => !r.profile!.targets.aws) ? undefined : awsPublisher();
+    // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
+    const { buildMany, buildProfile } = await import('./build/index.js');
+    const { formatProgress } = await import('./build/report.js');
+    const publisher = opts.target === 'qemu' || results.every((r) => !r.profile!.targets.aws) ? undefined : (await import('./build/aws.js')).awsPublisher();
     const records = await buildMany(results, opts.parallel, (r) =>
       buildProfile(r.profile!, r.os!, {
         target: opts.target,
@@ -160,6 +159,8 @@ program
     const [result] = check([file], 'text', false);
     const aws = result!.profile!.targets.aws;
     if (!aws) throw new Failure(`${file} has no targets.aws`);
+    const { ec2Factory } = await import('./aws/client.js');
+    const { formatImages, listImages, targetRegions } = await import('./aws/images.js');
     const listing = await listImages(ec2Factory(), targetRegions(aws), result!.profile!.name);
     process.stdout.write(opts.json ? `${JSON.stringify(listing, null, 2)}\n` : formatImages(result!.profile!.name, listing));
     if (listing.some((r) => !r.ok)) throw new Failure('some regions could not be listed');

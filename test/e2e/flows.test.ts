@@ -9,6 +9,7 @@
  *   whois-dr through the golden flow.
  * Prints figures at the end (not asserted). `npm run test:e2e`; needs root.
  */
+import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ import {
 import { cleanupE2E, copyRootfs, prepareE2E, treeBytes, userData, type E2E } from './lib/env.js';
 import { Container, stopAll } from './lib/nspawn.js';
 import type { TestProfile } from './lib/profile.js';
-import { progress, secs, tail } from './lib/run.js';
+import { progress, run, secs, tail } from './lib/run.js';
 import { workaroundReport } from './lib/workarounds.js';
 
 const MIN = 60_000;
@@ -180,25 +181,28 @@ describe.sequential('full flow: a stock Debian 12 image and full.yaml', () => {
 async function bakeGolden(e: E2E, p: TestProfile, name: string): Promise<{ image: string; bakeMs: number }> {
   const { dir } = await copyRootfs(e, e.stock, `${name}-build`);
   const c = await Container.boot({ name: `${name}-build`, rootfs: dir, userData: '#cloud-config\n', instanceId: `${name}-build-${Date.now()}`, localHostname: 'cocca-build', binds: e.binds, logDir: e.logDir });
-  await c.waitFor('cloud-init to finish (boot 1)', async () => (await c.exec('cloud-init status --wait >/dev/null 2>&1; [ $? -eq 0 ] || [ $? -eq 2 ]', { timeoutMs: 10 * MIN })).exitCode === 0, {
+  await c.waitFor('cloud-init to finish (boot 1)', async () => (await c.exec('cloud-init status --wait >/dev/null 2>&1; rc=$?; [ $rc -eq 0 ] || [ $rc -eq 2 ]', { timeoutMs: 10 * MIN })).exitCode === 0, {
     timeoutMs: 10 * MIN,
     diagnose: () => diagnose(c),
   });
   // Packer's file provisioner: files/ into /tmp/cocca.
   const files = path.join(e.renders[p.name]!, 'packer', 'files');
-  const { execa } = await import('execa');
   const tar = await execa('tar', ['-C', files, '-c', '.'], { encoding: 'buffer', stdin: 'ignore' });
   await c.sh('mkdir -p /tmp/cocca && tar -x -C /tmp/cocca --no-same-owner', { input: Buffer.from(tar.stdout) });
   const log = path.join(e.logDir, `${name}-build.provision.log`);
-  const t0 = Date.now();
-  const bake = await c.exec('bash /tmp/cocca/install.sh && /usr/local/sbin/cocca-run bake', { timeoutMs: 50 * MIN });
-  const bakeMs = Date.now() - t0;
-  await fs.writeFile(log, bake.all);
-  if (bake.exitCode !== 0) throw new Error(`${name}: bake failed (exit ${bake.exitCode}); log ${log}:\n${tail(bake.all, 8000)}\n${await diagnose(c)}`);
-  const seal = await c.exec('/usr/local/sbin/cocca-run seal', { timeoutMs: 10 * MIN });
-  await fs.appendFile(log, seal.all);
-  if (seal.exitCode !== 0) throw new Error(`${name}: seal failed (exit ${seal.exitCode}):\n${tail(seal.all, 8000)}`);
-  await c.poweroff();
+  let bakeMs = 0;
+  try {
+    const t0 = Date.now();
+    const bake = await c.exec('bash /tmp/cocca/install.sh && /usr/local/sbin/cocca-run bake', { timeoutMs: 50 * MIN });
+    bakeMs = Date.now() - t0;
+    await fs.writeFile(log, bake.all);
+    if (bake.exitCode !== 0) throw new Error(`${name}: bake failed (exit ${bake.exitCode}); log ${log}:\n${tail(bake.all, 8000)}\n${await diagnose(c)}`);
+    const seal = await c.exec('/usr/local/sbin/cocca-run seal', { timeoutMs: 10 * MIN });
+    await fs.appendFile(log, `\n--- seal\n${seal.all}`);
+    if (seal.exitCode !== 0) throw new Error(`${name}: seal failed (exit ${seal.exitCode}):\n${tail(seal.all, 8000)}`);
+  } finally {
+    await c.poweroff();
+  }
   expect(c.running, `${name}: boot 1 powered off`).toBe(false);
   return { image: dir, bakeMs };
 }
@@ -217,7 +221,6 @@ async function checkGeneralized(image: string, secretsToLookFor: string[]): Prom
   }
   expect((await fs.readdir(path.join(image, 'var/lib/cloud/instances')).catch(() => [] as string[])).length, 'cloud-init instance data').toBe(0);
   // No secret of this deployment anywhere it could hide.
-  const { run } = await import('./lib/run.js');
   for (const s of secretsToLookFor) {
     const r = await run('grep', ['-rlsF', '--', s, ...['etc', 'var', 'opt', 'root', 'home', 'usr/local'].map((d) => path.join(image, d))], { reject: false });
     expect(r.stdout.trim(), 'files holding a secret in the image').toBe('');
