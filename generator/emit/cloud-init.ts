@@ -95,10 +95,9 @@ export function userData(profile: ResolvedProfile, plan: Plan, mode: UserDataMod
     ...(profile.ssh.authorizedKeys.length > 0 && { ssh_authorized_keys: profile.ssh.authorizedKeys }),
     write_files: files,
     ...(mode === 'full' && {
-      runcmd: [
-        ['/usr/local/sbin/cocca-run', 'bake'],
-        ['systemctl', 'start', 'cocca-firstboot.service'],
-      ],
+      // One command: cloud-init runs runcmd entries as a script without -e, and first boot must
+      // not start after a failed bake.
+      runcmd: [['sh', '-c', '/usr/local/sbin/cocca-run bake && exec systemctl start cocca-firstboot.service']],
     }),
   };
   return header(profile, mode) + dump(config, { noRefs: true, lineWidth: -1 });

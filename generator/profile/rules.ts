@@ -101,7 +101,7 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
   }
   const qemu = p.targets.qemu;
   if (qemu && qemu.diskSizeGiB < SEED_DISK_GIB) report(['targets', 'qemu', 'diskSizeGiB'], 'warning', `${qemu.diskSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'CoCCA asks 150 GiB; a qcow2 only takes the space it uses');
-  if (qemu?.baseImage.sha256 === UNPINNED) report(['targets', 'qemu'], 'warning', `the qemu base image ${qemu.baseImage.url} is not pinned: Packer will read Canonical's SHA256SUMS at build time`, 'set targets.qemu.baseImage: {url, sha256}');
+  if (qemu?.baseImage.sha256 === UNPINNED) report(['targets', 'qemu'], 'warning', `the qemu base image ${qemu.baseImage.url} is not pinned: Packer will read the publisher's checksum file at build time`, 'set targets.qemu.baseImage: {url, sha256}');
   if (!aws && !qemu) report(['targets'], 'warning', 'no build target: render writes user-data only, and no Packer source', 'add targets.aws or targets.qemu');
 
   checkArtifacts(p, report);

@@ -13,6 +13,11 @@ export const generalize: Component = {
       phase: 'seal',
       title: 'Generalize the image',
       script: lines(
+        // Nothing may write /var/log after it is emptied but journald, whose files are rotated away
+        // first: once cloud-init removes the machine-id, journalctl no longer finds them.
+        'systemctl stop rsyslog.service syslog.socket >/dev/null 2>&1 || true',
+        'journalctl --rotate >/dev/null 2>&1 || true',
+        'for d in /var/log/journal/*/; do journalctl --directory="$d" --vacuum-time=1s >/dev/null 2>&1 || true; done',
         'cloud-init clean --logs --machine-id --seed',
         'rm -f /etc/ssh/ssh_host_*',
         // The build user's keys (Packer's temporary key) and every shell history.
@@ -25,10 +30,6 @@ export const generalize: Component = {
         'rm -rf /usr/local/src/* /var/cache/cocca /var/lib/cocca/done/boot',
         'apt-get clean',
         'rm -rf /var/lib/apt/lists/*',
-        // Nothing may write /var/log after it is emptied but journald (whose files are rotated away).
-        'systemctl stop rsyslog.service syslog.socket >/dev/null 2>&1 || true',
-        'journalctl --rotate >/dev/null 2>&1 || true',
-        'journalctl --vacuum-time=1s >/dev/null 2>&1 || true',
         'find /var/log -type f \\( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \\) -delete',
         'find /var/log -path /var/log/journal -prune -o -type f -exec truncate -s 0 {} +',
         'rm -rf /tmp/* /var/tmp/*',

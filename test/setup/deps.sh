@@ -31,6 +31,7 @@ PACKAGES=(
   systemd-container
   dpkg-dev
   apt-utils
+  debian-archive-keyring
 )
 
 POLICY_RC=/usr/sbin/policy-rc.d

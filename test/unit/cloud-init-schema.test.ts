@@ -105,10 +105,8 @@ describe.each(exampleProfiles().map((p) => [p.name, p] as const))('profile %s', 
     expect(schemaErrors(doc), 'schema errors in full.yaml').toEqual([]);
     // The full user-data is the one that installs everything: files, then the bake.
     expect(Array.isArray(doc.write_files) && doc.write_files.length > 1).toBe(true);
-    expect(doc.runcmd).toEqual([
-      ['/usr/local/sbin/cocca-run', 'bake'],
-      ['systemctl', 'start', 'cocca-firstboot.service'],
-    ]);
+    // One command, so first boot never starts after a failed bake (runcmd is run without -e).
+    expect(doc.runcmd).toEqual([['sh', '-c', '/usr/local/sbin/cocca-run bake && exec systemctl start cocca-firstboot.service']]);
   });
 
   it('firstboot.yaml starts with #cloud-config and passes cloud-init\'s JSON schema', () => {

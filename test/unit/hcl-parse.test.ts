@@ -90,10 +90,13 @@ function hclProblems(json: Json, text: string, p: ExampleProfile, flavor: Packer
   } else {
     const src = one<Json>(ebsSources.cocca, 'source "amazon-ebs" "cocca"', problems);
     if (src) {
-      same(problems, 'encrypt_boot', src.encrypt_boot, true);
+      // AWS cannot publish encrypted snapshots: only a public image is unencrypted.
+      same(problems, 'encrypt_boot', src.encrypt_boot, !aws.public);
       same(problems, 'ami_groups', src.ami_groups, aws.public ? ['all'] : []);
       same(problems, 'ami_users', src.ami_users, aws.shareWith);
-      same(problems, 'ami_regions', src.ami_regions, aws.copyTo);
+      // Copies: Packer's by default (the variable), the EC2 API's under `cocca-bake build` (which sets it to []).
+      same(problems, 'ami_regions', src.ami_regions, '${var.ami_regions}');
+      same(problems, 'variable ami_regions default', (json.variable as Json | undefined)?.ami_regions?.[0]?.default, aws.copyTo);
       same(problems, 'region', src.region, aws.region);
       same(problems, 'instance_type', src.instance_type, aws.instanceType);
       same(problems, 'ssh_username', src.ssh_username, p.os.defaultUser);

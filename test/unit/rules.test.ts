@@ -302,7 +302,7 @@ const table: Row[] = [
         'targets.qemu',
         5,
         9,
-        "the qemu base image https://cloud-images.ubuntu.com/releases/22.04/release/ubuntu-22.04-server-cloudimg-amd64.img is not pinned: Packer will read Canonical's SHA256SUMS at build time",
+        "the qemu base image https://cloud-images.ubuntu.com/releases/22.04/release/ubuntu-22.04-server-cloudimg-amd64.img is not pinned: Packer will read the publisher's checksum file at build time",
       ],
     ],
     hints: ['set targets.qemu.baseImage: {url, sha256}'],

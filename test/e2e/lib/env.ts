@@ -6,6 +6,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { runCli, renderCli, cliInvocation } from '../../helpers/outputs.js';
+import { DEBIAN_KEYRING } from './apt.js';
 import { prepareArtifacts, ARTIFACTS_MOUNT, type Artifacts } from './artifacts.js';
 import { CACHE_ROOT } from './cache.js';
 import type { Bind } from './nspawn.js';
@@ -29,7 +30,7 @@ export interface E2E {
 }
 
 /** Tools the harness needs on the host (test/setup/deps.sh installs them). */
-const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'curl'];
+const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'apt-get', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'tar'];
 
 async function checkHost(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the end-to-end tests run as root (mmdebstrap --mode=root, systemd-nspawn)');
@@ -38,6 +39,7 @@ async function checkHost(): Promise<void> {
     const r = await run('bash', ['-c', `command -v ${t}`], { reject: false });
     if (r.exitCode !== 0) missing.push(t);
   }
+  if (!(await fs.access(DEBIAN_KEYRING).then(() => true, () => false))) missing.push(`${DEBIAN_KEYRING} (debian-archive-keyring)`);
   if (missing.length > 0) throw new Error(`missing host tools: ${missing.join(', ')} (bash test/setup/deps.sh installs them)`);
 }
 

@@ -16,27 +16,8 @@ export interface Workaround {
   to: string;
 }
 
-export const WORKAROUNDS: Workaround[] = [
-  {
-    id: 'java-home-sigpipe',
-    bug:
-      "generator/stack/java.ts (java.source apt): `home=$(dpkg -L PKG | grep -m1 '/bin/javac$' | ...)` runs under " +
-      '`set -euo pipefail`; grep -m1 exits at the first match, dpkg -L is killed by SIGPIPE (exit 141), pipefail fails the ' +
-      'command substitution and the step java.install dies silently right after apt installed the JDK',
-    from: "| grep -m1 '/bin/javac$' |",
-    to: "| grep '/bin/javac$' | sed -n 1p |",
-  },
-  {
-    id: 'seal-journal-vacuum',
-    bug:
-      'generator/stack/generalize.ts (seal, generalize.clean): `cloud-init clean --machine-id` runs first and removes ' +
-      '/etc/machine-id (Debian 12, cloud-init 22.4.2; "uninitialized" elsewhere), so the later `journalctl --vacuum-time=1s` ' +
-      'finds no journal of this machine ("No journal files were found") and leaves the archive that `journalctl --rotate` ' +
-      'made in /var/log/journal/<old id>/; generalize.verify then fails every image: "NOT GENERALIZED: archived journal files are left"',
-    from: 'journalctl --vacuum-time=1s >/dev/null 2>&1 || true',
-    to: 'for d in /var/log/journal/*/; do journalctl --directory="$d" --vacuum-time=1s >/dev/null 2>&1 || true; done',
-  },
-];
+// None today: each one was fixed in the product.
+export const WORKAROUNDS: Workaround[] = [];
 
 const enabled = process.env.COCCA_E2E_NO_WORKAROUNDS !== '1';
 /** id -> where it was applied (or that it was not needed). */

@@ -10,6 +10,11 @@ packer {
   }
 }
 
+variable "ami_regions" {
+  type    = list(string)
+  default = ["eu-west-1"]
+}
+
 locals {
   stamp = formatdate("YYYYMMDD-hhmmss", timestamp())
 }
@@ -23,7 +28,7 @@ source "amazon-ebs" "cocca" {
   encrypt_boot    = true
   ami_users       = []
   ami_groups      = []
-  ami_regions     = ["eu-west-1"]
+  ami_regions     = var.ami_regions
   imds_support    = "v2.0"
   tags = {
     "cocca-bake:profile"        = "af-south-1"

@@ -10,6 +10,11 @@ packer {
   }
 }
 
+variable "ami_regions" {
+  type    = list(string)
+  default = []
+}
+
 locals {
   stamp = formatdate("YYYYMMDD-hhmmss", timestamp())
 }
@@ -23,7 +28,7 @@ source "amazon-ebs" "cocca" {
   encrypt_boot    = true
   ami_users       = []
   ami_groups      = []
-  ami_regions     = []
+  ami_regions     = var.ami_regions
   imds_support    = "v2.0"
   tags = {
     "cocca-bake:profile"        = "ap-southeast-2"

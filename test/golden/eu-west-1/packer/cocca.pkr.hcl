@@ -10,6 +10,11 @@ packer {
   }
 }
 
+variable "ami_regions" {
+  type    = list(string)
+  default = []
+}
+
 locals {
   stamp = formatdate("YYYYMMDD-hhmmss", timestamp())
 }
@@ -24,7 +29,7 @@ source "amazon-ebs" "cocca" {
   kms_key_id      = "alias/cocca-ami-share"
   ami_users       = ["111122223333"]
   ami_groups      = []
-  ami_regions     = []
+  ami_regions     = var.ami_regions
   imds_support    = "v2.0"
   tags = {
     "cocca-bake:profile"        = "eu-west-1"
