@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { renderOutputs } from '../emit/output.js';
+import { packerBuildName } from '../emit/packer.js';
 import { writeOutputs } from '../emit/write.js';
 import type { OsModule } from '../os/types.js';
+import { artifactSources } from '../profile/rules.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import { plan } from '../stack/index.js';
 import { stepId, type Phase } from '../stack/step.js';
@@ -62,7 +64,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const now = opts.now ?? (() => new Date());
   const started = now();
   const target = chooseTarget(profile, opts.target);
-  const source = target === 'aws' ? 'amazon-ebs.cocca' : 'qemu.cocca';
+  const source = `${packerBuildName(profile)}.${target === 'aws' ? 'amazon-ebs.cocca' : 'qemu.cocca'}`;
   const dir = path.resolve(opts.buildRoot, profile.name, `${stamp(started)}-${target}`);
   const log = path.join(dir, 'packer.log');
   const recordFile = path.join(dir, 'build-record.json');
@@ -78,7 +80,8 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     profileDigest: profile.digest,
     target,
     packer: { path: '', version: '', flavor: '' },
-    artifacts: Object.fromEntries(Object.entries(profile.downloads).filter(([k]) => k !== 'jdkHome')) as BuildRecord['artifacts'],
+    // What this build downloads: not the JDK tarball when Java comes from apt, not OpenSSL when it is off.
+    artifacts: Object.fromEntries(artifactSources(profile).filter((s) => s.used).map((s) => [s.name, profile.downloads[s.name]])) as BuildRecord['artifacts'],
     baseImage: target === 'qemu' ? { url: profile.targets.qemu!.baseImage.url, sha256: profile.targets.qemu!.baseImage.sha256 } : {},
     outputs: {},
     steps: [],

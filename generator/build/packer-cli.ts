@@ -42,6 +42,8 @@ export async function runPacker(packer: PackerInfo, args: string[], opts: RunOpt
     all: true,
     buffer: false,
     cleanup: true,
+    // Packer cleans up (stops the VM, deletes the instance) on SIGINT; on SIGTERM 1.6.6 leaves qemu running.
+    killSignal: 'SIGINT',
     forceKillAfterDelay: 30_000,
     cancelSignal: opts.signal,
     env: { CHECKPOINT_DISABLE: '1', PACKER_NO_COLOR: '1', ...opts.env },

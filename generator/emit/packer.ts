@@ -110,6 +110,12 @@ function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
   ]);
 }
 
+/**
+ * The build block's name. Packer names each build BUILD.TYPE.SOURCE, and `-only` must match that
+ * whole name (Packer 1.6.6 builds nothing, successfully, for `-only=qemu.cocca`).
+ */
+export const packerBuildName = (p: ResolvedProfile): string => `cocca-${p.name}`;
+
 export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): string | undefined {
   const sources = [awsSource(p, os, flavor), qemuSource(p, os)].filter((s): s is HclBlock => s !== undefined);
   if (sources.length === 0) return undefined;
@@ -140,7 +146,7 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
     block('locals', [], [attr('stamp', expr('formatdate("YYYYMMDD-hhmmss", timestamp())'))]),
     ...sources,
     block('build', [], [
-      attr('name', `cocca-${p.name}`),
+      attr('name', packerBuildName(p)),
       attr('sources', sources.map((s) => `source.${s.labels![0]}.${s.labels![1]}`)),
       block('provisioner', ['shell'], [
         // The base image's own first boot must finish before apt is ours.

@@ -24,6 +24,8 @@ export const generalize: Component = {
         'for home in /root /home/*; do rm -f "$home/.ssh/authorized_keys" "$home/.bash_history" "$home/.lesshst" "$home/.viminfo"; done',
         // The qemu build's throwaway user (the AMI build logs in as the image's own user).
         `if id ${BUILD_USER} >/dev/null 2>&1; then userdel --force --remove ${BUILD_USER} 2>/dev/null || userdel --force ${BUILD_USER}; fi`,
+        // shadow's backups (passwd-, shadow-, ...) still hold the user and its password hash.
+        'rm -f /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- /etc/subuid- /etc/subgid-',
         // cloud-init writes it again for the next instance's default user.
         'rm -f /etc/sudoers.d/90-cloud-init-users',
         'rm -f /etc/cocca/instance.env /etc/cocca/values.env /etc/cocca/secrets.env',
@@ -31,7 +33,9 @@ export const generalize: Component = {
         'apt-get clean',
         'rm -rf /var/lib/apt/lists/*',
         'find /var/log -type f \\( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \\) -delete',
-        'find /var/log -path /var/log/journal -prune -o -type f -exec truncate -s 0 {} +',
+        // --no-create: no O_CREAT, which fs.protected_regular refuses even to root on files
+        // owned by others in sticky group-writable directories (/var/log/postgresql).
+        'find /var/log -path /var/log/journal -prune -o -type f -exec truncate --no-create -s 0 {} +',
         'rm -rf /tmp/* /var/tmp/*',
       ),
     },
@@ -47,6 +51,7 @@ export const generalize: Component = {
         '[ -z "$mid" ] || [ "$mid" = uninitialized ] || bad "/etc/machine-id is set"',
         'compgen -G "/etc/ssh/ssh_host_*" >/dev/null && bad "ssh host keys are left"',
         `id ${BUILD_USER} >/dev/null 2>&1 && bad "the build user ${BUILD_USER} is left"`,
+        `grep -qs "^${BUILD_USER}:" /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- && bad "the build user ${BUILD_USER} is left in a shadow backup"`,
         'for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done',
         'compgen -G "/var/lib/cloud/instances/*" >/dev/null && bad "cloud-init instance data is left"',
         'compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets are left in /etc/cocca"',

@@ -13,25 +13,13 @@ import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkFail2ban,
-  checkFirewall,
-  checkHttps,
-  checkOpenssl,
-  checkPostgres,
-  checkResinListening,
-  checkResinXml,
-  checkSecretsRootOnly,
-  checkServicesActive,
-  checkSshd,
-  checkTime,
-  pageFor,
-  type InstanceExpect,
-} from './lib/checks.js';
+import { pageFor, type InstanceExpect } from './lib/checks.js';
 import { cleanupE2E, copyRootfs, prepareE2E, treeBytes, userData, type E2E } from './lib/env.js';
+import { checkGeneralized, instanceChecks } from './lib/instance-tests.js';
 import { Container, stopAll } from './lib/nspawn.js';
 import type { TestProfile } from './lib/profile.js';
-import { progress, run, secs, tail } from './lib/run.js';
+import { PRIVATE_IPV4, PRIVATE_IPV6 } from './lib/rootfs.js';
+import { secs, tail } from './lib/run.js';
 import { workaroundReport } from './lib/workarounds.js';
 
 const MIN = 60_000;
@@ -106,47 +94,8 @@ async function waitFirstboot(c: Container, timeoutMs: number): Promise<Firstboot
   return status!;
 }
 
-/** The checks of a running instance (item 4), as separate tests. */
-function instanceChecks(get: () => { c: Container; x: InstanceExpect }): void {
-  it('postgresql, resin and fail2ban are active', async () => {
-    const { c } = get();
-    await checkServicesActive(c, ['postgresql.service', 'postgresql@15-main.service', 'resin.service', 'fail2ban.service']);
-  });
-  it('Resin listens on 80 and 443 over IPv4 and IPv6', async () => {
-    await checkResinListening(get().c);
-  });
-  it('HTTPS works with the injected keystore and the page reaches the database', async () => {
-    await checkHttps(get().c, get().x);
-  });
-  it("resin.xml carries this instance's address and name, no placeholder", async () => {
-    await checkResinXml(get().c, get().x);
-  });
-  it('PostgreSQL: the generated password logs in, the database exists, pgtune fits the container, pg_hba as chosen', async () => {
-    const { ramKb, cpus } = await checkPostgres(get().c, get().x);
-    progress(`pgtune checked for MemTotal ${ramKb} kB and ${cpus} CPUs`);
-  });
-  it("ufw is active with exactly the profile's rules", async () => {
-    await checkFirewall(get().c, get().x.profile);
-  });
-  it('sshd -T shows the hardening', async () => {
-    await checkSshd(get().c, get().x.profile);
-  });
-  it("fail2ban's sshd jail watches the real port", async () => {
-    await checkFail2ban(get().c, get().x.profile);
-  });
-  it('the clock is UTC', async () => {
-    await checkTime(get().c);
-  });
-  it('OpenSSL 1.1.1w is in /usr/local/ssl and the system libssl3 is untouched', async () => {
-    await checkOpenssl(get().c);
-  });
-  it('the per-instance secrets are root-only', async () => {
-    await checkSecretsRootOnly(get().c);
-  });
-}
-
 function expectFor(p: TestProfile, fqdn: string): InstanceExpect {
-  return { profile: p, fqdn, keystoreCn: e2e().artifacts.keystoreCn, page: pageFor(fqdn, p.role) };
+  return { profile: p, fqdn, keystoreCn: e2e().artifacts.keystoreCn, page: pageFor(fqdn, p.role), ipv4: PRIVATE_IPV4, ipv6: PRIVATE_IPV6 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,7 +124,7 @@ describe.sequential('full flow: a stock Debian 12 image and full.yaml', () => {
     await c?.poweroff();
   }, 5 * MIN);
 
-  instanceChecks(() => ({ c, x }));
+  instanceChecks(() => ({ c, x }), { openssl: true });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -207,33 +156,6 @@ async function bakeGolden(e: E2E, p: TestProfile, name: string): Promise<{ image
   }
   expect(c.running, `${name}: boot 1 powered off`).toBe(false);
   return { image: dir, bakeMs };
-}
-
-/** The image as Packer would snapshot it: nothing of the build machine or of any instance. */
-async function checkGeneralized(image: string, secretsToLookFor: string[]): Promise<void> {
-  // lstat: links in the image point into the image's own tree, not the host's.
-  const exists = async (p: string) => fs.lstat(path.join(image, p)).then(() => true, () => false);
-  const mid = (await fs.readFile(path.join(image, 'etc/machine-id'), 'utf8').catch(() => '')).trim();
-  expect(['', 'uninitialized']).toContain(mid);
-  const ssh = (await fs.readdir(path.join(image, 'etc/ssh'))).filter((f) => f.startsWith('ssh_host_'));
-  expect(ssh, 'ssh host keys in the image').toEqual([]);
-  const cocca = (await fs.readdir(path.join(image, 'etc/cocca')).catch(() => [] as string[])).filter((f) => f.endsWith('.env'));
-  expect(cocca, '/etc/cocca/*.env in the image').toEqual([]);
-  for (const p of ['var/lib/cocca/firstboot.json', 'var/lib/cocca/firstboot.done', 'var/lib/cocca/configured', 'opt/resin/conf/keys/instance.jks', 'etc/ssh/sshd_config.d/00-cocca.conf']) {
-    expect({ path: p, exists: await exists(p) }, 'a first-boot product in the image').toEqual({ path: p, exists: false });
-  }
-  // Resin's make install leaves its own default resin.xml; cocca's, with this instance's values, comes at first boot.
-  const resinXml = await fs.readFile(path.join(image, 'opt/resin/conf/resin.xml'), 'utf8').catch(() => '');
-  expect(resinXml, 'resin.xml in the image is not a filled-in cocca one').not.toContain('generated by cocca-bake');
-  expect((await fs.readdir(path.join(image, 'var/lib/cloud/instances')).catch(() => [] as string[])).length, 'cloud-init instance data').toBe(0);
-  // No secret of this deployment anywhere it could hide.
-  for (const s of secretsToLookFor) {
-    const r = await run('grep', ['-rlsF', '--', s, ...['etc', 'var', 'opt', 'root', 'home', 'usr/local'].map((d) => path.join(image, d))], { reject: false });
-    expect(r.stdout.trim(), 'files holding a secret in the image').toBe('');
-  }
-  // But what the image must carry: the stack, the first boot enabled.
-  expect(await exists('etc/systemd/system/multi-user.target.wants/cocca-firstboot.service')).toBe(true);
-  expect(await exists('usr/local/ssl/bin/openssl')).toBe(true);
 }
 
 function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, o: { fqdn?: string; boot3: boolean }): void {
@@ -269,10 +191,10 @@ function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, 
 
     it('the golden image holds no secret, no machine-id, no host key', async () => {
       const e = e2e();
-      await checkGeneralized(image, [e.artifacts.keystorePassword]);
+      await checkGeneralized(image, [e.artifacts.keystorePassword], { openssl: true });
     });
 
-    instanceChecks(() => ({ c, x }));
+    instanceChecks(() => ({ c, x }), { openssl: true });
 
     if (o.boot3) {
       describe.sequential('boot 3: a reboot of the instance', () => {
@@ -299,7 +221,7 @@ function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, 
           expect(show).toMatch(/^ActiveState=inactive$/m);
         });
 
-        instanceChecks(() => ({ c, x }));
+        instanceChecks(() => ({ c, x }), { openssl: true });
       });
     }
   });

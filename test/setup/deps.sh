@@ -32,6 +32,14 @@ PACKAGES=(
   dpkg-dev
   apt-utils
   debian-archive-keyring
+  # the qemu build flow (test/e2e/qemu-build.test.ts): Packer's qemu builder under TCG, its
+  # CD seed (mkisofs), the first-boot seed, data disks and reading the built image (debugfs), ssh
+  qemu-system-x86
+  qemu-utils
+  genisoimage
+  cloud-image-utils
+  e2fsprogs
+  openssh-client
 )
 
 POLICY_RC=/usr/sbin/policy-rc.d

@@ -41,6 +41,7 @@ const qemuProfile = async () => {
   await fs.writeFile(
     file,
     `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\n` +
+      `openssl: {enabled: false}\njava: {source: apt, package: openjdk-17-jdk-headless}\n` +
       `targets: {qemu: {accelerator: tcg, baseImage: {url: "file:///srv/base.qcow2", sha256: "${'a'.repeat(64)}"}}}\n`,
   );
   return compiled(file);
@@ -54,7 +55,7 @@ const publisher = (fn: AwsPublisher['publish'] = async ({ region, imageId }) => 
 describe('Packer output parsing', () => {
   it.each([
     ['    amazon-ebs.cocca: cocca[postgres.install]: bake: start', { kind: 'step-start', source: 'amazon-ebs.cocca', phase: 'bake', step: 'postgres.install' }],
-    ['    qemu.cocca: cocca[generalize.verify]: seal: done in 1234 ms', { kind: 'step-done', source: 'qemu.cocca', phase: 'seal', step: 'generalize.verify', ms: 1234 }],
+    ['    cocca-q.qemu.cocca: cocca[generalize.verify]: seal: done in 1234 ms', { kind: 'step-done', source: 'cocca-q.qemu.cocca', phase: 'seal', step: 'generalize.verify', ms: 1234 }],
     ['    qemu.cocca: cocca[resin.build]: ERROR: bake step resin.build failed after 9 ms; see: x', { kind: 'step-failed', source: 'qemu.cocca', phase: 'bake', step: 'resin.build' }],
     ['==> amazon-ebs.cocca: Found Image ID: ami-0123456789abcdef0', { kind: 'base-image', source: 'amazon-ebs.cocca', imageId: 'ami-0123456789abcdef0' }],
     ['    qemu.cocca: Reading package lists...', undefined],
@@ -91,7 +92,7 @@ describe('buildProfile', () => {
     // Packer was asked for init (modern), validate and a build of the aws source only, with copies left to us.
     const log = (await fs.readFile(calls, 'utf8')).trim().split('\n');
     expect(log.map((l) => l.split(' ')[0])).toEqual(['version', 'init', 'validate', 'build']);
-    expect(log[3]).toContain('-only=amazon-ebs.cocca');
+    expect(log[3]).toContain('-only=cocca-af-south-1.amazon-ebs.cocca');
     expect(log[3]).toContain('ami_regions=[]');
     // The publisher saw the new AMI and the record's digest (images are tagged with it).
     expect(pub.seen).toEqual([expect.objectContaining({ region: 'af-south-1', imageId: 'ami-0new000000000001', recordDigest: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
@@ -110,7 +111,9 @@ describe('buildProfile', () => {
     expect(record.result).toBe('ok');
     expect(record.outputs.qemu?.path).toMatch(/output-q\/cocca-q\.qcow2$/);
     expect(record.outputs.qemu?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(await fs.readFile(calls, 'utf8')).toContain('build -color=false -on-error=cleanup -only=qemu.cocca . password=set');
+    // Only what this build downloads: no OpenSSL (off), no JDK tarball (Java from apt).
+    expect(Object.keys(record.artifacts).sort()).toEqual(['jdbc', 'keystore', 'resin', 'war']);
+    expect(await fs.readFile(calls, 'utf8')).toContain('build -color=false -on-error=cleanup -only=cocca-q.qemu.cocca . password=set');
     const seed = await fs.readFile(path.join(path.dirname(record.log), 'packer', 'seed', 'user-data'), 'utf8');
     expect(seed).toMatch(/passwd: \$6\$/);
     expect(seed).toContain('lock_passwd: false');

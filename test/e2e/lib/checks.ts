@@ -4,9 +4,16 @@
  * profile (profile.ts) and from independent formulas (pgtune), never from the generator.
  */
 import { expect } from 'vitest';
-import type { Container } from './nspawn.js';
+import type { RunResult } from './run.js';
 import type { TestProfile } from './profile.js';
-import { PRIVATE_IPV4, PRIVATE_IPV6 } from './rootfs.js';
+
+/** A root shell on an instance: a container (nsenter) or a VM (ssh). */
+export interface Shell {
+  /** Runs a bash script as root; never throws on a non-zero exit. */
+  exec(script: string, o?: { timeoutMs?: number }): Promise<RunResult>;
+  /** Runs a bash script as root; its stdout, or an error with its output. */
+  sh(script: string, o?: { timeoutMs?: number }): Promise<string>;
+}
 
 export interface InstanceExpect {
   profile: TestProfile;
@@ -16,10 +23,13 @@ export interface InstanceExpect {
   keystoreCn: string;
   /** What the page at https://FQDN/ must say (the stand-in Resin reports host, WAR role and database). */
   page: RegExp[];
+  /** The instance's private addresses, known from how the test wired its network. */
+  ipv4: string;
+  ipv6: string;
 }
 
 /** `systemctl is-active` of each unit. */
-export async function checkServicesActive(c: Container, units: string[]): Promise<void> {
+export async function checkServicesActive(c: Shell, units: string[]): Promise<void> {
   const r = await c.exec(`systemctl is-active ${units.join(' ')}`);
   const states = r.stdout.trim().split('\n');
   const got = Object.fromEntries(units.map((u, i) => [u, states[i] ?? '?']));
@@ -32,13 +42,13 @@ export async function checkServicesActive(c: Container, units: string[]): Promis
 }
 
 /** TCP listeners on a port: [local address, process] pairs from `ss -Hltnp`. */
-async function listeners(c: Container, port: number): Promise<string[]> {
+async function listeners(c: Shell, port: number): Promise<string[]> {
   const out = await c.sh(`ss -Hltnp 'sport = :${port}'`);
   return out.trim().split('\n').filter(Boolean);
 }
 
 /** Resin (java) listens on 80 and 443, on IPv4 and IPv6 (a dual-stack "*" socket or one per family). */
-export async function checkResinListening(c: Container): Promise<void> {
+export async function checkResinListening(c: Shell, e: InstanceExpect): Promise<void> {
   for (const port of [80, 443]) {
     const ls = await listeners(c, port);
     expect(ls.length, `listeners on ${port}`).toBeGreaterThan(0);
@@ -49,16 +59,16 @@ export async function checkResinListening(c: Container): Promise<void> {
     expect({ port, addrs, v4, v6 }).toMatchObject({ v4: true, v6: true });
   }
   // And both families really answer, on loopback and on the private addresses.
-  for (const host of ['127.0.0.1', '[::1]', PRIVATE_IPV4, `[${PRIVATE_IPV6}]`]) {
+  for (const host of ['127.0.0.1', '[::1]', e.ipv4, `[${e.ipv6}]`]) {
     const r = await c.exec(`curl -sS -o /dev/null -w '%{http_code}' --max-time 20 http://${host}/`);
     expect({ url: `http://${host}/`, ok: r.exitCode === 0 && /^[1-5]\d\d$/.test(r.stdout), out: r.all.slice(0, 500) }).toMatchObject({ ok: true });
   }
 }
 
 /** HTTPS with the injected keystore: the served certificate is the lab keystore's, the page reports the database. */
-export async function checkHttps(c: Container, e: InstanceExpect): Promise<void> {
+export async function checkHttps(c: Shell, e: InstanceExpect): Promise<void> {
   // Resin routes by Host: the registry answers for its FQDN, reached on each address.
-  for (const addr of ['127.0.0.1', '[::1]', PRIVATE_IPV4, `[${PRIVATE_IPV6}]`]) {
+  for (const addr of ['127.0.0.1', '[::1]', e.ipv4, `[${e.ipv6}]`]) {
     const r = await c.exec(`curl -sS -k -v --max-time 30 --resolve ${e.fqdn}:443:${addr} https://${e.fqdn}/`);
     const what = `curl -k https://${e.fqdn}/ on ${addr}`;
     expect(r.exitCode, `${what}:\n${r.all.slice(-3000)}`).toBe(0);
@@ -77,9 +87,9 @@ export function pageFor(fqdn: string, role: string): RegExp[] {
 }
 
 /** resin.xml: this instance's private IPv4 and host name, no placeholder left, not world-readable. */
-export async function checkResinXml(c: Container, e: InstanceExpect): Promise<void> {
+export async function checkResinXml(c: Shell, e: InstanceExpect): Promise<void> {
   const xml = await c.sh('cat /opt/resin/conf/resin.xml');
-  expect(xml).toContain(`<server id="app-0" address="${PRIVATE_IPV4}"`);
+  expect(xml).toContain(`<server id="app-0" address="${e.ipv4}"`);
   expect(xml).toContain(`<host id="${e.fqdn}"`);
   expect(xml.match(/@@[A-Z0-9_]+@@/g) ?? [], 'placeholders left in resin.xml').toEqual([]);
   expect(xml).toContain('<key-store-file>/opt/resin/conf/keys/instance.jks</key-store-file>');
@@ -139,7 +149,7 @@ export function pgtuneExpected(ramKb: number, cpus: number, connections = 200) {
  * it), a wrong one does not, the registry database exists, pgtune's values for this
  * container's RAM and CPUs are in force, pg_hba uses the profile's method.
  */
-export async function checkPostgres(c: Container, e: InstanceExpect): Promise<{ ramKb: number; cpus: number }> {
+export async function checkPostgres(c: Shell, e: InstanceExpect): Promise<{ ramKb: number; cpus: number }> {
   const db = e.profile.expect.database;
   const login = (how: string, pw: string) =>
     c.exec(`export PGPASSWORD=${pw}; psql -X -w -h ${how} -U postgres -d ${db} -tAc 'SELECT current_database()'`);
@@ -182,7 +192,7 @@ export async function checkPostgres(c: Container, e: InstanceExpect): Promise<{ 
 }
 
 /** ufw: active, default deny in, and exactly the profile's rules. */
-export async function checkFirewall(c: Container, p: TestProfile): Promise<void> {
+export async function checkFirewall(c: Shell, p: TestProfile): Promise<void> {
   const status = await c.sh('ufw status verbose');
   expect(status).toMatch(/^Status: active$/m);
   expect(status).toMatch(/^Default: deny \(incoming\), allow \(outgoing\)/m);
@@ -214,7 +224,7 @@ export async function checkFirewall(c: Container, p: TestProfile): Promise<void>
 }
 
 /** sshd's effective configuration carries the hardening. */
-export async function checkSshd(c: Container, p: TestProfile): Promise<void> {
+export async function checkSshd(c: Shell, p: TestProfile): Promise<void> {
   const t = await c.sh('mkdir -p /run/sshd && sshd -T');
   const kv = new Map(
     t
@@ -248,7 +258,7 @@ export async function checkSshd(c: Container, p: TestProfile): Promise<void> {
 }
 
 /** fail2ban's sshd jail is up, reads the journal and bans on the real ssh port. */
-export async function checkFail2ban(c: Container, p: TestProfile): Promise<void> {
+export async function checkFail2ban(c: Shell, p: TestProfile): Promise<void> {
   const st = await c.sh('fail2ban-client status sshd');
   expect(st).toMatch(/Journal matches:\s*_SYSTEMD_UNIT=sshd?\.service/);
   const dump = await c.sh('fail2ban-client -d');
@@ -258,7 +268,7 @@ export async function checkFail2ban(c: Container, p: TestProfile): Promise<void>
 }
 
 /** The clock is UTC. */
-export async function checkTime(c: Container): Promise<void> {
+export async function checkTime(c: Shell): Promise<void> {
   expect((await c.sh('readlink -f /etc/localtime')).trim()).toMatch(/^\/usr\/share\/zoneinfo\/(Etc\/)?UTC$/);
   expect((await c.sh('cat /etc/timezone')).trim()).toBe('UTC');
   expect((await c.sh('date +%Z')).trim()).toBe('UTC');
@@ -267,7 +277,7 @@ export async function checkTime(c: Container): Promise<void> {
 }
 
 /** OpenSSL 1.1.1w in /usr/local/ssl; the system's libssl3 untouched and still what system programs use. */
-export async function checkOpenssl(c: Container): Promise<void> {
+export async function checkOpenssl(c: Shell): Promise<void> {
   expect(await c.sh('/usr/local/ssl/bin/openssl version')).toMatch(/^OpenSSL 1\.1\.1w /);
   expect(await c.sh('ldd /usr/local/ssl/bin/openssl')).toMatch(/libssl\.so\.1\.1 => \/usr\/local\/ssl\/lib\/libssl\.so\.1\.1/);
   expect((await c.sh("dpkg-query -W -f='${Status}' libssl3")).trim()).toBe('install ok installed');
@@ -283,7 +293,7 @@ export async function checkOpenssl(c: Container): Promise<void> {
 }
 
 /** The per-instance files are root-only. */
-export async function checkSecretsRootOnly(c: Container): Promise<void> {
+export async function checkSecretsRootOnly(c: Shell): Promise<void> {
   const out = await c.sh('stat -c "%n %a %U %G" /etc/cocca /etc/cocca/secrets.env /etc/cocca/values.env /etc/cocca/instance.env');
   expect(out.trim().split('\n')).toEqual([
     '/etc/cocca 700 root root',

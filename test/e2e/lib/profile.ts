@@ -65,6 +65,49 @@ function profileDoc(name: string, role: TestProfile['role'], fqdn: string, publi
   };
 }
 
+/** What the qemu build flow adds to its profile: the VM's base image and wiring, a login key. */
+export interface QemuTarget {
+  baseImage: { url: string; sha256: string };
+  qemuArgs: string[][];
+  memoryMiB: number;
+  diskSizeGiB: number;
+  /** Where ssh from the host comes from (qemu's user network: its gateway). */
+  sshFrom: string;
+  authorizedKey: string;
+}
+
+/**
+ * The qemu build flow's profile: the registry profile, light enough for a TCG build (OpenSSL is
+ * not compiled: the container flows cover it), with a login key and ssh allowed from qemu's
+ * gateway, where the host's forwarded connections come from.
+ */
+export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget): Promise<TestProfile> {
+  await fs.mkdir(dir, { recursive: true });
+  const name = 'e2e-qemu';
+  const fqdn = 'registry.qemu.e2e.test';
+  const publicPorts = [80, 443, 43, 700];
+  const trusted = [`${q.sshFrom}/32`, '2001:db8::/32'];
+  const doc = profileDoc(name, 'registry', fqdn, publicPorts, a) as Record<string, Record<string, unknown>>;
+  doc.description = 'end-to-end test profile: a qcow2 built by Packer under TCG' as never;
+  doc.firewall = { ...doc.firewall, trusted };
+  doc.ssh = { port: 22, authorizedKeys: [q.authorizedKey] };
+  doc.openssl = { enabled: false };
+  delete doc.artifacts!.openssl;
+  doc.targets = { qemu: { accelerator: 'tcg', cpus: 2, memoryMiB: q.memoryMiB, diskSizeGiB: q.diskSizeGiB, baseImage: q.baseImage, qemuArgs: q.qemuArgs } };
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(doc, { lineWidth: -1 })}`);
+  const secretsFile = path.join(dir, 'secrets.env');
+  await fs.writeFile(secretsFile, `COCCA_SOURCE_KEYSTORE_PASSWORD=${a.keystorePassword}\n`, { mode: 0o600 });
+  return {
+    name,
+    role: 'registry',
+    file,
+    fqdn,
+    secretsFile,
+    expect: { sshPort: 22, trusted, publicPorts, trustedPorts: [53], database: 'registry', authMethod: 'md5', dbType: 'web', storage: 'ssd', loginUser: 'debian' },
+  };
+}
+
 export async function writeProfiles(dir: string, a: Artifacts): Promise<{ registry: TestProfile; whoisDr: TestProfile }> {
   await fs.mkdir(dir, { recursive: true });
   const secretsFile = path.join(dir, 'secrets.env');

@@ -7,6 +7,7 @@ mid=$(cat /etc/machine-id 2>/dev/null || true)
 [ -z "$mid" ] || [ "$mid" = uninitialized ] || bad "/etc/machine-id is set"
 compgen -G "/etc/ssh/ssh_host_*" >/dev/null && bad "ssh host keys are left"
 id cocca-build >/dev/null 2>&1 && bad "the build user cocca-build is left"
+grep -qs "^cocca-build:" /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- && bad "the build user cocca-build is left in a shadow backup"
 for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done
 compgen -G "/var/lib/cloud/instances/*" >/dev/null && bad "cloud-init instance data is left"
 compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets are left in /etc/cocca"

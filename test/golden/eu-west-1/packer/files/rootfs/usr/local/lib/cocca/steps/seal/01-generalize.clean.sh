@@ -8,11 +8,12 @@ cloud-init clean --logs --machine-id --seed
 rm -f /etc/ssh/ssh_host_*
 for home in /root /home/*; do rm -f "$home/.ssh/authorized_keys" "$home/.bash_history" "$home/.lesshst" "$home/.viminfo"; done
 if id cocca-build >/dev/null 2>&1; then userdel --force --remove cocca-build 2>/dev/null || userdel --force cocca-build; fi
+rm -f /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- /etc/subuid- /etc/subgid-
 rm -f /etc/sudoers.d/90-cloud-init-users
 rm -f /etc/cocca/instance.env /etc/cocca/values.env /etc/cocca/secrets.env
 rm -rf /usr/local/src/* /var/cache/cocca /var/lib/cocca/done/boot
 apt-get clean
 rm -rf /var/lib/apt/lists/*
 find /var/log -type f \( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \) -delete
-find /var/log -path /var/log/journal -prune -o -type f -exec truncate -s 0 {} +
+find /var/log -path /var/log/journal -prune -o -type f -exec truncate --no-create -s 0 {} +
 rm -rf /tmp/* /var/tmp/*
