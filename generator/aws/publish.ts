@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsTarget } from '../profile/types.js';
 import { AwsStepError, step, type Ec2Factory, type WaitOptions } from './client.js';
+import { copyKmsKeys } from './kms.js';
 import { SOURCE_IMAGE_TAG, SOURCE_REGION_TAG, imageInfo, newestFirst, waitForImage, type ImageInfo } from './images.js';
 
 export interface Sharing {
@@ -148,17 +149,6 @@ export async function finishImage(factory: Ec2Factory, input: FinishInput): Prom
   return finishIn(factory(input.region), input.region, input.imageId, input.target, input.tags, input.wait);
 }
 
-/**
- * The key for an encrypted copy in another region. A KMS key lives in one region; only a
- * multi-Region key (mrk-...) has replicas under the same id elsewhere. Undefined: the
- * destination region's default EBS key (which cannot be shared with other accounts).
- */
-export function kmsKeyForRegion(kmsKeyId: string | undefined, region: string): string | undefined {
-  if (!kmsKeyId) return undefined;
-  if (/^mrk-[0-9a-f]+$/.test(kmsKeyId)) return kmsKeyId;
-  const arn = /^arn:(aws[a-z-]*):kms:[a-z0-9-]+:(\d{12}):key\/(mrk-[0-9a-f]+)$/.exec(kmsKeyId);
-  return arn ? `arn:${arn[1]}:kms:${region}:${arn[2]}:key/${arn[3]}` : undefined;
-}
 
 /** Same source image and region: same token, so a re-run never starts a second copy. A replaced failed copy changes it. */
 export function copyToken(sourceImageId: string, region: string, replaced: string[] = []): string {
@@ -274,7 +264,7 @@ export interface PublishInput {
   imageId: string;
   target: AwsTarget;
   tags: Record<string, string>;
-  /** Per-region keys for the copies; default: targets.aws.kmsKeyId when it is a multi-Region key. */
+  /** Per-region keys for the copies; default: copyKmsKeys(target). */
   kmsKeyIds?: Record<string, string>;
   wait?: WaitOptions;
 }
@@ -291,8 +281,7 @@ export interface PublishResult {
 export async function publishImage(factory: Ec2Factory, input: PublishInput): Promise<PublishResult> {
   const { target } = input;
   const source = await finishImage(factory, input);
-  const kmsKeyIds =
-    input.kmsKeyIds ?? Object.fromEntries(target.copyTo.flatMap((r) => { const k = kmsKeyForRegion(target.kmsKeyId, r); return k ? [[r, k]] : []; }));
+  const kmsKeyIds = input.kmsKeyIds ?? copyKmsKeys(target);
   const copies = await copyToRegions(factory, {
     sourceRegion: input.region,
     imageId: source.imageId,

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { SERVICE_PORTS } from '../ports.js';
 import path from 'node:path';
+import { copyKmsKeys } from '../aws/kms.js';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
 import { checkOperatorTemplate, RESIN_PLACEHOLDERS } from '../stack/resin-xml.js';
@@ -97,6 +98,15 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
       report(['targets', 'aws', 'public'], 'warning', 'the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image', 'share with accounts instead: targets.aws.shareWith');
     } else if (aws.shareWith.length > 0 && !aws.kmsKeyId) {
       report(['targets', 'aws', 'shareWith'], 'error', "an encrypted AMI cannot be shared when it is encrypted with the account's default EBS key", 'set targets.aws.kmsKeyId to a customer-managed KMS key whose policy lets those accounts use it');
+    } else if (aws.shareWith.length > 0) {
+      // Found now rather than after an hour of building: each shared copy needs a key in its region.
+      const keys = copyKmsKeys(aws);
+      aws.copyTo.forEach((region, i) => {
+        if (!keys[region]) report(['targets', 'aws', 'copyTo', i], 'error', `the copy in ${region} is shared but has no KMS key there (${aws.kmsKeyId} is not a multi-Region key)`, `set targets.aws.copyKmsKeyIds.${region} to a key in ${region}, or use a multi-Region key (mrk-...) with a replica there`);
+      });
+    }
+    for (const region of Object.keys(aws.copyKmsKeyIds ?? {})) {
+      if (!aws.copyTo.includes(region)) report(['targets', 'aws', 'copyKmsKeyIds', region], 'error', `${region} is not a copyTo region`, `add ${region} to targets.aws.copyTo, or remove this key`);
     }
   }
   const qemu = p.targets.qemu;

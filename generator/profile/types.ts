@@ -18,6 +18,7 @@ export interface AwsTarget {
   public: boolean;
   keep: number;
   kmsKeyId?: string;
+  copyKmsKeyIds?: Record<string, string>;
 }
 
 export interface QemuTarget {

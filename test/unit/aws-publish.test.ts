@@ -19,7 +19,8 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ec2Factory, WaitOptions } from '../../generator/aws/client.js';
-import { copyToRegions, copyToken, finishImage, formatPublish, kmsKeyForRegion, publishImage, type CopyInput } from '../../generator/aws/publish.js';
+import { copyKmsKeys, kmsKeyForRegion } from '../../generator/aws/kms.js';
+import { copyToRegions, copyToken, finishImage, formatPublish, publishImage, type CopyInput } from '../../generator/aws/publish.js';
 import type { AwsTarget } from '../../generator/profile/types.js';
 
 const awsError = (name: string, message: string) => new EC2ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 1 }, message });
@@ -279,6 +280,12 @@ describe('kmsKeyForRegion and copyToken', () => {
     expect(kmsKeyForRegion('arn:aws:kms:af-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', 'eu-west-1')).toBeUndefined();
     expect(kmsKeyForRegion('alias/cocca', 'eu-west-1')).toBeUndefined();
     expect(kmsKeyForRegion(undefined, 'eu-west-1')).toBeUndefined();
+  });
+
+  it("takes the profile's key for a region first, else the multi-Region key's replica, else none", () => {
+    const keys = copyKmsKeys({ copyTo: ['eu-west-1', 'us-east-1', 'ap-south-1'], kmsKeyId: MRK, copyKmsKeyIds: { 'us-east-1': 'arn:aws:kms:us-east-1:123456789012:key/own-us' } });
+    expect(keys).toEqual({ 'eu-west-1': 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd', 'us-east-1': 'arn:aws:kms:us-east-1:123456789012:key/own-us', 'ap-south-1': 'arn:aws:kms:ap-south-1:123456789012:key/mrk-1234abcd' });
+    expect(copyKmsKeys({ copyTo: ['eu-west-1', 'us-east-1'], kmsKeyId: 'alias/cocca', copyKmsKeyIds: { 'eu-west-1': 'alias/cocca-eu' } })).toEqual({ 'eu-west-1': 'alias/cocca-eu' });
   });
 
   it('gives the same token for the same source and region, another for another region or after a replaced copy', () => {

@@ -291,6 +291,23 @@ const table: Row[] = [
     want: [[E, 'targets.aws.shareWith', 7, 16, "an encrypted AMI cannot be shared when it is encrypted with the account's default EBS key"]],
   },
   { name: 'a shared, private AMI with its own KMS key is fine', yaml: 'targets:\n  aws:\n    public: false\n    shareWith: ["111122223333"]\n    kmsKeyId: alias/cocca\n', want: [] },
+  {
+    name: 'a shared copy in a region where a single-region key has no counterpart',
+    yaml: 'targets:\n  aws:\n    shareWith: ["111122223333"]\n    kmsKeyId: alias/cocca\n    copyTo: [us-east-1, ap-south-1]\n    copyKmsKeyIds: {us-east-1: alias/cocca-us}\n',
+    want: [[E, 'targets.aws.copyTo[1]', 8, 25, 'the copy in ap-south-1 is shared but has no KMS key there (alias/cocca is not a multi-Region key)']],
+    hints: ['set targets.aws.copyKmsKeyIds.ap-south-1 to a key in ap-south-1, or use a multi-Region key (mrk-...) with a replica there'],
+  },
+  {
+    name: 'shared copies with a multi-Region key, one region with its own key, are fine',
+    yaml: 'targets:\n  aws:\n    shareWith: ["111122223333"]\n    kmsKeyId: mrk-1234abcd\n    copyTo: [us-east-1, ap-south-1]\n    copyKmsKeyIds: {us-east-1: alias/cocca-us}\n',
+    want: [],
+  },
+  {
+    name: 'a copy key for a region that is not copied to',
+    yaml: 'targets:\n  aws:\n    copyTo: [ap-south-1]\n    copyKmsKeyIds: {us-east-1: alias/cocca-us}\n',
+    want: [[E, 'targets.aws.copyKmsKeyIds.us-east-1', 7, 32, 'us-east-1 is not a copyTo region']],
+    hints: ['add us-east-1 to targets.aws.copyTo, or remove this key'],
+  },
 
   // targets.qemu and no target
   {
