@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { renderOutputs } from '../emit/output.js';
-import { packerBuildName } from '../emit/packer.js';
+import { packerBuildName, qemuOutputDir } from '../emit/packer.js';
 import { writeOutputs } from '../emit/write.js';
 import type { OsModule } from '../os/types.js';
 import { artifactSources } from '../profile/rules.js';
@@ -175,7 +175,8 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   if (!built) return fail(`no build in ${manifest}`);
 
   if (target === 'qemu') {
-    const qcow2 = built.files?.map((f) => path.resolve(packerDir, f.name)).find((f) => f.endsWith('.qcow2'));
+    // The manifest post-processor strips paths: its files are named inside the output directory.
+    const qcow2 = built.files?.map((f) => path.resolve(packerDir, qemuOutputDir(profile), path.basename(f.name))).find((f) => f.endsWith('.qcow2'));
     if (!qcow2 || !existsSync(qcow2)) return fail(`Packer's manifest names no qcow2 (${built.artifact_id})`);
     say('checksumming the qcow2');
     record.outputs.qemu = { path: qcow2, bytes: statSync(qcow2).size, sha256: await sha256File(qcow2) };

@@ -116,6 +116,9 @@ function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
  */
 export const packerBuildName = (p: ResolvedProfile): string => `cocca-${p.name}`;
 
+/** Where Packer's qemu builder writes the qcow2, relative to the Packer folder. */
+export const qemuOutputDir = (p: ResolvedProfile): string => `output-${p.name}`;
+
 export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): string | undefined {
   const sources = [awsSource(p, os, flavor), qemuSource(p, os)].filter((s): s is HclBlock => s !== undefined);
   if (sources.length === 0) return undefined;
@@ -140,7 +143,7 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
             attr('description', 'The throwaway build user\'s password: random per build, given by `cocca-bake build`.'),
             attr('default', ''),
           ]),
-          block('variable', ['qemu_output_dir'], [attr('type', expr('string')), attr('default', `output-${p.name}`)]),
+          block('variable', ['qemu_output_dir'], [attr('type', expr('string')), attr('default', qemuOutputDir(p))]),
         ]
       : []),
     block('locals', [], [attr('stamp', expr('formatdate("YYYYMMDD-hhmmss", timestamp())'))]),

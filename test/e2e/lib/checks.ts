@@ -201,8 +201,10 @@ export async function checkFirewall(c: Shell, p: TestProfile): Promise<void> {
     .filter((l) => l.startsWith('ufw '))
     .map((l) => l.trim());
   const x = p.expect;
+  // ufw lists a single host (/32, /128) by its bare address.
+  const shown = (src: string) => src.replace(src.includes(':') ? /\/128$/ : /\/32$/, '');
   const want = [
-    ...x.trusted.flatMap((src) => [
+    ...x.trusted.map(shown).flatMap((src) => [
       `ufw allow from ${src} to any port ${x.sshPort} proto tcp comment 'cocca-ssh'`,
       ...x.trustedPorts.map((port) => `ufw allow from ${src} to any port ${port} comment 'cocca-trusted'`),
     ]),

@@ -70,6 +70,7 @@ export interface QemuTarget {
   baseImage: { url: string; sha256: string };
   qemuArgs: string[][];
   memoryMiB: number;
+  cpus: number;
   diskSizeGiB: number;
   /** Where ssh from the host comes from (qemu's user network: its gateway). */
   sshFrom: string;
@@ -93,7 +94,7 @@ export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget)
   doc.ssh = { port: 22, authorizedKeys: [q.authorizedKey] };
   doc.openssl = { enabled: false };
   delete doc.artifacts!.openssl;
-  doc.targets = { qemu: { accelerator: 'tcg', cpus: 2, memoryMiB: q.memoryMiB, diskSizeGiB: q.diskSizeGiB, baseImage: q.baseImage, qemuArgs: q.qemuArgs } };
+  doc.targets = { qemu: { accelerator: 'tcg', cpus: q.cpus, memoryMiB: q.memoryMiB, diskSizeGiB: q.diskSizeGiB, baseImage: q.baseImage, qemuArgs: q.qemuArgs } };
   const file = path.join(dir, `${name}.yaml`);
   await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(doc, { lineWidth: -1 })}`);
   const secretsFile = path.join(dir, 'secrets.env');

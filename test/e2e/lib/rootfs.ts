@@ -63,25 +63,7 @@ export async function stockRootfs(): Promise<string> {
   const entry = await cached('stock-rootfs', recipe, async (dir) => {
     const root = path.join(dir, 'rootfs');
     progress(`mmdebstrap ${SUITE} into ${root} (a few minutes)`);
-    await run(
-      'mmdebstrap',
-      [
-        '--variant=minbase',
-        '--mode=root',
-        '--format=directory',
-        `--include=${STOCK_PACKAGES.join(',')}`,
-        '--aptopt=Apt::Install-Recommends "false"',
-        '--dpkgopt=path-exclude=/usr/share/doc/*',
-        '--dpkgopt=path-include=/usr/share/doc/*/copyright',
-        '--dpkgopt=path-exclude=/usr/share/man/*',
-        '--dpkgopt=path-exclude=/usr/share/locale/*',
-        '--dpkgopt=path-include=/usr/share/locale/locale.alias',
-        SUITE,
-        root,
-        MIRROR,
-      ],
-      { timeout: 30 * 60_000 },
-    );
+    await mmdebstrap(root, STOCK_PACKAGES);
     for (const [rel, content] of Object.entries(STOCK_FILES)) {
       await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await fs.writeFile(path.join(root, rel), content, { mode: 0o644 });
@@ -92,4 +74,27 @@ export async function stockRootfs(): Promise<string> {
     await run('bash', ['-c', 'rm -f "$1"/etc/ssh/ssh_host_* "$1"/var/lib/dbus/machine-id && : >"$1"/etc/machine-id', 'generalize', root]);
   });
   return path.join(entry, 'rootfs');
+}
+
+/** A Debian root file system with these packages (minbase, no recommends, no docs or locales). */
+export async function mmdebstrap(root: string, packages: readonly string[]): Promise<void> {
+  await run(
+    'mmdebstrap',
+    [
+      '--variant=minbase',
+      '--mode=root',
+      '--format=directory',
+      `--include=${packages.join(',')}`,
+      '--aptopt=Apt::Install-Recommends "false"',
+      '--dpkgopt=path-exclude=/usr/share/doc/*',
+      '--dpkgopt=path-include=/usr/share/doc/*/copyright',
+      '--dpkgopt=path-exclude=/usr/share/man/*',
+      '--dpkgopt=path-exclude=/usr/share/locale/*',
+      '--dpkgopt=path-include=/usr/share/locale/locale.alias',
+      SUITE,
+      root,
+      MIRROR,
+    ],
+    { timeout: 30 * 60_000 },
+  );
 }

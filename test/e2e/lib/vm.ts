@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { ARTIFACTS_MOUNT } from './artifacts.js';
 import { cached } from './cache.js';
 import { MIRROR_MOUNT } from './profile.js';
-import { MASKED_UNITS, MIRROR, STOCK_FILES, STOCK_PACKAGES, SUITE } from './rootfs.js';
+import { MASKED_UNITS, MIRROR, mmdebstrap, STOCK_FILES, STOCK_PACKAGES, SUITE } from './rootfs.js';
 import { progress, run } from './run.js';
 
 /** Labels of the data disks and where the image mounts them. */
@@ -54,25 +54,7 @@ export async function vmBase(): Promise<VmBase> {
   const entry = await cached('vm-base', recipe, async (dir) => {
     const root = path.join(dir, 'rootfs');
     progress(`mmdebstrap ${SUITE} with a kernel into ${root} (a few minutes)`);
-    await run(
-      'mmdebstrap',
-      [
-        '--variant=minbase',
-        '--mode=root',
-        '--format=directory',
-        `--include=${recipe.packages.join(',')}`,
-        '--aptopt=Apt::Install-Recommends "false"',
-        '--dpkgopt=path-exclude=/usr/share/doc/*',
-        '--dpkgopt=path-include=/usr/share/doc/*/copyright',
-        '--dpkgopt=path-exclude=/usr/share/man/*',
-        '--dpkgopt=path-exclude=/usr/share/locale/*',
-        '--dpkgopt=path-include=/usr/share/locale/locale.alias',
-        SUITE,
-        root,
-        MIRROR,
-      ],
-      { timeout: 30 * 60_000 },
-    );
+    await mmdebstrap(root, recipe.packages);
     for (const [rel, content] of Object.entries(VM_FILES)) {
       await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await fs.writeFile(path.join(root, rel), content, { mode: 0o644 });
