@@ -149,7 +149,6 @@ export async function finishImage(factory: Ec2Factory, input: FinishInput): Prom
   return finishIn(factory(input.region), input.region, input.imageId, input.target, input.tags, input.wait);
 }
 
-
 /** Same source image and region: same token, so a re-run never starts a second copy. A replaced failed copy changes it. */
 export function copyToken(sourceImageId: string, region: string, replaced: string[] = []): string {
   const h = createHash('sha256').update(`${sourceImageId}\n${region}\n${[...replaced].sort().join(',')}`).digest('hex');
