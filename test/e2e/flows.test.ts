@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageFor, type InstanceExpect } from './lib/checks.js';
 import { cleanupE2E, copyRootfs, prepareE2E, treeBytes, userData, type E2E } from './lib/env.js';
-import { checkGeneralized, instanceChecks } from './lib/instance-tests.js';
+import { checkGeneralized, diagnose, instanceChecks, type FirstbootStatus } from './lib/instance-tests.js';
 import { Container, stopAll } from './lib/nspawn.js';
 import type { TestProfile } from './lib/profile.js';
 import { PRIVATE_IPV4, PRIVATE_IPV6 } from './lib/rootfs.js';
@@ -40,28 +40,6 @@ afterAll(async () => {
   const logs = await cleanupE2E(env).catch((e: Error) => `(cleanup failed: ${e.message})`);
   console.log(['', 'cocca-bake end-to-end figures (wall time; not asserted):', ...figures.map(([k, v]) => `  ${k.padEnd(58)} ${v}`), `  logs: ${logs ?? '-'}`, ...workaroundReport().map((l) => `  ${l}`), ''].join('\n'));
 }, 10 * MIN);
-
-/** What went wrong on an instance: cocca's journal, cloud-init, failed units. */
-async function diagnose(c: Container): Promise<string> {
-  const r = await c.exec(
-    [
-      'echo "--- journalctl -t cocca"; journalctl -t cocca --no-pager -o short-monotonic | tail -n 120',
-      'echo "--- cloud-init status"; cloud-init status --long 2>&1 | tail -n 20',
-      'echo "--- cloud-init-output.log"; tail -n 60 /var/log/cloud-init-output.log 2>/dev/null',
-      'echo "--- failed units"; systemctl --failed --no-pager --no-legend',
-      'echo "--- /var/lib/cocca"; ls /var/lib/cocca 2>&1; cat /var/lib/cocca/*.json 2>/dev/null',
-    ].join('; '),
-    { timeoutMs: 60_000 },
-  );
-  return tail(r.all, 12000);
-}
-
-interface FirstbootStatus {
-  result: 'ok' | 'failed';
-  totalMs?: number;
-  resinListeningMs?: number;
-  reason?: string;
-}
 
 /**
  * Waits for /var/lib/cocca/firstboot.json with result ok; fails fast when it says failed, or

@@ -16,8 +16,8 @@ import { cliInvocation, renderCli } from '../helpers/outputs.js';
 import { prepareArtifacts, type Artifacts } from './lib/artifacts.js';
 import { pageFor, type InstanceExpect } from './lib/checks.js';
 import { CACHE_ROOT, sha256File } from './lib/cache.js';
-import { userData } from './lib/env.js';
-import { checkGeneralized, instanceChecks } from './lib/instance-tests.js';
+import { missingTools, userData } from './lib/env.js';
+import { checkGeneralized, diagnose, instanceChecks, type FirstbootStatus } from './lib/instance-tests.js';
 import { writeQemuProfile, type TestProfile } from './lib/profile.js';
 import { extractImage, seedImage, stopAllVms, Vm, VM_GATEWAY, VM_IPV4, VM_IPV6 } from './lib/qemu.js';
 import { aptInstallLines, localMirror } from './lib/repo.js';
@@ -69,8 +69,7 @@ const HOST_TOOLS = ['packer', 'qemu-system-x86_64', 'qemu-img', 'cloud-localds',
 
 async function checkHost(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the qemu build flow runs as root (mmdebstrap, network namespaces)');
-  const missing: string[] = [];
-  for (const t of HOST_TOOLS) if ((await run('bash', ['-c', `command -v ${t}`], { reject: false })).exitCode !== 0) missing.push(t);
+  const missing = await missingTools(HOST_TOOLS);
   if (missing.length > 0) throw new Error(`missing host tools: ${missing.join(', ')} (bash test/setup/deps.sh installs them)`);
 }
 
@@ -245,13 +244,6 @@ describe.sequential('first boot of the built qcow2 (qemu, NoCloud seed with firs
   instanceChecks(() => ({ c: vm, x }), { openssl: false });
 });
 
-interface FirstbootStatus {
-  result: 'ok' | 'failed';
-  totalMs?: number;
-  resinListeningMs?: number;
-  reason?: string;
-}
-
 /** Polls firstboot.json over ssh (ssh answers once cloud-init installed the login key). */
 async function waitFirstboot(vm: Vm, timeoutMs: number): Promise<FirstbootStatus> {
   const deadline = Date.now() + timeoutMs;
@@ -268,12 +260,4 @@ async function waitFirstboot(vm: Vm, timeoutMs: number): Promise<FirstbootStatus
     await new Promise((res) => setTimeout(res, 5000));
   }
   throw new Error(`first boot did not finish in ${timeoutMs / 1000} s; last ssh: ${last.slice(-500)}\n${await diagnose(vm)}\n--- console\n${vm.consoleTail()}`);
-}
-
-async function diagnose(vm: Vm): Promise<string> {
-  const r = await vm.exec(
-    'journalctl -t cocca --no-pager | tail -n 100; cloud-init status --long 2>&1 | tail -n 20; tail -n 60 /var/log/cloud-init-output.log; systemctl --failed --no-pager',
-    { timeoutMs: 60_000 },
-  ).catch((err: Error) => ({ all: `(no ssh: ${err.message})` }));
-  return tail(r.all, 10000);
 }

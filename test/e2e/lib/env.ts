@@ -32,13 +32,16 @@ export interface E2E {
 /** Tools the harness needs on the host (test/setup/deps.sh installs them). */
 const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'apt-get', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'tar'];
 
+/** Which of these commands the host lacks. */
+export async function missingTools(tools: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const t of tools) if ((await run('bash', ['-c', `command -v ${t}`], { reject: false })).exitCode !== 0) missing.push(t);
+  return missing;
+}
+
 async function checkHost(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the end-to-end tests run as root (mmdebstrap --mode=root, systemd-nspawn)');
-  const missing: string[] = [];
-  for (const t of HOST_TOOLS) {
-    const r = await run('bash', ['-c', `command -v ${t}`], { reject: false });
-    if (r.exitCode !== 0) missing.push(t);
-  }
+  const missing = await missingTools(HOST_TOOLS);
   if (!(await fs.access(DEBIAN_KEYRING).then(() => true, () => false))) missing.push(`${DEBIAN_KEYRING} (debian-archive-keyring)`);
   if (missing.length > 0) throw new Error(`missing host tools: ${missing.join(', ')} (bash test/setup/deps.sh installs them)`);
 }

@@ -20,7 +20,7 @@ import {
   type InstanceExpect,
   type Shell,
 } from './checks.js';
-import { progress, run } from './run.js';
+import { progress, run, tail } from './run.js';
 
 /** The checks of a running instance (item 4), as separate tests. */
 export function instanceChecks(get: () => { c: Shell; x: InstanceExpect }, o: { openssl: boolean }): void {
@@ -88,4 +88,26 @@ export async function checkGeneralized(image: string, secretsToLookFor: string[]
   // But what the image must carry: the stack, the first boot enabled.
   expect(await exists('etc/systemd/system/multi-user.target.wants/cocca-firstboot.service')).toBe(true);
   expect(await exists('usr/local/ssl/bin/openssl')).toBe(o.openssl);
+}
+
+/** What went wrong on an instance: cocca's journal, cloud-init, failed units. */
+export async function diagnose(c: Shell): Promise<string> {
+  const script = [
+    'echo "--- journalctl -t cocca"; journalctl -t cocca --no-pager -o short-monotonic | tail -n 120',
+    'echo "--- cloud-init status"; cloud-init status --long 2>&1 | tail -n 20',
+    'echo "--- cloud-init-output.log"; tail -n 60 /var/log/cloud-init-output.log 2>/dev/null',
+    'echo "--- failed units"; systemctl --failed --no-pager --no-legend',
+    'echo "--- /var/lib/cocca"; ls /var/lib/cocca 2>&1; cat /var/lib/cocca/*.json 2>/dev/null',
+  ].join('; ');
+  // A VM that is gone cannot be asked: say so instead of hiding the first failure.
+  const r = await c.exec(script, { timeoutMs: 60_000 }).catch((err: Error) => ({ all: `(cannot reach the instance: ${err.message})` }));
+  return tail(r.all, 12000);
+}
+
+/** /var/lib/cocca/firstboot.json */
+export interface FirstbootStatus {
+  result: 'ok' | 'failed';
+  totalMs?: number;
+  resinListeningMs?: number;
+  reason?: string;
 }

@@ -13,6 +13,7 @@ import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { execa } from 'execa';
+import { Guest } from './guest.js';
 import { progress, run, tail, type RunResult } from './run.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -84,37 +85,14 @@ async function findLeader(nspawnPid: number): Promise<number | undefined> {
   return undefined;
 }
 
-export class Container {
-  readonly name: string;
+export class Container extends Guest {
   readonly rootfs: string;
-  readonly consoleLog: string;
-  private child: ChildProcess;
   /** The container's PID 1 (systemd), as a host PID. */
   leader = 0;
-  exitCode: number | null = null;
-  readonly exited: Promise<number | null>;
-  readonly startedAt = Date.now();
 
   private constructor(name: string, rootfs: string, consoleLog: string, child: ChildProcess) {
-    this.name = name;
+    super(name, consoleLog, child, () => live.delete(this));
     this.rootfs = rootfs;
-    this.consoleLog = consoleLog;
-    this.child = child;
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.exitCode = code ?? (signal ? 128 : null);
-        live.delete(this);
-        resolve(this.exitCode);
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  get running(): boolean {
-    return this.exitCode === null && this.child.exitCode === null;
   }
 
   /** Writes the NoCloud seed into the root file system and boots it in the background. */
@@ -164,14 +142,6 @@ export class Container {
     }
     progress(`${o.name}: nspawn pid ${c.pid}, container PID 1 is host pid ${c.leader}`);
     return c;
-  }
-
-  consoleTail(max = 5000): string {
-    try {
-      return tail(readFileSync(this.consoleLog, 'utf8'), max);
-    } catch {
-      return '(no console log)';
-    }
   }
 
   /** The path on the host of a path inside the container's root file system (not /tmp, /run). */

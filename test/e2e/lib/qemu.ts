@@ -12,6 +12,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import type { Shell } from './checks.js';
+import { Guest } from './guest.js';
 import { sleep } from './nspawn.js';
 import { progress, run, tail, type RunResult } from './run.js';
 import { KERNEL_APPEND } from './vm.js';
@@ -65,34 +66,13 @@ export function qemuArgs(o: VmOptions, consoleLog: string): string[] {
 
 const live = new Set<Vm>();
 
-export class Vm implements Shell {
-  readonly consoleLog: string;
-  readonly startedAt = Date.now();
-  exitCode: number | null = null;
-  readonly exited: Promise<number | null>;
-
+export class Vm extends Guest implements Shell {
   private constructor(
     readonly o: VmOptions,
     consoleLog: string,
-    private child: ChildProcess,
+    child: ChildProcess,
   ) {
-    this.consoleLog = consoleLog;
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.exitCode = code ?? (signal ? 128 : null);
-        live.delete(this);
-        resolve(this.exitCode);
-      });
-    });
-  }
-
-  /** qemu's PID; also the process whose network namespace holds the forwards. */
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  get running(): boolean {
-    return this.exitCode === null && this.child.exitCode === null;
+    super(o.name, consoleLog, child, () => live.delete(this));
   }
 
   static async boot(o: VmOptions): Promise<Vm> {
@@ -114,24 +94,16 @@ export class Vm implements Shell {
     return vm;
   }
 
-  consoleTail(max = 5000): string {
-    try {
-      return tail(readFileSync(this.consoleLog, 'utf8'), max);
-    } catch {
-      return '(no console log)';
-    }
-  }
-
   /** A program run on the host inside the VM's network namespace. */
   async inNetns(file: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
-    if (!this.running) throw new Error(`${this.o.name}: qemu is not running (exit ${this.exitCode}):\n${this.consoleTail()}`);
+    if (!this.running) throw new Error(`${this.name}: qemu is not running (exit ${this.exitCode}):\n${this.consoleTail()}`);
     return run('nsenter', ['-t', String(this.pid), '-n', file, ...args], { reject: false, timeout: timeoutMs });
   }
 
   /** Runs a bash script in the guest as root: ssh as the login user, then sudo. */
   async exec(script: string, o: { timeoutMs?: number } = {}): Promise<RunResult> {
     const port = Object.entries(this.o.forwards).find(([, g]) => g === 22)?.[0];
-    if (!port) throw new Error(`${this.o.name}: no forward to the guest's port 22`);
+    if (!port) throw new Error(`${this.name}: no forward to the guest's port 22`);
     const quoted = `'${script.replace(/'/g, `'\\''`)}'`;
     const r = await this.inNetns(
       'ssh',
@@ -149,7 +121,7 @@ export class Vm implements Shell {
 
   async sh(script: string, o: { timeoutMs?: number } = {}): Promise<string> {
     const r = await this.exec(script, o);
-    if (r.exitCode !== 0) throw new Error(`${this.o.name}: \`${script}\` exited ${r.exitCode}:\n${tail(r.all)}`);
+    if (r.exitCode !== 0) throw new Error(`${this.name}: \`${script}\` exited ${r.exitCode}:\n${tail(r.all)}`);
     return r.stdout;
   }
 
@@ -162,11 +134,11 @@ export class Vm implements Shell {
 
   /** Waits for qemu to exit by itself, then ends it by PID. */
   async stop(deadlineMs: number): Promise<void> {
-    const timer = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
-    if ((await Promise.race([this.exited, timer(deadlineMs)])) !== 'timeout') return;
-    progress(`${this.o.name}: still running after ${deadlineMs / 1000} s; SIGTERM to qemu pid ${this.pid}`);
+    const exitedWithin = (ms: number) => Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
+    if (await exitedWithin(deadlineMs)) return;
+    progress(`${this.name}: still running after ${deadlineMs / 1000} s; SIGTERM to qemu pid ${this.pid}`);
     this.child.kill('SIGTERM');
-    if ((await Promise.race([this.exited, timer(15_000)])) !== 'timeout') return;
+    if (await exitedWithin(15_000)) return;
     this.child.kill('SIGKILL');
     await this.exited;
   }
