@@ -3,7 +3,8 @@
 // Exit codes: 0 success, 1 invalid input or failed work, 2 usage error.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { InstanceInputError, instanceValueProblem, userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
+import { InstanceInputError, instanceValueProblem, missingSecrets, userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
+import { INSTANCE_VALUES } from './instance/contract.js';
 import { gzip, RenderError, renderOutputs } from './emit/output.js';
 import { flavorFor } from './emit/packer.js';
 import { writeOutputs } from './emit/write.js';
@@ -38,7 +39,11 @@ function check(files: string[], format: Format, strict: boolean): CompileResult[
   return results;
 }
 
-/** NAME=value lines (an env file), for secrets that go only to one instance's user-data. */
+/**
+ * COCCA_NAME=value lines (an env file), for values and secrets that go only to one instance's
+ * user-data; read as first boot reads /etc/cocca/instance.env (CRLF as LF, a name once).
+ * Returns the values by contract name (without COCCA_).
+ */
 function readSecrets(file: string): Record<string, string> {
   const out: Record<string, string> = {};
   const problems: string[] = [];
@@ -51,12 +56,17 @@ function readSecrets(file: string): Record<string, string> {
       // Never echo the line: it holds a secret.
       if (!m) return problems.push(`${file}:${i + 1}: expected COCCA_NAME=value`);
       const why = instanceValueProblem(m[1]!, m[2]!);
+      const name = m[1]!.slice('COCCA_'.length);
       if (why) problems.push(`${file}:${i + 1}: ${m[1]} ${why}`);
-      out[m[1]!] = m[2]!;
+      else if (name in out) problems.push(`${file}:${i + 1}: ${m[1]} is given twice`);
+      out[name] = m[2]!;
     });
   if (problems.length > 0) throw new Failure(problems.join('\ncocca-bake: '));
   return out;
 }
+
+/** The user-data options that hand in one instance's values: one per contract value with a flag. */
+const VALUE_FLAGS = INSTANCE_VALUES.filter((v) => v.flag).map((v) => ({ value: v, key: v.flag!.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) }));
 
 const program = new Command()
   .name('cocca-bake')
@@ -93,30 +103,44 @@ program
       throw new UsageError(`--packer-version: ${(err as Error).message}`);
     }
     const [result] = check([file], opts.format, Boolean(opts.strict));
-    const { files } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
+    const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
     writeOutputs(opts.out, files);
+    for (const n of notes) process.stderr.write(`note: ${n}\n`);
     process.stderr.write(`wrote ${files.length} files to ${opts.out}\n`);
   });
 
-program
+const userDataCommand = program
   .command('user-data')
   .description('print one user-data to stdout, for pasting into a cloud console')
   .argument('<file>', 'profile file')
-  .addOption(new Option('--mode <mode>', 'full install, or first boot of the golden image').choices(['full', 'firstboot']).makeOptionMandatory())
-  .option('--fqdn <name>', "this instance's host name (default: the profile's host.fqdn)")
-  .option('--private-ipv4 <address>', "this instance's private IPv4 (default: detected at first boot)")
-  .option('--secrets <file>', 'COCCA_NAME=value lines for this instance only (e.g. COCCA_SOURCE_KEYSTORE_PASSWORD)')
+  .addOption(new Option('--mode <mode>', 'full install, or first boot of the golden image').choices(['full', 'firstboot']).makeOptionMandatory());
+for (const { value } of VALUE_FLAGS) {
+  userDataCommand.option(`${value.flag} <${value.syntax === 'fqdn' ? 'name' : 'address'}>`, `${value.what} (default: ${value.from.filter((f) => f !== 'handed-in').join(', then ')})`);
+}
+userDataCommand
+  .option('--secrets <file>', "COCCA_NAME=value lines for this instance only (e.g. COCCA_SOURCE_KEYSTORE_PASSWORD); values too")
   .option('--keystore <file>', 'the JKS keystore for tls.mode custom')
   .option('--gzip', 'gzip the output (cloud-init reads it; EC2 counts the compressed size)')
-  .action((file: string, opts: { mode: UserDataMode; fqdn?: string; privateIpv4?: string; secrets?: string; keystore?: string; gzip?: boolean }) => {
+  .action((file: string, opts: Record<string, string | boolean | undefined> & { mode: UserDataMode; secrets?: string; keystore?: string; gzip?: boolean }) => {
     const [result] = check([file], 'text', false);
     const { profile, os } = result!;
-    const input: InstanceInput = {
-      fqdn: opts.fqdn,
-      privateIpv4: opts.privateIpv4,
-      secrets: opts.secrets ? readSecrets(opts.secrets) : undefined,
-      keystore: opts.keystore ? readUserFile(opts.keystore) : undefined,
-    };
+    const values: Record<string, string> = opts.secrets ? readSecrets(opts.secrets) : {};
+    for (const { value, key } of VALUE_FLAGS) {
+      const v = opts[key];
+      if (typeof v !== 'string') continue;
+      const why = instanceValueProblem(`COCCA_${value.name}`, v);
+      if (why) throw new Failure(`${value.flag} ${JSON.stringify(v)} ${why}`);
+      values[value.name] = v;
+    }
+    const input: InstanceInput = { values, keystore: opts.keystore ? readUserFile(opts.keystore) : undefined };
+    const missing = missingSecrets(profile!, input);
+    if (missing.length > 0) {
+      throw new Failure(
+        missing
+          .map((m) => `first boot needs ${m.name === 'KEYSTORE_JKS' ? 'the keystore (--keystore FILE)' : `COCCA_${m.name} (--secrets FILE, a line COCCA_${m.name}=...)`}: ${m.why}; nothing provides it (secrets.source: user-data)`)
+          .join('\ncocca-bake: ') + "\ncocca-bake: or let first boot read it from a secrets store: secrets.source aws-ssm or aws-secretsmanager in the profile",
+      );
+    }
     const text = Buffer.from(userData(profile!, plan(profile!, os!), opts.mode, input), 'utf8');
     process.stdout.write(opts.gzip ? gzip(text) : text);
   });

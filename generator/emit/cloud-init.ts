@@ -1,21 +1,17 @@
 // cloud-init user-data, built as data and dumped with js-yaml. Two arrangements of one plan:
 //   full: every file, then the bake steps, then first boot: stock Ubuntu to a running registry.
 //   firstboot: for an instance of the golden image: only this instance's values.
-import { isIPv4, isIPv6 } from 'node:net';
 import { dump } from 'js-yaml';
-import { fqdnProblem } from '../profile/net.js';
+import { HANDED_IN, instanceValue, neededSecrets, syntaxProblem } from '../instance/contract.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import type { Plan } from '../stack/index.js';
+import { STEPS_DIR, type Plan } from '../stack/index.js';
 
 export type UserDataMode = 'full' | 'firstboot';
 
-/** What an operator hands one instance: values, and secrets only on the console path. */
+/** What an operator hands one instance: values by name (FQDN, PRIVATE_IPV4, ...) and secrets. */
 export interface InstanceInput {
-  fqdn?: string;
-  privateIpv4?: string;
-  privateIpv6?: string;
-  /** NAME=value pairs such as COCCA_SOURCE_KEYSTORE_PASSWORD; never written by `render`. */
-  secrets?: Record<string, string>;
+  /** Contract names without the COCCA_ prefix; secrets only on the console path, never from `render`. */
+  values?: Record<string, string>;
   /** A custom keystore (tls.mode custom), handed to the instance as /etc/cocca/keystore.jks. */
   keystore?: Buffer;
 }
@@ -28,40 +24,33 @@ interface WriteFile {
   encoding?: 'b64';
 }
 
-/** The names first boot reads from /etc/cocca/instance.env, and what each may hold. */
-const INSTANCE_KEYS: Record<string, (v: string) => string | undefined> = {
-  COCCA_FQDN: (v) => fqdnProblem(v),
-  COCCA_PRIVATE_IPV4: (v) => (isIPv4(v) ? undefined : 'is not an IPv4 address'),
-  COCCA_PRIVATE_IPV6: (v) => (isIPv6(v) ? undefined : 'is not an IPv6 address'),
-  // Goes into resin.xml, where Resin would evaluate ${...} and #{...} as expressions.
-  COCCA_POSTGRES_PASSWORD: (v) => (/[$#]\{/.test(v) ? 'contains ${ or #{, which Resin evaluates in resin.xml' : v.length < 12 ? 'is shorter than 12 characters' : undefined),
-  COCCA_SOURCE_KEYSTORE_PASSWORD: (v) => (v.length === 0 ? 'is empty' : undefined),
-};
-
 export class InstanceInputError extends Error {}
 
-/** Why a value cannot go to first boot under this name, or undefined when it can. */
+/** Why a value cannot go to first boot under this name (COCCA_NAME), or undefined when it can. */
 export function instanceValueProblem(key: string, value: string): string | undefined {
-  const check = INSTANCE_KEYS[key];
-  // The file is NAME=value per line and never evaluated; a newline would split a value.
-  if (!check) return `is not a value first boot reads (known: ${Object.keys(INSTANCE_KEYS).join(', ')})`;
-  return /[\n\r\0]/.test(value) ? 'contains a newline or NUL' : check(value);
+  const v = key.startsWith('COCCA_') ? instanceValue(key.slice('COCCA_'.length)) : undefined;
+  if (!v || !v.from.includes('handed-in')) return `is not a value first boot takes (it takes: ${HANDED_IN.map((x) => `COCCA_${x.name}`).join(', ')})`;
+  return syntaxProblem(v.syntax, value);
+}
+
+/**
+ * The operator's secrets this user-data does not carry and the profile's store does not give:
+ * a first boot from it could only fail. Empty when every needed secret is provided.
+ */
+export function missingSecrets(profile: ResolvedProfile, input: InstanceInput): Array<{ name: string; why: string }> {
+  if (profile.secrets.source !== 'user-data') return [];
+  return neededSecrets(profile).filter((n) => (n.name === 'KEYSTORE_JKS' ? !input.keystore : input.values?.[n.name] === undefined));
 }
 
 function instanceEnv(profile: ResolvedProfile, input: InstanceInput): string {
-  const entries: Array<[string, string | undefined]> = [
-    ['COCCA_FQDN', input.fqdn ?? profile.host.fqdn],
-    ['COCCA_PRIVATE_IPV4', input.privateIpv4],
-    ['COCCA_PRIVATE_IPV6', input.privateIpv6],
-    ...Object.entries(input.secrets ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)),
-  ];
+  const values = { FQDN: profile.host.fqdn.replace(/\.$/, ''), ...input.values };
   const problems: string[] = [];
-  const out = entries
-    .filter((e): e is [string, string] => e[1] !== undefined)
+  const out = Object.entries(values)
+    .sort(([a], [b]) => (a === 'FQDN' ? -1 : b === 'FQDN' ? 1 : a < b ? -1 : 1))
     .map(([k, v]) => {
-      const why = instanceValueProblem(k, v);
-      if (why) problems.push(`${k} ${why}`);
-      return `${k}=${v}\n`;
+      const why = instanceValueProblem(`COCCA_${k}`, v);
+      if (why) problems.push(`COCCA_${k} ${why}`);
+      return `COCCA_${k}=${v}\n`;
     })
     .join('');
   if (problems.length > 0) throw new InstanceInputError(problems.join('; '));
@@ -80,7 +69,8 @@ function header(profile: ResolvedProfile, mode: UserDataMode): string {
 export function userData(profile: ResolvedProfile, plan: Plan, mode: UserDataMode, input: InstanceInput = {}): string {
   const files: WriteFile[] = [];
   if (mode === 'full') {
-    for (const f of plan.files) files.push({ path: f.path, permissions: f.mode, owner: 'root:root', content: f.content });
+    // A full install never seals itself (and EC2 counts every byte of user-data).
+    for (const f of plan.files) if (!f.path.startsWith(`${STEPS_DIR}/seal/`)) files.push({ path: f.path, permissions: f.mode, owner: 'root:root', content: f.content });
   }
   files.push({ path: '/etc/cocca/instance.env', permissions: '0600', owner: 'root:root', content: instanceEnv(profile, input) });
   if (input.keystore) {

@@ -6,7 +6,8 @@ import type { ResolvedProfile } from '../profile/types.js';
 import { plan as makePlan, type Plan } from '../stack/index.js';
 import { lines, shq } from '../stack/step.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
-import { userData } from './cloud-init.js';
+import path from 'node:path';
+import { missingSecrets, userData } from './cloud-init.js';
 import { BUILD_USER } from '../stack/generalize.js';
 import { packerHcl, type PackerFlavor } from './packer.js';
 
@@ -66,22 +67,40 @@ function qemuSeed(p: ResolvedProfile): OutputFile[] {
   ];
 }
 
-export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: RenderOptions): { files: OutputFile[]; plan: Plan } {
+export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: RenderOptions): { files: OutputFile[]; plan: Plan; notes: string[] } {
   const plan = makePlan(profile, os);
   const files: OutputFile[] = [];
+  const notes: string[] = [];
 
-  const full = Buffer.from(userData(profile, plan, 'full'), 'utf8');
-  files.push(file('cloud-init/full.yaml', full));
-  if (full.length > EC2_USER_DATA_LIMIT) {
-    const gz = gzip(full);
-    if (gz.length > EC2_USER_DATA_LIMIT && profile.targets.aws) {
-      throw new RenderError(
-        `the full user-data is ${full.length} bytes, ${gz.length} gzip-compressed: over EC2's ${EC2_USER_DATA_LIMIT}-byte limit even compressed. Use the golden image (cocca-bake build) and its first-boot user-data instead.`,
-      );
+  // A user-data without the secrets first boot needs could only fail at boot: with secrets
+  // from user-data, each instance's is made by `cocca-bake user-data --secrets`, never here.
+  const missing = missingSecrets(profile, {});
+  if (missing.length > 0) {
+    notes.push(
+      `cloud-init/ not written: first boot needs ${missing.map((m) => `COCCA_${m.name}`).join(' and ')} from user-data (secrets.source: user-data), and render never writes a secret. ` +
+        `Make each instance's user-data with: cocca-bake user-data ${path.basename(profile.sourceFile)} --mode firstboot --secrets FILE (or --mode full for a stock image)`,
+    );
+  } else {
+    const full = Buffer.from(userData(profile, plan, 'full'), 'utf8');
+    files.push(file('cloud-init/full.yaml', full));
+    if (full.length > EC2_USER_DATA_LIMIT) {
+      const gz = gzip(full);
+      // The whole stack in one user-data no longer fits EC2's limit even compressed; other clouds
+      // take 64 KiB and more. On AWS the golden image is the way, and its user-data is small.
+      if (gz.length > EC2_USER_DATA_LIMIT && profile.targets.aws) {
+        notes.push(
+          `cloud-init/full.yaml is ${full.length} bytes, ${gz.length} gzip-compressed: over EC2's ${EC2_USER_DATA_LIMIT}-byte user-data limit. ` +
+            'On AWS launch the golden image (cocca-bake build) with cloud-init/firstboot.yaml; full.yaml suits consoles that take more (most take 64 KiB).',
+        );
+      }
+      files.push(file('cloud-init/full.yaml.gz', gz));
     }
-    files.push(file('cloud-init/full.yaml.gz', gz));
+    const firstboot = Buffer.from(userData(profile, plan, 'firstboot'), 'utf8');
+    if (firstboot.length > EC2_USER_DATA_LIMIT && profile.targets.aws) {
+      throw new RenderError(`the first-boot user-data is ${firstboot.length} bytes: over EC2's ${EC2_USER_DATA_LIMIT}-byte limit`);
+    }
+    files.push(file('cloud-init/firstboot.yaml', firstboot));
   }
-  files.push(file('cloud-init/firstboot.yaml', userData(profile, plan, 'firstboot')));
 
   const hcl = packerHcl(profile, os, options.packerFlavor);
   if (hcl) {
@@ -92,7 +111,7 @@ export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: R
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   files.push(file('manifest.json', manifest(profile, options, files)));
-  return { files, plan };
+  return { files, plan, notes };
 }
 
 function manifest(p: ResolvedProfile, options: RenderOptions, files: OutputFile[]): string {

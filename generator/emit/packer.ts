@@ -43,7 +43,7 @@ function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclB
   const body: HclBody = [
     attr('region', aws.region),
     attr('instance_type', aws.instanceType),
-    attr('ssh_username', os.defaultUser),
+    attr('ssh_username', p.ssh.loginUser ?? os.users.aws),
     attr('ami_name', expr(`"cocca-${p.name}-\${local.stamp}"`)),
     attr('ami_description', `CoCCA registry (${p.role}) from cocca-bake profile ${p.name}`),
     // AWS cannot publish encrypted snapshots: a public image (warned about) is the one exception.
@@ -122,7 +122,8 @@ export const qemuOutputDir = (p: ResolvedProfile): string => `output-${p.name}`;
 export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): string | undefined {
   const sources = [awsSource(p, os, flavor), qemuSource(p, os)].filter((s): s is HclBlock => s !== undefined);
   if (sources.length === 0) return undefined;
-  const sudo = 'sudo -E bash {{ .Path }}';
+  // Packer runs each inline list as one script: -e makes its first failing command fail the build.
+  const sudo = 'sudo -E bash -euo pipefail {{ .Path }}';
   const body: HclBody = [
     { comment: `cocca-bake ${COCCA_BAKE_VERSION}: profile ${p.name} (digest ${p.digest}). Generated: edit the profile, not this file.` },
     flavor === 'modern'

@@ -3,7 +3,8 @@ import type { OsModule } from './types.js';
 
 export const debian12: OsModule = {
   name: 'debian-12',
-  defaultUser: 'debian',
+  // The AMIs of Debian's cloud team log in as admin; the genericcloud qcow2 as debian.
+  users: { aws: 'admin', qemu: 'debian' },
   codename: 'bookworm',
   basePackages: ['build-essential', 'checkinstall', 'zlib1g-dev', 'ca-certificates', 'curl', 'gnupg', 'python3', 'jq'],
   cloudImage: {

@@ -4,8 +4,11 @@ import type { Artifact } from '../profile/types.js';
 
 export interface OsModule {
   name: string;
-  /** The cloud image's default user: who Packer and operators log in as. */
-  defaultUser: string;
+  /**
+   * The image's default user per target: who Packer and operators log in as, and who gets the
+   * profile's ssh keys (cloud-init's default user). They differ between an OS's images.
+   */
+  users: { aws: string; qemu: string };
   /** apt suite codename, for the PGDG repository line. */
   codename: string;
   /** Packages for the seed's compiler tools and what the steps themselves need. */

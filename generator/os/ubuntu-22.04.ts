@@ -3,7 +3,7 @@ import type { OsModule } from './types.js';
 
 export const ubuntu2204: OsModule = {
   name: 'ubuntu-22.04',
-  defaultUser: 'ubuntu',
+  users: { aws: 'ubuntu', qemu: 'ubuntu' },
   codename: 'jammy',
   basePackages: ['build-essential', 'checkinstall', 'zlib1g-dev', 'ca-certificates', 'curl', 'gnupg', 'python3', 'jq'],
   cloudImage: {

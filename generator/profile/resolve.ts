@@ -18,10 +18,18 @@ export function canonicalJson(v: unknown): string {
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** Fills what defaults depend on: the OS's login user, AllowUsers. Runs before the rules. */
+/**
+ * Who logs in to each target's image: ssh.loginUser, or that image's default user. With no
+ * target (a user-data pasted into a console), every image of the OS could be meant.
+ */
+export function loginUsers(p: Profile, os: OsModule): Array<{ target: 'aws' | 'qemu'; user: string }> {
+  const targets = (['aws', 'qemu'] as const).filter((t) => p.targets[t]);
+  return (targets.length > 0 ? targets : (['aws', 'qemu'] as const)).map((target) => ({ target, user: p.ssh.loginUser ?? os.users[target] }));
+}
+
+/** Fills what defaults depend on: AllowUsers, the qemu base image. Runs before the rules. */
 export function applyDerivedDefaults(p: Profile, os: OsModule): void {
-  p.ssh.loginUser ??= os.defaultUser;
-  p.ssh.allowUsers ??= [p.ssh.loginUser];
+  p.ssh.allowUsers ??= [...new Set(loginUsers(p, os).map((u) => u.user))];
   if (p.targets.qemu) p.targets.qemu.baseImage ??= { url: os.cloudImage.url, sha256: os.cloudImage.sha256 };
 }
 
@@ -38,5 +46,6 @@ export function resolveProfile(p: Profile, profileFile: string, templateFile?: s
   }
   const resinTemplate = templateFile ? readFileSync(templateFile, 'utf8') : undefined;
   const digest = sha256Hex(canonicalJson({ profile: p, resinTemplate }));
-  return { ...p, sourceFile: profileFile, downloads: { ...downloads, jdkHome: jdkHome ?? `jdk-${p.java.version}` }, resinTemplate, digest };
+  // The rules refuse a profile without secrets.source, so only a checked one gets here.
+  return { ...p, secrets: p.secrets!, sourceFile: profileFile, downloads: { ...downloads, jdkHome: jdkHome ?? `jdk-${p.java.version}` }, resinTemplate, digest };
 }

@@ -6,9 +6,13 @@ import path from 'node:path';
 import { copyKmsKeys } from '../aws/kms.js';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
-import { checkOperatorTemplate, RESIN_PLACEHOLDERS } from '../stack/resin-xml.js';
+import { neededSecrets } from '../instance/contract.js';
+import { PGTUNE_CONNECTIONS, RESERVED_CONNECTIONS } from '../stack/postgres.js';
+import { builtInResinPorts } from '../stack/resin.js';
+import { checkOperatorTemplate, resinListeners, RESIN_PLACEHOLDERS, type ResinListeners } from '../stack/resin-xml.js';
 import type { PathSegment, Severity } from './findings.js';
 import { fqdnProblem, hasHostBits, networkOf, parseCidr } from './net.js';
+import { loginUsers } from './resolve.js';
 import type { Artifact, ArtifactName, Profile } from './types.js';
 
 export type Report = (at: PathSegment[], severity: Severity, message: string, hint?: string) => void;
@@ -60,25 +64,35 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
     );
   }
 
-  if (p.ssh.loginUser === 'root') report(['ssh', 'loginUser'], 'error', 'root cannot be the login user: PermitRootLogin is off', `use the image's default user, ${os.defaultUser}`);
-  if (!p.ssh.allowUsers.includes(p.ssh.loginUser)) {
-    report(['ssh', 'allowUsers'], 'error', `AllowUsers leaves out ${JSON.stringify(p.ssh.loginUser)}, the user the image is provisioned and reached with`, `add ${p.ssh.loginUser} to ssh.allowUsers, or set ssh.loginUser`);
-  }
+  checkLoginUsers(p, os, report);
   if (p.ssh.allowUsers.includes('root')) report(['ssh', 'allowUsers', p.ssh.allowUsers.indexOf('root')], 'warning', 'root is allowed by AllowUsers but PermitRootLogin forbids it', 'remove root');
 
   if (p.tls.mode === 'letsencrypt' && !p.tls.email) report(['tls'], 'error', "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there", 'add tls.email: hostmaster@your-domain');
   if (p.tls.mode !== 'letsencrypt' && p.tls.email) report(['tls', 'email'], 'warning', `tls.email is only used with tls.mode letsencrypt (this profile uses ${p.tls.mode})`, 'remove tls.email, or set tls.mode: letsencrypt');
 
+  let listeners: ResinListeners | undefined = { ports: builtInResinPorts(), unknown: [] };
   if (p.resin.template) {
     const file = path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template);
+    listeners = undefined;
     if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
       report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} is not a file`, 'the path is relative to the profile that names it');
     } else {
-      for (const problem of checkOperatorTemplate(readFileSync(file, 'utf8'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const problem of checkOperatorTemplate(text)) {
         report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)}: ${problem}`, `placeholders: ${RESIN_PLACEHOLDERS.map((n) => `@@${n}@@`).join(', ')}`);
       }
+      for (const [name, what] of [
+        ['RESIN_HEAP_MB', "Resin's heap is not sized from the instance's memory (the JVM takes a quarter of it by itself, beside PostgreSQL's share)"],
+        ['DB_MAX_CONNECTIONS', "Resin's database pool is not bounded below PostgreSQL's max_connections (Resin's default is 1024)"],
+      ] as const) {
+        if (!text.includes(`@@${name}@@`)) report(['resin', 'template'], 'warning', `resin.xml template ${JSON.stringify(p.resin.template)} has no @@${name}@@: ${what}`, name === 'RESIN_HEAP_MB' ? 'in its <server>: <jvm-arg>-Xmx@@RESIN_HEAP_MB@@m</jvm-arg>' : 'in its <database>: <max-connections>@@DB_MAX_CONNECTIONS@@</max-connections><max-overflow-connections>0</max-overflow-connections>');
+      }
+      listeners = resinListeners(text);
     }
   }
+  if (listeners) checkServedPorts(p, listeners, report);
+  checkSizing(p, report);
+  checkSecrets(p, report);
 
   p.apt.sources?.forEach((line, i) => {
     if (/\[[^\]]*\btrusted=yes\b/.test(line)) report(['apt', 'sources', i], 'warning', 'trusted=yes turns off apt\'s signature checks for this source', 'use signed-by=/path/to/key for a signed mirror; trusted=yes only suits a local, read-only repository');
@@ -156,5 +170,94 @@ function checkArtifacts(p: Profile, report: Report): void {
     if (!p.artifacts[name]) {
       report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `set artifacts.${name}: {url, sha256} to a copy you checked`);
     }
+  }
+}
+
+/** Every target's login user is allowed in, and is one its image has. */
+function checkLoginUsers(p: Profile, os: OsModule, report: Report): void {
+  if (p.ssh.loginUser === 'root') report(['ssh', 'loginUser'], 'error', 'root cannot be the login user: PermitRootLogin is off', `use the image's default user (${describeUsers(os)})`);
+  const seen = new Set<string>();
+  for (const { target, user } of loginUsers(p, os)) {
+    if (seen.has(user) || p.ssh.allowUsers.includes(user)) continue;
+    seen.add(user);
+    report(
+      ['ssh', 'allowUsers'],
+      'error',
+      `AllowUsers leaves out ${JSON.stringify(user)}, the user the ${target === 'aws' ? 'AMI' : 'qcow2'} (${os.name}) is provisioned and reached with`,
+      `add ${user} to ssh.allowUsers${p.ssh.loginUser ? '' : ', or set ssh.loginUser'}`,
+    );
+  }
+  const custom = p.targets.qemu && p.targets.qemu.baseImage.url !== os.cloudImage.url;
+  if (p.ssh.loginUser && p.ssh.loginUser !== 'root' && !Object.values(os.users).includes(p.ssh.loginUser)) {
+    report(
+      ['ssh', 'loginUser'],
+      custom && !p.targets.aws ? 'warning' : 'error',
+      `nothing creates ${JSON.stringify(p.ssh.loginUser)} on ${os.name} images: the profile's ssh keys go to the image's default user (${describeUsers(os)})`,
+      custom && !p.targets.aws ? 'make sure your base image creates this user' : 'remove ssh.loginUser to use the image\'s own user',
+    );
+  }
+}
+
+const describeUsers = (os: OsModule): string => (os.users.aws === os.users.qemu ? os.users.aws : `${os.users.aws} for the AMI, ${os.users.qemu} for the qcow2`);
+
+/** A public port that nothing listens on is open for nothing (or for something not yet configured). */
+function checkServedPorts(p: Profile, listeners: ResinListeners, report: Report): void {
+  const source = p.resin.template ? `resin.template ${JSON.stringify(p.resin.template)}` : 'the built-in resin.xml';
+  p.firewall.publicPorts.forEach((port, i) => {
+    if (listeners.ports.includes(port)) return;
+    if (listeners.unknown.length > 0) {
+      report(['firewall', 'publicPorts', i], 'warning', `cannot tell whether anything listens on port ${port}: ${source} has listeners whose port is not a number here (${listeners.unknown.join('; ')})`, 'write the ports of resin.xml as numbers, so first boot can wait for them');
+    } else {
+      report(
+        ['firewall', 'publicPorts', i],
+        'warning',
+        `port ${port} is open to the world but nothing listens on it: ${source} serves ${listeners.ports.join(' and ') || 'no port'}`,
+        p.resin.template ? 'add the listener to the template, or remove the port' : "the built-in resin.xml serves HTTP and HTTPS only; for WHOIS (43) and EPP (700) give CoCCA's own resin.xml as resin.template, or remove the port",
+      );
+    }
+  });
+}
+
+/** The heap is cocca-sizing's to set; a fixed pool must fit below PostgreSQL's max_connections. */
+function checkSizing(p: Profile, report: Report): void {
+  const heapArg = /(^|\s)-(Xm[sx]\S*|XX:(Max|Initial|Min)HeapSize=\S*|XX:MaxRAMPercentage=\S*)/.exec(p.resin.jvmArgs);
+  if (heapArg) {
+    report(['resin', 'jvmArgs'], 'error', `resin.jvmArgs sets the heap (${heapArg[0].trim()}), which first boot sizes from the instance's memory`, 'use resin.heap.mib for a fixed heap, or resin.heap.percent');
+  }
+  const pool = p.resin.pool.maxConnections;
+  if (pool === undefined) return;
+  const max = p.postgres.tune.connections ?? PGTUNE_CONNECTIONS[p.postgres.tune.dbType];
+  if (pool > max - RESERVED_CONNECTIONS - 1) {
+    report(
+      ['resin', 'pool', 'maxConnections'],
+      'error',
+      `a pool of ${pool} does not fit PostgreSQL's max_connections ${max}${p.postgres.tune.connections === undefined ? ` (pgtune's for ${p.postgres.tune.dbType})` : ''} minus its ${RESERVED_CONNECTIONS} superuser slots and one for maintenance`,
+      `at most ${max - RESERVED_CONNECTIONS - 1}, or raise postgres.tune.connections`,
+    );
+  }
+}
+
+/** First boot needs secrets only the operator has: the profile must say where they come from. */
+function checkSecrets(p: Profile, report: Report): void {
+  const needed = neededSecrets(p);
+  const s = p.secrets;
+  if (!s) {
+    report(
+      ['secrets'],
+      'error',
+      `first boot needs ${needed.map((n) => n.name).join(' and ')} (${needed[0]!.why}), and the profile does not say where ${needed.length > 1 ? 'they come' : 'it comes'} from`,
+      "add secrets: {source: aws-ssm, parameterPath: /cocca/NAME/} (read at first boot with the instance's IAM role), or secrets: {source: user-data} (each instance's user-data made by cocca-bake user-data --mode firstboot --secrets FILE)",
+    );
+    return;
+  }
+  if (s.source === 'aws-ssm' && !s.parameterPath) report(['secrets', 'source'], 'error', 'secrets.source aws-ssm needs secrets.parameterPath', 'e.g. parameterPath: /cocca/af-south-1/ (the parameters are PATH + SOURCE_KEYSTORE_PASSWORD, ...)');
+  if (s.source === 'aws-secretsmanager' && !s.secretId) report(['secrets', 'source'], 'error', 'secrets.source aws-secretsmanager needs secrets.secretId', "the secret's name or ARN; its SecretString is a JSON object with the keys SOURCE_KEYSTORE_PASSWORD, ...");
+  if (s.parameterPath && s.source !== 'aws-ssm') report(['secrets', 'parameterPath'], 'warning', `secrets.parameterPath is only read with source aws-ssm (this profile uses ${s.source})`, 'remove it, or set secrets.source: aws-ssm');
+  if (s.secretId && s.source !== 'aws-secretsmanager') report(['secrets', 'secretId'], 'warning', `secrets.secretId is only read with source aws-secretsmanager (this profile uses ${s.source})`, 'remove it, or set secrets.source: aws-secretsmanager');
+  // AWS reserves these prefixes: such a parameter cannot exist.
+  if (s.parameterPath && /^\/(aws|ssm)/i.test(s.parameterPath)) report(['secrets', 'parameterPath'], 'error', `${JSON.stringify(s.parameterPath)} begins with a prefix AWS reserves (aws, ssm)`, 'pick another path, e.g. /cocca/...');
+  if (s.source === 'user-data' && s.region) report(['secrets', 'region'], 'warning', 'secrets.region is only read with an AWS source', 'remove it');
+  if (s.source !== 'user-data' && !p.targets.aws) {
+    report(['secrets', 'source'], 'warning', `secrets.source ${s.source} is read at first boot with the instance's IAM role, but this profile builds no AMI (targets.aws)`, 'run the instances in AWS with an instance profile, or use secrets.source: user-data');
   }
 }

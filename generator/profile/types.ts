@@ -43,7 +43,8 @@ export interface Profile {
   firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] };
   ssh: {
     port: number;
-    loginUser: string;
+    /** One login user for every target; by default each target's image user (OsModule.users). */
+    loginUser?: string;
     allowUsers: string[];
     authorizedKeys: string[];
     listenAddress: 'any' | 'private';
@@ -68,17 +69,37 @@ export interface Profile {
   };
   openssl: { enabled: boolean; version: string; runTests: boolean; divertSystemBinary: boolean };
   java: { source: 'tarball' | 'apt'; version: string; home?: string; package: string };
-  resin: { version: string; runAs: 'resin' | 'root'; template?: string; jvmArgs: string };
+  resin: {
+    version: string;
+    runAs: 'resin' | 'root';
+    template?: string;
+    jvmArgs: string;
+    heap: { percent: number; mib?: number };
+    pool: { maxConnections?: number };
+    logs: { keepDays: number; maxMiB: number };
+  };
   tls: { mode: 'lab' | 'letsencrypt' | 'custom'; email?: string; staging: boolean };
+  /** Optional in a file; a rule refuses a profile without it (first boot always needs one). */
+  secrets?: Secrets;
   jdbc: { version: string };
   artifacts: Partial<Record<ArtifactName, Artifact>>;
   targets: { aws?: AwsTarget; qemu?: QemuTarget };
+}
+
+export type SecretsSource = 'user-data' | 'aws-ssm' | 'aws-secretsmanager';
+
+export interface Secrets {
+  source: SecretsSource;
+  parameterPath?: string;
+  secretId?: string;
+  region?: string;
 }
 
 export type ArtifactName = 'openssl' | 'jdk' | 'resin' | 'war' | 'keystore' | 'jdbc';
 
 /** A profile with every download resolved: what the stack modules consume. */
 export interface ResolvedProfile extends Profile {
+  secrets: Secrets;
   /** Absolute path of the profile file, for operator files such as resin.template. */
   sourceFile: string;
   /** Artifacts the stack will download, after catalog lookup. */

@@ -34,10 +34,11 @@ export const fail2ban: Component = {
     {
       component: 'fail2ban',
       name: 'start',
-      phase: 'boot',
+      phase: 'harden',
       // Restarted once python3-systemd is surely configured (apt may configure it after fail2ban).
+      // The jail was checked (fail2ban-client -t) when it was baked; a start that fails says why.
       title: 'Start fail2ban',
-      script: lines('fail2ban-client -t', 'systemctl restart fail2ban.service'),
+      script: 'svc restart fail2ban.service',
     },
   ],
 };

@@ -1,5 +1,6 @@
-// ufw: rules written at bake time, the firewall switched on at first boot (switching it on
-// during a bake could cut Packer's own ssh session). ufw's IPV6=yes covers both families.
+// ufw: rules written at bake time, the firewall switched on first thing at first boot
+// (switching it on during a bake could cut Packer's own ssh session; the seal sets it to start
+// with every boot of an instance). ufw's IPV6=yes covers both families.
 import { lines, shq, type Component } from './step.js';
 
 /** The ufw commands that make the profile's rule set, in order. */
@@ -33,9 +34,20 @@ export const firewall: Component = {
     {
       component: 'firewall',
       name: 'enable',
-      phase: 'boot',
+      phase: 'harden',
       title: 'Enable the firewall',
-      script: lines('ufw --force enable', 'ufw status verbose'),
+      script: lines(
+        // An image's boots start with it on (the seal); a full install's first boot turns it on.
+        // ufw's own chain is there exactly when it is active: asking ufw takes most of a second.
+        'if iptables -n -L ufw-user-input >/dev/null 2>&1; then log "ufw is active"; else ufw --force enable; fi',
+        // sshd may still listen on another port than the profile's (the image's 22): keep that one
+        // open to the trusted networks until sshd.harden has seen sshd on its new port.
+        'for port in $(sshd_ports); do',
+        `  [ "$port" = ${profile.ssh.port} ] && continue`,
+        `  ssh_transition_open "$port" ${profile.firewall.trusted.map(shq).join(' ')}`,
+        '  log "sshd listens on port $port for now: open to the trusted networks until it moves"',
+        'done',
+      ),
     },
   ],
 };

@@ -1,9 +1,12 @@
 // The programs on the instance that run the steps (cocca-run) and the first boot
-// (cocca-firstboot.service), and the profile's defaults first boot falls back on.
+// (cocca-firstboot.service), the instance contract they check values with, the profile's
+// defaults first boot falls back on, and the login banner that tells a failed first boot.
 import { readFileSync } from 'node:fs';
+import { contractScript, neededSecrets } from '../instance/contract.js';
 import { packageFile } from '../paths.js';
-import { FILL_TEMPLATE, RESIN_PORTS } from './resin.js';
-import { lines, type Component } from './step.js';
+import type { ResolvedProfile } from '../profile/types.js';
+import { FILL_TEMPLATE, resinPorts } from './resin.js';
+import { COCCA_LIB, lines, type Component } from './step.js';
 
 const script = (rel: string) => readFileSync(packageFile(`cloud-init/scripts/${rel}`), 'utf8');
 
@@ -11,15 +14,16 @@ export const FIRSTBOOT_UNIT = lines(
   '[Unit]',
   "Description=cocca-bake first boot: this instance's values, secrets and boot steps",
   'Documentation=file:/usr/local/sbin/cocca-firstboot',
-  // After cloud-init has written /etc/cocca/instance.env; after PostgreSQL, which the boot steps tune.
-  'After=network-online.target cloud-init.service postgresql.service',
-  'Wants=network-online.target postgresql.service',
+  // After cloud-init has written /etc/cocca/instance.env. PostgreSQL is started by first boot
+  // itself, once tuned.
+  'After=network-online.target cloud-init.service',
+  'Wants=network-online.target',
   'ConditionPathExists=!/var/lib/cocca/firstboot.done',
   '',
   '[Service]',
   'Type=oneshot',
   'RemainAfterExit=yes',
-  'ExecStart=/usr/local/sbin/cocca-firstboot',
+  'ExecStart=/usr/local/sbin/cocca-firstboot run',
   // A backup restore can take long; failing half-way is worse than waiting.
   'TimeoutStartSec=infinity',
   'StandardOutput=journal+console',
@@ -30,25 +34,40 @@ export const FIRSTBOOT_UNIT = lines(
   '',
 );
 
+/** The profile's values first boot falls back on: no secret here, only where secrets come from. */
+function defaultsEnv(p: ResolvedProfile): string {
+  const s = p.secrets;
+  return lines(
+    "# The profile's values, for first boot to fall back on (no secrets here).",
+    `PROFILE=${p.name}`,
+    `ROLE=${p.role}`,
+    `FQDN=${p.host.fqdn}`,
+    `RESIN_PORTS=${resinPorts(p).join(' ')}`,
+    // Secrets only the operator can give, each with the boot step that reads it.
+    `NEEDED_SECRETS=${neededSecrets(p)
+      .map((n) => `${n.name}:tls.keystore`)
+      .join(' ')}`,
+    `SECRETS_SOURCE=${s.source}`,
+    s.parameterPath !== undefined && `SECRETS_PARAMETER_PATH=${s.parameterPath}`,
+    s.secretId !== undefined && `SECRETS_ID=${s.secretId}`,
+    s.region !== undefined && `SECRETS_REGION=${s.region}`,
+    p.tls.mode === 'letsencrypt' && `LE_EMAIL=${p.tls.email}`,
+    p.tls.mode === 'letsencrypt' && `LE_STAGING=${p.tls.staging}`,
+    '',
+  );
+}
+
 export const firstboot: Component = {
   name: 'firstboot',
   files: ({ profile }) => [
-    { path: '/usr/local/lib/cocca/lib.sh', mode: '0644', content: script('lib.sh') },
+    { path: `${COCCA_LIB}/lib.sh`, mode: '0644', content: script('lib.sh') },
+    { path: `${COCCA_LIB}/contract.sh`, mode: '0644', content: contractScript() },
+    ...(profile.secrets.source !== 'user-data' ? [{ path: `${COCCA_LIB}/cocca-secrets`, mode: '0755' as const, content: script('cocca-secrets') }] : []),
     { path: '/usr/local/sbin/cocca-run', mode: '0755', content: script('cocca-run') },
     { path: '/usr/local/sbin/cocca-firstboot', mode: '0755', content: script('cocca-firstboot') },
     { path: FILL_TEMPLATE, mode: '0755', content: script('cocca-fill-template') },
-    {
-      path: '/usr/local/lib/cocca/defaults.env',
-      mode: '0644',
-      content: lines(
-        '# The profile\'s values, for first boot to fall back on (no secrets here).',
-        `PROFILE=${profile.name}`,
-        `ROLE=${profile.role}`,
-        `FQDN=${profile.host.fqdn}`,
-        `RESIN_PORTS=${RESIN_PORTS.http} ${RESIN_PORTS.https}`,
-        '',
-      ),
-    },
+    { path: `${COCCA_LIB}/defaults.env`, mode: '0644', content: defaultsEnv(profile) },
+    { path: '/etc/update-motd.d/60-cocca', mode: '0755', content: script('cocca-motd') },
     { path: '/etc/systemd/system/cocca-firstboot.service', mode: '0644', content: FIRSTBOOT_UNIT },
   ],
   steps: () => [

@@ -1,5 +1,17 @@
 // The image's last step: forget everything that belongs to the build machine, then prove it.
+import { SNAKEOIL_CERT, SNAKEOIL_KEY } from './host.js';
+import { RESIN_HOME } from './resin.js';
 import { lines, type Component } from './step.js';
+
+/** The units as the bake left them, for systemd's first-boot presets (see the seal). */
+export const IMAGE_PRESET = '/etc/systemd/system-preset/00-cocca-image.preset';
+
+/** What one machine holds for itself: removed at seal, made anew by each instance. */
+const PER_MACHINE = [
+  '/var/lib/systemd/random-seed',
+  '/var/lib/systemd/credential.secret',
+  '/var/lib/fail2ban/fail2ban.sqlite3',
+];
 
 /** The qemu build's throwaway login; the seal removes it. */
 export const BUILD_USER = 'cocca-build';
@@ -20,6 +32,18 @@ export const generalize: Component = {
         'for d in /var/log/journal/*/; do journalctl --directory="$d" --vacuum-time=1s >/dev/null 2>&1 || true; done',
         'cloud-init clean --logs --machine-id --seed',
         'rm -f /etc/ssh/ssh_host_*',
+        // Stopped first: each writes its file again when it stops, at the power-off that follows.
+        'systemctl stop systemd-random-seed.service fail2ban.service >/dev/null 2>&1 || true',
+        `rm -f ${PER_MACHINE.join(' ')}`,
+        // dbus keeps a copy of the machine id where it is not a link to /etc/machine-id.
+        '[ -L /var/lib/dbus/machine-id ] || rm -f /var/lib/dbus/machine-id',
+        // The build's name: each instance sets its own (host.name), and nothing resolves it meanwhile.
+        'echo localhost >/etc/hostname',
+        "sed -i '/^127\\.0\\.1\\.1[[:space:]]/d' /etc/hosts",
+        // Each instance makes its own (host.snakeoil) before PostgreSQL's ssl = on reads it.
+        `rm -f ${SNAKEOIL_KEY} ${SNAKEOIL_CERT}`,
+        // Resin's runtime state (caches, sessions) of the build machine.
+        `rm -rf ${RESIN_HOME}/resin-data/* ${RESIN_HOME}/watchdog-data/*`,
         // The build user's keys (Packer's temporary key) and every shell history.
         'for home in /root /home/*; do rm -f "$home/.ssh/authorized_keys" "$home/.bash_history" "$home/.lesshst" "$home/.viminfo"; done',
         // The qemu build's throwaway user (the AMI build logs in as the image's own user).
@@ -37,6 +61,14 @@ export const generalize: Component = {
         // owned by others in sticky group-writable directories (/var/log/postgresql).
         'find /var/log -path /var/log/journal -prune -o -type f -exec truncate --no-create -s 0 {} +',
         'rm -rf /tmp/* /var/tmp/*',
+        // systemd applies its presets at an image's first boot (machine-id "uninitialized"),
+        // enabling what the distribution ships disabled: ssh.socket, which then holds port 22
+        // whatever sshd_config says, among others. The instance keeps the units as baked.
+        'mkdir -p /etc/systemd/system-preset',
+        `systemctl list-unit-files --no-legend --no-pager --state=enabled,disabled | awk '{ print ($2 == "enabled" ? "enable" : "disable"), $1 }' >${IMAGE_PRESET}`,
+        // Last: every boot of an instance starts firewalled, before first boot or anything else
+        // runs (the rules are the profile's, written by the bake; a running ufw would cut Packer).
+        "sed -i 's/^ENABLED=.*/ENABLED=yes/' /etc/ufw/ufw.conf",
       ),
     },
     {
@@ -50,6 +82,12 @@ export const generalize: Component = {
         'mid=$(cat /etc/machine-id 2>/dev/null || true)',
         '[ -z "$mid" ] || [ "$mid" = uninitialized ] || bad "/etc/machine-id is set"',
         'compgen -G "/etc/ssh/ssh_host_*" >/dev/null && bad "ssh host keys are left"',
+        `for f in ${PER_MACHINE.join(' ')}; do [ -e "$f" ] && bad "$f is left"; done`,
+        '[ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ] && bad "/var/lib/dbus/machine-id is left"',
+        '[ "$(cat /etc/hostname)" = localhost ] || bad "/etc/hostname holds the build machine\'s name"',
+        "grep -q '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts && bad \"/etc/hosts names the build machine\"",
+        `[ -e ${SNAKEOIL_KEY} ] && bad "the snakeoil key is left"`,
+        `compgen -G "${RESIN_HOME}/resin-data/*" >/dev/null && bad "Resin's runtime data is left"`,
         `id ${BUILD_USER} >/dev/null 2>&1 && bad "the build user ${BUILD_USER} is left"`,
         `grep -qs "^${BUILD_USER}:" /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- && bad "the build user ${BUILD_USER} is left in a shadow backup"`,
         'for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done',
@@ -61,6 +99,8 @@ export const generalize: Component = {
         // journald's active file holds only what was logged since the rotation above.
         'if find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | grep -q .; then bad "log files are not empty: $(find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | head -3 | tr \'\\n\' \' \')"; fi',
         'if find /var/log/journal -name "*@*.journal*" 2>/dev/null | grep -q .; then bad "archived journal files are left"; fi',
+        "grep -qx 'ENABLED=yes' /etc/ufw/ufw.conf || bad \"ufw is not set to start with the instance\"",
+        `grep -q '^enable cocca-firstboot.service$' ${IMAGE_PRESET} || bad "the units are not kept as baked (${IMAGE_PRESET})"`,
         '[ "$problems" -eq 0 ] || die "$problems generalization check(s) failed"',
         'log "image generalized"',
       ),

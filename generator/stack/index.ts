@@ -16,7 +16,7 @@ import { postgres } from './postgres.js';
 import { resin } from './resin.js';
 import { sshd } from './sshd.js';
 import { compactScript } from './compact.js';
-import { lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './step.js';
+import { COCCA_LIB, lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './step.js';
 import { time } from './time.js';
 import { tls } from './tls.js';
 
@@ -44,7 +44,7 @@ export interface Plan {
   files: InstanceFile[];
 }
 
-export const STEPS_DIR = '/usr/local/lib/cocca/steps';
+export const STEPS_DIR = `${COCCA_LIB}/steps`;
 
 /** The step's file name: its position keeps the order, its id names it. */
 export const stepFile = (phase: Phase, index: number, step: Step): string =>
@@ -55,7 +55,7 @@ function stepScript(phase: Phase, step: Step): string {
     '#!/bin/bash',
     `# cocca-bake step ${stepId(step)} (${phase}): ${step.title}`,
     '# shellcheck source=/dev/null',
-    '. /usr/local/lib/cocca/lib.sh',
+    `. ${COCCA_LIB}/lib.sh`,
     step.script,
     '',
   );
@@ -63,7 +63,7 @@ function stepScript(phase: Phase, step: Step): string {
 
 export function plan(profile: ResolvedProfile, os: OsModule): Plan {
   const ctx: StackContext = { profile, os };
-  const steps: Record<Phase, Step[]> = { bake: [], seal: [], boot: [] };
+  const steps: Record<Phase, Step[]> = { bake: [], seal: [], harden: [], boot: [] };
   const files: InstanceFile[] = [];
   for (const c of COMPONENTS) {
     for (const s of c.steps(ctx)) steps[s.phase].push(s);

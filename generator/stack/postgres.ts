@@ -1,13 +1,23 @@
 // PostgreSQL from the PGDG repository (signed-by keyring, never apt-key), tuned at first boot
 // from the instance's real RAM and CPUs, with the seed's password login for postgres.
+// The cluster is left stopped and out of the boot (start.conf manual) by the bake: first boot
+// tunes it, then starts it once, with its final settings.
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../paths.js';
-import { lines, shq, type Component, type Step } from './step.js';
+import { COCCA_LIB, lines, shq, type Component, type Step } from './step.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
-export const PGTUNE_PATH = '/usr/local/lib/cocca/pgtune.sh';
+export const PGTUNE_PATH = `${COCCA_LIB}/pgtune.sh`;
+export const SIZING_PATH = `${COCCA_LIB}/cocca-sizing`;
+/** pgtune's max_connections per database type when postgres.tune.connections is not set (pgtune.sh). */
+export const PGTUNE_CONNECTIONS = { web: 200, oltp: 300, mixed: 100, dw: 40, desktop: 20 } as const;
+/** PostgreSQL's superuser_reserved_connections, left at its default (cocca-sizing). */
+export const RESERVED_CONNECTIONS = 3;
+
+/** What cocca-sizing settled (RESIN_HEAP_MB, DB_MAX_CONNECTIONS, ...), for the Resin steps. */
+export const SIZING_ENV = '/var/lib/cocca/sizing.env';
 
 /** The PGDG apt repository, trusted through a signed-by keyring checked by fingerprint. */
 function repositoryStep(codename: string): Step {
@@ -32,18 +42,26 @@ function repositoryStep(codename: string): Step {
 
 export const postgres: Component = {
   name: 'postgres',
-  files: () => [{ path: PGTUNE_PATH, content: readFileSync(packageFile('cloud-init/scripts/pgtune.sh'), 'utf8'), mode: '0755' }],
+  files: () => [
+    { path: PGTUNE_PATH, content: readFileSync(packageFile('cloud-init/scripts/pgtune.sh'), 'utf8'), mode: '0755' },
+    { path: SIZING_PATH, content: readFileSync(packageFile('cloud-init/scripts/cocca-sizing'), 'utf8'), mode: '0755' },
+  ],
   steps: ({ profile, os }) => {
     const pg = profile.postgres;
     const v = pg.version;
     const etc = `/etc/postgresql/${v}/main`;
     const db = pg.database;
-    const tune = [
+    const heap = profile.resin.heap;
+    const sizing = [
+      heap.mib !== undefined ? `--heap-mb ${heap.mib}` : `--heap-percent ${heap.percent}`,
+      profile.resin.pool.maxConnections !== undefined && `--pool ${profile.resin.pool.maxConnections}`,
+      '--',
       `--pg-version ${v}`,
       `--db-type ${pg.tune.dbType}`,
       `--storage ${pg.tune.storage}`,
       pg.tune.connections !== undefined && `--connections ${pg.tune.connections}`,
     ].filter(Boolean);
+    const cluster = `postgresql@${v}-main.service`;
     return [
       ...(pg.source === 'pgdg' ? [repositoryStep(os.codename)] : []),
       {
@@ -56,20 +74,42 @@ export const postgres: Component = {
           `grep -q "^include_dir = 'conf.d'" ${etc}/postgresql.conf || echo "include_dir = 'conf.d'" >>${etc}/postgresql.conf`,
           `install -d -o postgres -g postgres ${etc}/conf.d`,
           'systemctl enable postgresql.service',
+          // The registry's database, empty, belongs to no one instance: made now, while the
+          // package's cluster runs, so first boot need not (CREATE DATABASE copies a template).
+          `pg_ctlcluster ${v} main start 2>/dev/null || true`,
+          `if [ "$(runuser -u postgres -- psql -X -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '${db}'")" != 1 ]; then`,
+          `  runuser -u postgres -- createdb ${db}`,
+          'fi',
+          // Not at boot until first boot has tuned it (it then sets auto); stopped now, so an
+          // image carries no running-cluster state and the first start has the final settings.
+          `echo manual >${etc}/start.conf`,
+          `systemctl stop ${cluster} 2>/dev/null || true`,
         ),
       },
       {
         component: 'postgres',
         name: 'tune',
         phase: 'boot',
-        title: "Tune PostgreSQL for this instance's RAM and CPUs (pgtune)",
+        title: "Size PostgreSQL and Resin for this instance's RAM and CPUs (pgtune)",
         script: lines(
-          `${PGTUNE_PATH} ${tune.join(' ')} >${etc}/conf.d/50-pgtune.conf.new`,
-          `mv -f ${etc}/conf.d/50-pgtune.conf.new ${etc}/conf.d/50-pgtune.conf`,
+          'mkdir -p "$COCCA_STATE"',
+          `${SIZING_PATH} --pgtune-out ${etc}/conf.d/50-pgtune.conf ${sizing.join(' ')} >${SIZING_ENV}.new`,
+          `mv -f ${SIZING_ENV}.new ${SIZING_ENV}`,
           `chown postgres:postgres ${etc}/conf.d/50-pgtune.conf`,
-          'systemctl restart postgresql.service',
-          `pg_isready_wait() { for _ in $(seq 60); do runuser -u postgres -- pg_isready -q && return 0; sleep 1; done; return 1; }`,
-          'pg_isready_wait || die "PostgreSQL did not come back after tuning"',
+          // For firstboot.json: the figures as JSON (every value is a whole number).
+          `sed -E 's/^([A-Z_]+)=(.*)$/"\\1":\\2/' ${SIZING_ENV} | paste -sd, - | sed 's/.*/{&}/' >"$COCCA_STATE/sizing.json"`,
+          `log "sizing: $(paste -sd' ' ${SIZING_ENV})"`,
+        ),
+      },
+      {
+        component: 'postgres',
+        name: 'start',
+        phase: 'boot',
+        title: `Start PostgreSQL ${v}`,
+        script: lines(
+          `echo auto >${etc}/start.conf`,
+          `svc start ${cluster}`,
+          `wait_for 60 runuser -u postgres -- pg_isready -q || die "PostgreSQL ${v} did not accept connections within 60 s (see journalctl -u ${cluster})"`,
         ),
       },
       {
@@ -97,19 +137,6 @@ export const postgres: Component = {
           `sed -i -E 's/^(local[[:space:]]+all[[:space:]]+postgres[[:space:]]+)(peer|md5|scram-sha-256)[[:space:]]*$/\\1${pg.authMethod}/' ${etc}/pg_hba.conf`,
           `grep -Eq '^local[[:space:]]+all[[:space:]]+postgres[[:space:]]+${pg.authMethod}$' ${etc}/pg_hba.conf || die "pg_hba.conf has no local postgres line to change"`,
           'systemctl reload postgresql.service',
-        ),
-      },
-      {
-        component: 'postgres',
-        name: 'database',
-        phase: 'boot',
-        title: `Create the ${db} database`,
-        script: lines(
-          'PGPASSWORD=$(secret POSTGRES_PASSWORD)',
-          'export PGPASSWORD',
-          `if [ "$(psql -X -U postgres -h /var/run/postgresql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '${db}'")" != 1 ]; then`,
-          `  psql -X -U postgres -h /var/run/postgresql -d postgres -v ON_ERROR_STOP=1 -c 'CREATE DATABASE ${db}'`,
-          'fi',
         ),
       },
       ...(pg.backup

@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { packageFile } from '../paths.js';
 
 /** The per-instance values left in resin.xml for first boot, as `@@NAME@@`. */
-export const RESIN_PLACEHOLDERS = ['PRIVATE_IPV4', 'FQDN', 'DB_PASSWORD', 'KEYSTORE_FILE', 'KEYSTORE_PASSWORD'] as const;
+export const RESIN_PLACEHOLDERS = ['PRIVATE_IPV4', 'FQDN', 'DB_PASSWORD', 'KEYSTORE_FILE', 'KEYSTORE_PASSWORD', 'RESIN_HEAP_MB', 'DB_MAX_CONNECTIONS'] as const;
 export type ResinPlaceholder = (typeof RESIN_PLACEHOLDERS)[number];
 
 /** Placeholders an operator template must use (see checkOperatorTemplate). */
@@ -56,6 +56,8 @@ export interface ResinXmlInput {
   database: string;
   dbUser: string;
   jndiName: string;
+  /** Days of access-log archives Resin keeps. */
+  logKeepDays: number;
 }
 
 /** What the template sees as `r`. */
@@ -100,6 +102,7 @@ function validate(input: ResinXmlInput): string[] {
   if (typeof input.jndiName !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_.-]+)*$/.test(input.jndiName)) {
     problems.push(`jndiName: ${JSON.stringify(input.jndiName)} must look like "jdbc/registry"`);
   }
+  if (!Number.isInteger(input.logKeepDays) || input.logKeepDays < 1) problems.push(`logKeepDays: ${String(input.logKeepDays)} is not a whole number of days`);
   if (typeof input.jvmArgs !== 'string') {
     problems.push('jvmArgs: must be a string');
   } else {
@@ -138,6 +141,7 @@ export function renderResinXmlTemplate(template: string, input: ResinXmlInput, f
     database: input.database,
     dbUser: input.dbUser,
     jndiName: input.jndiName,
+    logKeepDays: input.logKeepDays,
     devMode: false,
   };
   const xml = ejs.render(template, { r }, { filename, strict: true, destructuredLocals: ['r'], async: false });
@@ -229,6 +233,39 @@ function position(text: string, offset: number): { line: number; column: number 
 }
 
 // ---------------------------------------------------------------------------
+// ports
+
+/** Where a template makes Resin listen: each <http> and <protocol> port, and what cannot be told. */
+export interface ResinListeners {
+  ports: number[];
+  /** listeners whose port is not a number here (EL such as ${http}, a placeholder): line and text */
+  unknown: string[];
+}
+
+/**
+ * The TCP ports a resin.xml template listens on: every <http> and <protocol> element (Resin's
+ * listeners, in a <server>, <server-default> or <cluster-default>) with its port as an
+ * attribute or a child element. undefined when the template is not well-formed (reported
+ * elsewhere).
+ */
+export function resinListeners(text: string): ResinListeners | undefined {
+  const scan = scanXml(text.replace(PLACEHOLDER_RE, (all) => 'x'.repeat(all.length)));
+  if (scan.error) return undefined;
+  const local = (name: string) => name.slice(name.indexOf(':') + 1);
+  const ports = new Set<number>();
+  const unknown: string[] = [];
+  scan.elements.forEach((el, i) => {
+    if (local(el.name) !== 'http' && local(el.name) !== 'protocol') return;
+    const raw = el.attrs.find((a) => local(a.name) === 'port')?.value ?? scan.elements.find((c) => c.parent === i && local(c.name) === 'port')?.text;
+    const value = (raw ?? '').trim();
+    const port = /^[0-9]{1,5}$/.test(value) ? Number(value) : NaN;
+    if (port >= 1 && port <= 65535) ports.add(port);
+    else unknown.push(`line ${lineOf(text, el.offset)}: <${el.name}> ${raw === undefined ? 'has no port' : 'has a port that is not a number here (an expression or a placeholder)'}`);
+  });
+  return { ports: [...ports].sort((a, b) => a - b), unknown };
+}
+
+// ---------------------------------------------------------------------------
 // A small XML 1.0 (+ namespaces) well-formedness checker: no XML parser is a dependency, and
 // the generating machine may have neither xmllint nor python. It also reports where element
 // text and attribute values are, so placeholders can be checked to sit only there.
@@ -245,6 +282,10 @@ interface XmlElement {
   name: string;
   offset: number;
   attrs: XmlAttr[];
+  /** index of the parent element in XmlScan.elements, -1 for the root */
+  parent: number;
+  /** the element's own text (decoded), children's not included */
+  text: string;
 }
 interface XmlScan {
   error?: { offset: number; message: string };
@@ -308,7 +349,7 @@ function scanXml(src: string): XmlScan {
   // namespace scopes: prefix -> declared, innermost last
   const scopes: Array<Set<string>> = [];
   const declared = (prefix: string): boolean => prefix === 'xml' || scopes.some((s) => s.has(prefix));
-  const stack: Array<{ name: string; offset: number }> = [];
+  const stack: Array<{ name: string; offset: number; index: number }> = [];
   let rootSeen = false;
 
   let pos = src.startsWith('\uFEFF') ? 1 : 0;
@@ -335,6 +376,7 @@ function scanXml(src: string): XmlScan {
         const d = decode(text, pos);
         if ('message' in d) return fail(d.offset, d.message);
         content.push([pos, textEnd]);
+        elements[stack[stack.length - 1]!.index]!.text += d.value;
       }
     }
     if (lt === -1) break;
@@ -350,6 +392,7 @@ function scanXml(src: string): XmlScan {
       if (stack.length === 0) return fail(pos, 'CDATA section outside the root element');
       const end = src.indexOf(']]>', pos + 9);
       if (end === -1) return fail(pos, 'unterminated CDATA section');
+      elements[stack[stack.length - 1]!.index]!.text += src.slice(pos + 9, end);
       pos = end + 3;
     } else if (src.startsWith('<!DOCTYPE', pos)) {
       return fail(pos, 'DOCTYPE declarations are not supported in a resin.xml template');
@@ -378,7 +421,7 @@ function scanXml(src: string): XmlScan {
       const name = nameAt(pos + 1);
       if (name === undefined) return fail(pos, "'<' not followed by a name (write &lt; for a literal '<')");
       if (stack.length === 0 && rootSeen) return fail(pos, `a second root element <${name}>`);
-      const element: XmlElement = { name, offset: pos, attrs: [] };
+      const element: XmlElement = { name, offset: pos, attrs: [], parent: stack.length > 0 ? stack[stack.length - 1]!.index : -1, text: '' };
       let p = pos + 1 + name.length;
       let selfClosing = false;
       for (;;) {
@@ -433,7 +476,7 @@ function scanXml(src: string): XmlScan {
       elements.push(element);
       rootSeen = true;
       if (selfClosing) scopes.pop();
-      else stack.push({ name, offset: pos });
+      else stack.push({ name, offset: pos, index: elements.length - 1 });
       pos = p;
     }
   }

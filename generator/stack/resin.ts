@@ -1,13 +1,18 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../paths.js';
 import { SERVICE_PORTS } from '../ports.js';
+import type { Profile, ResolvedProfile } from '../profile/types.js';
 import { JAVA_HOME } from './java.js';
-import { renderResinXml, RESIN_SERVER_ID } from './resin-xml.js';
-import { lines, shq, type Component, type StackContext } from './step.js';
+import { SIZING_ENV } from './postgres.js';
+import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
+import { COCCA_LIB, lines, shq, type Component, type StackContext } from './step.js';
 
 export const RESIN_HOME = '/opt/resin';
-export const RESIN_TEMPLATE = '/usr/local/lib/cocca/resin.xml.tmpl';
-export const FILL_TEMPLATE = '/usr/local/lib/cocca/cocca-fill-template';
+export const RESIN_TEMPLATE = `${COCCA_LIB}/resin.xml.tmpl`;
+export const FILL_TEMPLATE = `${COCCA_LIB}/cocca-fill-template`;
+const PRUNE_LOGS = `${COCCA_LIB}/cocca-resin-logs`;
 export const RESIN_PORTS = { http: SERVICE_PORTS.http, https: SERVICE_PORTS.https, cluster: SERVICE_PORTS.resinCluster, watchdog: SERVICE_PORTS.resinWatchdog };
 export const INSTANCE_KEYSTORE = `${RESIN_HOME}/conf/keys/instance.jks`;
 
@@ -48,29 +53,65 @@ function unit(ctx: StackContext): string {
   );
 }
 
+/** The built-in resin.xml with this profile's values (first-boot placeholders left). */
+export function builtInResinXml(p: { resin: Pick<Profile['resin'], 'jvmArgs' | 'runAs' | 'logs'>; postgres: Pick<Profile['postgres'], 'database'> }): string {
+  return renderResinXml({
+    resinHome: RESIN_HOME,
+    httpPort: RESIN_PORTS.http,
+    httpsPort: RESIN_PORTS.https,
+    clusterPort: RESIN_PORTS.cluster,
+    watchdogPort: RESIN_PORTS.watchdog,
+    jvmArgs: p.resin.jvmArgs,
+    runAs: p.resin.runAs,
+    database: p.postgres.database,
+    dbUser: 'postgres',
+    jndiName: 'jdbc/registry',
+    logKeepDays: p.resin.logs.keepDays,
+  });
+}
+
+let builtInPorts: number[] | undefined;
+/** The ports the built-in template listens on: the same for every profile. */
+export function builtInResinPorts(): number[] {
+  builtInPorts ??= resinListeners(builtInResinXml({ resin: { jvmArgs: '', runAs: 'resin', logs: { keepDays: 14, maxMiB: 2048 } }, postgres: { database: 'registry' } }))!.ports;
+  return builtInPorts;
+}
+
+/** The resin.xml template the image carries: the operator's, else the built-in one. */
+export const resinTemplateText = (p: ResolvedProfile): string => p.resinTemplate ?? builtInResinXml(p);
+
+/** The ports Resin listens on with this template: first boot waits for each of them. */
+export const resinPorts = (p: ResolvedProfile): number[] => resinListeners(resinTemplateText(p))?.ports ?? [];
+
+const pruneUnits = (p: ResolvedProfile) => [
+  {
+    path: '/etc/systemd/system/cocca-resin-logs.service',
+    mode: '0644' as const,
+    content: lines(
+      '[Unit]',
+      "Description=Delete Resin's old log archives (cocca-bake)",
+      '',
+      '[Service]',
+      'Type=oneshot',
+      `ExecStart=${PRUNE_LOGS} ${RESIN_HOME}/log ${p.resin.logs.keepDays} ${p.resin.logs.maxMiB}`,
+      '',
+    ),
+  },
+  {
+    path: '/etc/systemd/system/cocca-resin-logs.timer',
+    mode: '0644' as const,
+    content: lines('[Unit]', "Description=Delete Resin's old log archives daily (cocca-bake)", '', '[Timer]', 'OnCalendar=daily', 'RandomizedDelaySec=1h', 'Persistent=true', '', '[Install]', 'WantedBy=timers.target', ''),
+  },
+];
+
 export const resin: Component = {
   name: 'resin',
-  files: (ctx) => {
-    const p = ctx.profile;
-    const template =
-      p.resinTemplate ??
-      renderResinXml({
-        resinHome: RESIN_HOME,
-        httpPort: RESIN_PORTS.http,
-        httpsPort: RESIN_PORTS.https,
-        clusterPort: RESIN_PORTS.cluster,
-        watchdogPort: RESIN_PORTS.watchdog,
-        jvmArgs: p.resin.jvmArgs,
-        runAs: p.resin.runAs,
-        database: p.postgres.database,
-        dbUser: 'postgres',
-        jndiName: 'jdbc/registry',
-      });
-    return [
-      { path: RESIN_TEMPLATE, mode: '0644', content: template },
-      { path: '/etc/systemd/system/resin.service', mode: '0644', content: unit(ctx) },
-    ];
-  },
+  files: (ctx) => [
+    { path: RESIN_TEMPLATE, mode: '0644', content: resinTemplateText(ctx.profile) },
+    { path: '/etc/systemd/system/resin.service', mode: '0644', content: unit(ctx) },
+    { path: PRUNE_LOGS, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-resin-logs'), 'utf8') },
+    ...pruneUnits(ctx.profile),
+  ],
   steps: (ctx) => {
     const { profile } = ctx;
     const v = profile.resin.version;
@@ -118,16 +159,18 @@ export const resin: Component = {
         component: 'resin',
         name: 'service',
         phase: 'bake',
-        title: 'Install the resin systemd unit',
-        script: lines('systemctl daemon-reload', 'systemctl enable resin.service'),
+        title: "Install the resin systemd unit and the timer that bounds Resin's logs",
+        script: lines('systemctl daemon-reload', 'systemctl enable resin.service cocca-resin-logs.timer'),
       },
       {
         component: 'resin',
         name: 'config',
         phase: 'boot',
-        title: "Write resin.xml with this instance's address, name and secrets",
+        title: "Write resin.xml with this instance's address, name, sizes and secrets",
         script: lines(
           'umask 077',
+          // cocca-sizing's figures (postgres.tune).
+          `if ! heap=$(kv_get ${SIZING_ENV} RESIN_HEAP_MB) || ! pool=$(kv_get ${SIZING_ENV} DB_MAX_CONNECTIONS); then die "the sizing of postgres.tune is missing (${SIZING_ENV})"; fi`,
           'vals=$(mktemp /run/cocca-resin.XXXXXX)',
           'trap \'rm -f "$vals"\' EXIT',
           '{',
@@ -136,6 +179,8 @@ export const resin: Component = {
           '  printf "DB_PASSWORD=%s\\n" "$(secret POSTGRES_PASSWORD)"',
           `  printf "KEYSTORE_FILE=%s\\n" ${INSTANCE_KEYSTORE}`,
           '  printf "KEYSTORE_PASSWORD=%s\\n" "$(secret KEYSTORE_PASSWORD)"',
+          '  printf "RESIN_HEAP_MB=%s\\n" "$heap"',
+          '  printf "DB_MAX_CONNECTIONS=%s\\n" "$pool"',
           '} >"$vals"',
           // Owner and mode first: the filler keeps them, so the secrets are never world-readable.
           `install -m 0640 -o root -g ${asResin ? 'resin' : 'root'} /dev/null ${RESIN_HOME}/conf/resin.xml`,

@@ -1,14 +1,19 @@
 // sshd hardening from the seed, as a drop-in that wins (in sshd_config.d the first value
-// read wins, and 00- sorts first). Applied at first boot only: a port or AllowUsers change
-// during a bake would lock Packer out. `sshd -t` first; a config that fails is rolled back.
-import { lines, type Component } from './step.js';
+// read wins, and 00- sorts first). Applied first thing at first boot, never during a bake (a
+// port or AllowUsers change would lock Packer out), by cocca-sshd-apply: `sshd -t` first,
+// the old port kept open in ufw until sshd is seen on the new one, rolled back when refused.
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../paths.js';
+import type { Profile } from '../profile/types.js';
+import { COCCA_LIB, lines, type Component } from './step.js';
 
-export const SSHD_STAGED = '/usr/local/lib/cocca/sshd-hardening.conf';
+export const SSHD_STAGED = `${COCCA_LIB}/sshd-hardening.conf`;
 export const SSHD_DROPIN = '/etc/ssh/sshd_config.d/00-cocca.conf';
+const APPLY = `${COCCA_LIB}/cocca-sshd-apply`;
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
-export function sshdDropin(p: import('../profile/types.js').Profile): string {
+export function sshdDropin(p: Profile): string {
   const s = p.ssh;
   return lines(
     '# Written by cocca-bake at first boot. ListenAddress, when set, follows from this instance.',
@@ -34,28 +39,17 @@ export function sshdDropin(p: import('../profile/types.js').Profile): string {
 
 export const sshd: Component = {
   name: 'sshd',
-  files: ({ profile }) => [{ path: SSHD_STAGED, mode: '0644', content: sshdDropin(profile) }],
+  files: ({ profile }) => [
+    { path: SSHD_STAGED, mode: '0644', content: sshdDropin(profile) },
+    { path: APPLY, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-sshd-apply'), 'utf8') },
+  ],
   steps: ({ profile, os }) => [
     {
       component: 'sshd',
       name: 'harden',
-      phase: 'boot',
+      phase: 'harden',
       title: `Harden sshd (port ${profile.ssh.port})`,
-      script: lines(
-        `new=${SSHD_DROPIN}.new`,
-        `cp ${SSHD_STAGED} "$new"`,
-        profile.ssh.listenAddress === 'private' && 'printf "ListenAddress %s\\n" "$(value PRIVATE_IPV4)" >>"$new"',
-        'chmod 0644 "$new"',
-        `had_old=no; [ -e ${SSHD_DROPIN} ] && had_old=yes && cp -p ${SSHD_DROPIN} ${SSHD_DROPIN}.old`,
-        `mv -f "$new" ${SSHD_DROPIN}`,
-        'mkdir -p /run/sshd',
-        'if ! sshd -t; then',
-        `  if [ "$had_old" = yes ]; then mv -f ${SSHD_DROPIN}.old ${SSHD_DROPIN}; else rm -f ${SSHD_DROPIN}; fi`,
-        '  die "sshd -t refused the hardened configuration; the previous one was kept"',
-        'fi',
-        `rm -f ${SSHD_DROPIN}.old`,
-        `systemctl restart ${os.sshService}.service`,
-      ),
+      script: `${APPLY} ${SSHD_STAGED} ${profile.ssh.port} ${os.sshService}${profile.ssh.listenAddress === 'private' ? ' "$(value PRIVATE_IPV4)"' : ''}`,
     },
   ],
 };

@@ -1,13 +1,18 @@
 // The step model: every stack component turns the profile into ordered steps, each in one phase.
 //   bake: image time. No secret, nothing that belongs to one instance. Runs in Packer, or first in a full user-data.
 //   seal: the image's last act (generalize). Packer only: a full install never seals itself.
-//   boot: first boot of each instance: hostname, IPs, secrets, tuning, firewall on, certificates.
-// Every step is idempotent; the runner on the instance also records each finished step.
+//   harden: first thing at first boot, before anything that can fail (firewall on, sshd, fail2ban),
+//     and again whenever first boot fails: every step runs even when one before it failed.
+//   boot: the rest of first boot: hostname, secrets, tuning, database, resin.xml, certificates.
+// Every step is idempotent; the runner on the instance records each finished bake and boot step.
 import type { OsModule } from '../os/types.js';
 import type { ResolvedProfile } from '../profile/types.js';
 
-export type Phase = 'bake' | 'seal' | 'boot';
-export const PHASES: readonly Phase[] = ['bake', 'seal', 'boot'];
+export type Phase = 'bake' | 'seal' | 'harden' | 'boot';
+export const PHASES: readonly Phase[] = ['bake', 'seal', 'harden', 'boot'];
+
+/** Where the instance files of cocca-bake live on the server. */
+export const COCCA_LIB = '/usr/local/lib/cocca';
 
 /** A file a step needs on the instance, installed with the step scripts. */
 export interface InstanceFile {

@@ -2,12 +2,14 @@
 // protected by a password generated on the instance at first boot:
 //   lab: CoCCA's lab keystore, re-keyed; letsencrypt: lab first, then certbot's certificate
 //   once DNS points here; custom: the operator's keystore handed in through first boot.
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../paths.js';
 import { LAB_KEYSTORE } from './app.js';
 import { INSTANCE_KEYSTORE } from './resin.js';
-import { lines, shq, type Component, type InstanceFile, type StackContext } from './step.js';
+import { COCCA_LIB, lines, type Component, type InstanceFile, type StackContext } from './step.js';
 
 export const CUSTOM_KEYSTORE = '/etc/cocca/keystore.jks';
-const REKEY = '/usr/local/lib/cocca/cocca-keystore';
+const REKEY = `${COCCA_LIB}/cocca-keystore`;
 const CERTBOT = '/usr/local/sbin/cocca-certbot';
 const DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/cocca-keystore';
 
@@ -23,11 +25,17 @@ const rekeyScript = (owner: string) =>
     'SRCPW=${SRCPW:?the source keystore password is not set}',
     'NEWPW=$(secret KEYSTORE_PASSWORD)',
     'export SRCPW NEWPW',
-    'alias=$(keytool -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW | awk -F, \'/PrivateKeyEntry/ {print $1; exit}\')',
-    '[ -n "$alias" ] || die "no private key entry in $src (or wrong password)"',
+    // Two short-lived JVMs on the first boot's path: the quick-start JIT and the serial GC take a
+    // third off each (both flags exist in Java 8 as in 17).
+    'kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@"; }',
+    // keytool says why it cannot open the store (a wrong password among others): pass that on.
+    'listing=$(kt -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW 2>&1) ||',
+    '  die "cannot open $src with the password given for it ($(printf "%s" "$listing" | grep -m1 "keytool error" | sed "s/^keytool error: //"))"',
+    'alias=$(printf "%s\\n" "$listing" | awk -F, \'/PrivateKeyEntry/ {print $1; exit}\')',
+    '[ -n "$alias" ] || die "no private key entry in $src"',
     `dest=${INSTANCE_KEYSTORE}`,
     'rm -f "$dest.new"',
-    'keytool -importkeystore -noprompt -srckeystore "$src" -srcstoretype "$srctype" -srcstorepass:env SRCPW -srckeypass:env SRCPW \\',
+    'kt -importkeystore -noprompt -srckeystore "$src" -srcstoretype "$srctype" -srcstorepass:env SRCPW -srckeypass:env SRCPW \\',
     '  -srcalias "$alias" -destkeystore "$dest.new" -deststoretype JKS -deststorepass:env NEWPW -destkeypass:env NEWPW -destalias "$alias"',
     `chown ${owner} "$dest.new"`,
     'chmod 0640 "$dest.new"',
@@ -35,33 +43,9 @@ const rekeyScript = (owner: string) =>
     '',
   );
 
-function letsencryptFiles(ctx: StackContext): InstanceFile[] {
-  const t = ctx.profile.tls;
-  const flags = ['--non-interactive', '--agree-tos', `-m ${shq(t.email ?? '')}`, t.staging && '--staging'].filter(Boolean).join(' ');
+function letsencryptFiles(): InstanceFile[] {
   return [
-    {
-      path: CERTBOT,
-      mode: '0755',
-      content: lines(
-        '#!/bin/bash',
-        "# cocca-certbot: get a certificate for this host once DNS points here. Retried by",
-        '# cocca-certbot.timer; renewals are certbot.timer\'s, with the same hooks.',
-        'set -euo pipefail',
-        '. /usr/local/lib/cocca/lib.sh',
-        'COCCA_STEP=certbot',
-        'fqdn=$(value FQDN)',
-        'if [ -d "/etc/letsencrypt/live/$fqdn" ]; then',
-        '  systemctl disable --now cocca-certbot.timer 2>/dev/null || true',
-        '  exit 0',
-        'fi',
-        // Standalone mode binds port 80 itself: Resin steps aside for the seconds it takes.
-        `certbot certonly --standalone ${flags} -d "$fqdn" \\`,
-        "  --pre-hook 'systemctl stop resin.service' --post-hook 'systemctl start resin.service' \\",
-        `  --deploy-hook ${DEPLOY_HOOK}`,
-        'systemctl disable --now cocca-certbot.timer 2>/dev/null || true',
-        '',
-      ),
-    },
+    { path: CERTBOT, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-certbot'), 'utf8') },
     {
       path: DEPLOY_HOOK,
       mode: '0755',
@@ -102,14 +86,14 @@ export const tls: Component = {
   name: 'tls',
   files: (ctx) => [
     { path: REKEY, mode: '0755', content: rekeyScript(ctx.profile.resin.runAs === 'resin' ? 'root:resin' : 'root:root') },
-    ...(ctx.profile.tls.mode === 'letsencrypt' ? letsencryptFiles(ctx) : []),
+    ...(ctx.profile.tls.mode === 'letsencrypt' ? letsencryptFiles() : []),
   ],
   steps: ({ profile }) => {
     const mode = profile.tls.mode;
     const source = mode === 'custom' ? CUSTOM_KEYSTORE : LAB_KEYSTORE;
     return [
       ...(mode === 'letsencrypt'
-        ? [{ component: 'tls', name: 'certbot', phase: 'bake' as const, title: 'Install certbot', script: 'apt_install certbot' }]
+        ? [{ component: 'tls', name: 'certbot', phase: 'bake' as const, title: 'Install certbot, and dig for its DNS check', script: 'apt_install certbot bind9-dnsutils' }]
         : []),
       {
         component: 'tls',
@@ -117,9 +101,10 @@ export const tls: Component = {
         phase: 'boot',
         title: mode === 'custom' ? "Install the operator's keystore for Resin" : 'Re-key the CoCCA lab keystore for Resin',
         script: lines(
-          `[ -s ${source} ] || die "${source} is missing${mode === 'custom' ? ': hand the keystore in through the first-boot user-data (--keystore)' : ''}"`,
-          'SRCPW=$(kv_get /etc/cocca/instance.env COCCA_SOURCE_KEYSTORE_PASSWORD) ||',
-          `  die "the password of ${source} is not set: hand it in as COCCA_SOURCE_KEYSTORE_PASSWORD through the first-boot user-data"`,
+          `[ -s ${source} ] || die "${source} is missing${mode === 'custom' ? ': hand the keystore in through the first-boot user-data (--keystore) or the secrets store (KEYSTORE_JKS)' : ''}"`,
+          // Settled by first boot: handed in, or from the profile's secrets store.
+          'SRCPW=$(secret SOURCE_KEYSTORE_PASSWORD) ||',
+          `  die "the password of ${source} is not set (SOURCE_KEYSTORE_PASSWORD)"`,
           'export SRCPW',
           `${REKEY} ${source} JKS`,
           mode === 'custom' && `shred -u ${CUSTOM_KEYSTORE} 2>/dev/null || rm -f ${CUSTOM_KEYSTORE}`,

@@ -28,6 +28,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EC2_USER_DATA_LIMIT } from '../../generator/emit/output.js';
+import { loginUsers } from '../../generator/profile/resolve.js';
 import { cliInvocation, exampleProfiles, readTree, renderCli, type ExampleProfile } from '../helpers/outputs.js';
 import {
   cloudInitSchema,
@@ -84,6 +85,9 @@ beforeAll(async () => {
     const legacy = path.join(base, p.name, 'legacy');
     await renderCli(p.file, modern);
     await renderCli(p.file, legacy, { packerVersion: '1.6.6' });
+    // Secrets from user-data: render writes no user-data; `cocca-bake user-data --secrets` makes
+    // each instance's, and that is what the validators below read.
+    if (!existsSync(path.join(modern, 'cloud-init'))) await userDataFromCli(p.file, path.join(modern, 'cloud-init'));
     renders.set(p.name, { modern, legacy });
   });
   const queue = [...jobs];
@@ -96,6 +100,19 @@ beforeAll(async () => {
 afterAll(async () => {
   if (base) await fs.rm(base, { recursive: true, force: true });
 });
+
+/** full.yaml (and .gz when over EC2's limit) and firstboot.yaml, from `cocca-bake user-data` with a secret handed in. */
+async function userDataFromCli(profile: string, dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const secrets = path.join(dir, '..', 'secrets.env');
+  await fs.writeFile(secrets, 'COCCA_SOURCE_KEYSTORE_PASSWORD=lab-keystore-pass\n', { mode: 0o600 });
+  for (const [mode, file, extra] of [['full', 'full.yaml', []], ['firstboot', 'firstboot.yaml', []], ['full', 'full.yaml.gz', ['--gzip']]] as const) {
+    const r = await execa(cliInvocation().file, [...cliInvocation().args, 'user-data', profile, '--mode', mode, '--secrets', secrets, ...extra], { encoding: 'buffer', reject: false, stdin: 'ignore', stripFinalNewline: false });
+    if (r.exitCode !== 0) throw new Error(`cocca-bake user-data ${profile} --mode ${mode} exited ${r.exitCode}: ${Buffer.from(r.stderr).toString()}`);
+    await fs.writeFile(path.join(dir, file), r.stdout);
+  }
+  if ((await fs.stat(path.join(dir, 'full.yaml'))).size <= EC2_USER_DATA_LIMIT) await fs.rm(path.join(dir, 'full.yaml.gz'));
+}
 
 function dirs(name: string): { modern: string; legacy: string; rootfs: string } {
   const r = renders.get(name);
@@ -236,7 +253,7 @@ function sshdProblems(config: Map<string, string[]>, p: ExampleProfile): string[
   if (!(Number(val('clientaliveinterval')[0]) > 0)) problems.push(`clientaliveinterval must be > 0, got ${val('clientaliveinterval').join(' ')}`);
   const allow = val('allowusers').flatMap((v) => v.split(/\s+/)).filter(Boolean).sort();
   if (JSON.stringify(allow) !== JSON.stringify([...s.allowUsers].sort())) problems.push(`allowusers: expected ${s.allowUsers.join(' ')}, got ${allow.join(' ') || '(none)'}`);
-  if (!allow.includes(s.loginUser)) problems.push(`allowusers lacks the login user ${s.loginUser}`);
+  for (const { user } of loginUsers(p.profile, p.os)) if (!allow.includes(user)) problems.push(`allowusers lacks the login user ${user}`);
   return problems;
 }
 
@@ -258,7 +275,9 @@ function ufwLines(rootfs: string): { rules: string[]; problems: string[]; steps:
   const rules: string[] = [];
   const steps: string[] = [];
   for (const [rel, f] of readTree(path.join(rootfs, LIB, 'steps'))) {
-    if (!/firewall/.test(rel)) continue;
+    // The profile's rule set is the bake's; first boot's transition rule for sshd's old port is
+    // computed there (a shell loop), and run for real in host-steps.test.ts and the e2e flows.
+    if (!/^bake\/.*firewall/.test(rel)) continue;
     steps.push(rel);
     for (const raw of f.data.toString('utf8').split('\n')) {
       const m = /^\s*ufw\s+(.*?)\s*$/.exec(raw);
@@ -400,7 +419,7 @@ describe.each(exampleProfiles().map((p) => [p.name, p] as const))('%s', (name, p
     it.skipIf(SKIP.sshd)(title('sshd -T shows the hardening (port, no passwords, no root, keepalive, AllowUsers)', SKIP.sshd), async () => {
       const net = p.profile.firewall.trusted.find((n) => n.includes('.'));
       const addr = net ? net.replace(/\.0\/\d+$/, '.7') : '192.0.2.7';
-      const r = await sshdEffective(dropin(), { user: p.profile.ssh.loginUser, host: 'ops.example', addr }, { dropinName: '00-cocca.conf' });
+      const r = await sshdEffective(dropin(), { user: loginUsers(p.profile, p.os)[0]!.user, host: 'ops.example', addr }, { dropinName: '00-cocca.conf' });
       expect(r.ok, r.output).toBe(true);
       expect(sshdProblems(r.config, p)).toEqual([]);
     });

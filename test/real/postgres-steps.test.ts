@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTool, isRoot } from './tools.js';
+import { sizingExpected } from '../e2e/lib/checks.js';
 import { renderInstanceTree, runSandboxed } from './sandbox.js';
 
 const canRun = isRoot() && (await hasTool('pg_createcluster')) && (await hasTool('unshare'));
@@ -18,6 +19,7 @@ const profile = (extra: string) => `apiVersion: cocca-bake/v1
 name: pgtest
 host: {fqdn: registry.nic.example}
 firewall: {trusted: [192.0.2.0/24]}
+secrets: {source: user-data}
 targets: {aws: {region: eu-west-1}}
 ${extra}`;
 
@@ -28,7 +30,9 @@ const bootSteps = `
 # The machine may have its own cluster: drop it in the overlay, then start from a fresh one.
 pg_dropcluster 15 main >/dev/null 2>&1 || true
 pg_createcluster 15 main >/dev/null
-pg_ctlcluster 15 main start
+# The bake's step, as on an image: the registry database made, the cluster out of the boot.
+bash -euo pipefail /usr/local/lib/cocca/steps/bake/*-postgres.install.sh >/dev/null
+grep -qx manual /etc/postgresql/15/main/start.conf
 install -d -m 0700 /etc/cocca
 printf 'POSTGRES_PASSWORD=%s\\n' "$PW" >/etc/cocca/secrets.env
 chmod 600 /etc/cocca/secrets.env
@@ -63,6 +67,8 @@ PGPASSWORD=$PW psql -X -w -U postgres -h /run/postgresql -d registry -tAc 'selec
 PGPASSWORD=$PW psql -X -w -U postgres -h /run/postgresql -d postgres -tAc "select setting from pg_settings where name = 'shared_buffers'"
 PGPASSWORD=$PW psql -X -w -U postgres -h /run/postgresql -d postgres -tAc "select count(*) from pg_file_settings where sourcefile like '%50-pgtune.conf' and error is null and applied"
 awk '/MemTotal/ {print "MEMKB " $2}' /proc/meminfo
+echo "CPUS $(nproc)"
+pg_ctlcluster 15 main status >/dev/null && grep -c . /var/lib/cocca/sizing.env | sed 's/^/SIZING_LINES /'
 [ -e /tmp/pwned ] && echo PWNED || true
 `,
     );
@@ -73,9 +79,12 @@ awk '/MemTotal/ {print "MEMKB " $2}' /proc/meminfo
     expect(r.output).not.toContain('PWNED');
     const lines = r.output.split('\n');
     expect(lines).toContain('registry');
-    // pgtune: shared_buffers = RAM/4 in 8 kB pages, from this machine's MemTotal.
+    // pgtune: shared_buffers = a quarter of PostgreSQL's share of this machine's RAM (what
+    // Resin's JVM leaves), in 8 kB pages.
     const memKb = Number(/MEMKB (\d+)/.exec(r.output)![1]);
-    const sharedPages = Math.floor(memKb / 4 / 8);
+    const cpus = Number(/CPUS (\d+)/.exec(r.output)![1]);
+    const sharedPages = Math.floor(Math.floor(sizingExpected(memKb, cpus).postgresKb / 4) / 8);
+    expect(r.output).toContain('SIZING_LINES 8');
     expect(lines).toContain(String(sharedPages));
     // Every line of the drop-in applied without error.
     const applied = Number(lines[lines.indexOf(String(sharedPages)) + 1]);

@@ -1,6 +1,7 @@
 /**
  * Runs rendered instance steps for real on this machine, without touching it: a private
- * mount, network and PID namespace (`unshare -m -n -p`), copy-on-write overlays on /etc, /var,
+ * mount, network, PID and UTS namespace (`unshare -m -n -p -u`: a step that sets the host name
+ * sets only the sandbox's), copy-on-write overlays on /etc, /var,
  * /usr/local, /opt, /srv, /root and /home whose upper layers live in a temp dir, a tmpfs on
  * /run, and the rendered
  * instance files copied in. When the script ends, the namespace's PID 1 ends and the kernel
@@ -27,6 +28,14 @@ echo "systemctl(stub) $*" >&2
 case "$1 \${2:-}" in
   "restart postgresql.service") exec pg_ctlcluster 15 main restart ;;
   "reload postgresql.service") exec pg_ctlcluster 15 main reload ;;
+  # Like systemctl start: nothing to do when it runs already.
+  "start postgresql@15-main.service") pg_ctlcluster 15 main status >/dev/null 2>&1 || exec pg_ctlcluster 15 main start ;;
+  "stop postgresql@15-main.service") pg_ctlcluster 15 main status >/dev/null 2>&1 && exec pg_ctlcluster 15 main stop ;;
+  # A real sshd of the sandbox's own (its network namespace is private): the test starts it.
+  "restart ssh.service")
+    [ -f /run/sshd.pid ] && kill "$(cat /run/sshd.pid)" 2>/dev/null
+    for _ in $(seq 50); do [ -e /run/sshd.pid ] || break; sleep 0.1; done
+    exec /usr/sbin/sshd ;;
 esac
 exit 0
 `;
@@ -56,7 +65,7 @@ install -m 0755 "$T/systemctl" /usr/local/sbin/systemctl
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 bash -euo pipefail "$T/test.sh"
 `;
-    const r = await execa('unshare', ['-m', '-n', '-p', '--fork', '--mount-proc', 'bash', '-c', setup], {
+    const r = await execa('unshare', ['-m', '-n', '-p', '-u', '--fork', '--mount-proc', 'bash', '-c', setup], {
       reject: false,
       all: true,
       timeout: timeoutMs,

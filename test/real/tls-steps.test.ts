@@ -16,7 +16,7 @@ let work: string;
 const render = (tls: string) =>
   renderInstanceTree(
     work,
-    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\ntls: ${tls}\n` +
+    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\ntls: ${tls}\n` +
       `targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "${'0'.repeat(64)}"}}}\n`,
   );
 
@@ -43,7 +43,8 @@ describe.skipIf(!canRun)('keystore steps with the real keytool and openssl (sand
       `${setup}
 keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
   -alias star_coccaregistry_org -keyalg RSA -keysize 2048 -dname CN=lab.coccaregistry.org -validity 30 2>/dev/null
-printf 'COCCA_SOURCE_KEYSTORE_PASSWORD=labpass1\\n' >/etc/cocca/instance.env
+# Settled by first boot from the user-data (or the secrets store) into secrets.env.
+printf 'SOURCE_KEYSTORE_PASSWORD=labpass1\\n' >>/etc/cocca/secrets.env
 bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
 keytool -list -keystore /opt/resin/conf/keys/instance.jks -storepass instancepw0123456789 2>/dev/null
 stat -c 'MODE %a %U:%G' /opt/resin/conf/keys/instance.jks
@@ -60,7 +61,7 @@ keytool -importkeystore -srckeystore /opt/resin/conf/keys/instance.jks -srcstore
     expect(r.output).toContain('KEYPASS_OK');
   });
 
-  it('fails loudly when the lab keystore password is not handed in', async () => {
+  it('fails loudly when the lab keystore password was not settled', async () => {
     const rootfs = await render('{mode: lab}');
     const r = await runSandboxed(
       rootfs,
@@ -71,7 +72,26 @@ bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
 `,
     );
     expect(r.ok).toBe(false);
-    expect(r.output).toContain('COCCA_SOURCE_KEYSTORE_PASSWORD');
+    expect(r.output).toContain('ERROR: the password of /opt/resin/conf/keys/cocca-lab.jks is not set (SOURCE_KEYSTORE_PASSWORD)');
+  });
+
+  it("says why keytool cannot open the keystore (a wrong password), and writes no instance keystore", async () => {
+    const rootfs = await render('{mode: lab}');
+    const r = await runSandboxed(
+      rootfs,
+      `${setup}
+keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
+  -alias lab -keyalg RSA -dname CN=lab -validity 30 2>/dev/null
+printf 'SOURCE_KEYSTORE_PASSWORD=not-the-password\\n' >>/etc/cocca/secrets.env
+if bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh; then echo ACCEPTED; fi
+[ -e /opt/resin/conf/keys/instance.jks ] && echo INSTANCE_JKS_WRITTEN || true
+`,
+    );
+    expect(r.ok, r.output).toBe(true);
+    expect(r.output).toContain('ERROR: cannot open /opt/resin/conf/keys/cocca-lab.jks with the password given for it (java.io.IOException: Keystore was tampered with, or password was incorrect)');
+    expect(r.output).not.toContain('ACCEPTED');
+    expect(r.output).not.toContain('INSTANCE_JKS_WRITTEN');
+    expect(r.output).not.toContain('not-the-password');
   });
 
   it("turns a certificate into Resin's JKS through PKCS12 (the Let's Encrypt deploy hook)", async () => {

@@ -26,6 +26,16 @@ PACKAGES=(
   util-linux
   iproute2
   systemd
+  # the first-boot secrets reader (test/real/secrets-store.test.ts) and the instance scripts
+  curl
+  jq
+  # the Let's Encrypt DNS check against a real resolver (test/real/certbot.test.ts)
+  dnsmasq-base
+  bind9-dnsutils
+  # a client beside the container instances (test/e2e/lib/client.ts)
+  iputils-ping
+  # the Packer build's shell provisioners run through sudo (test/real/packer-provisioner.test.ts)
+  sudo
   # end-to-end tests (test/e2e): a stock Debian rootfs, a local apt repository, containers
   mmdebstrap
   systemd-container

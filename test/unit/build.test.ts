@@ -40,7 +40,7 @@ const qemuProfile = async () => {
   const file = path.join(work, 'q.yaml');
   await fs.writeFile(
     file,
-    `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\n` +
+    `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\n` +
       `openssl: {enabled: false}\njava: {source: apt, package: openjdk-17-jdk-headless}\n` +
       `targets: {qemu: {accelerator: tcg, baseImage: {url: "file:///srv/base.qcow2", sha256: "${'a'.repeat(64)}"}}}\n`,
   );

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempTree } from './profile-helpers.js';
+import { CLEAN_BASE, REPO, tempTree } from './profile-helpers.js';
 
 const CLI = path.join(REPO, 'dist/generator/cli.js');
 const FX = 'test/fixtures/profiles'; // relative to REPO, the CLI's working directory here
@@ -99,7 +99,7 @@ describe('validate: the text report', () => {
         ' 5 |   trusted: []',
         '   |            ^',
         '  hint: list the networks operators come from, e.g. [203.0.113.0/24]',
-        `${FX}/lockout.yaml:7:15: error: ssh.allowUsers: AllowUsers leaves out "ubuntu", the user the image is provisioned and reached with`,
+        `${FX}/lockout.yaml:7:15: error: ssh.allowUsers: AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with`,
         ' 7 |   allowUsers: [alice]',
         '   |               ^',
         '  hint: add ubuntu to ssh.allowUsers, or set ssh.loginUser',
@@ -263,7 +263,7 @@ describe('validate --format json and --strict', () => {
         column: 15,
         severity: 'error',
         path: 'ssh.allowUsers',
-        message: 'AllowUsers leaves out "ubuntu", the user the image is provisioned and reached with',
+        message: 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with',
         hint: 'add ubuntu to ssh.allowUsers, or set ssh.loginUser',
       },
       {
@@ -332,6 +332,37 @@ describe('render', () => {
     expect(readdirSync(parent)).toEqual(['mine']); // no staging directory left behind
   });
 
+  it.each(['render', 'build'])('%s refuses (exit 1, writing nothing) a profile that does not say where first boot\'s secret comes from', async (cmd) => {
+    const leaf = tempTree({ 'p.yaml': CLEAN_BASE.replace(/^secrets:\n.*\n/m, '').concat('name: p\n') });
+    const out = path.join(leaf, 'out');
+    const r = await cli(cmd, path.join(leaf, 'p.yaml'), ...(cmd === 'render' ? ['--out', out] : ['--build-dir', out]));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("error: secrets: first boot needs SOURCE_KEYSTORE_PASSWORD (tls.mode lab: CoCCA's lab keystore is re-keyed with it), and the profile does not say where it comes from");
+    expect(r.stderr).toContain('hint: add secrets: {source: aws-ssm, parameterPath: /cocca/NAME/}');
+    expectNoCrash(r.stderr);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('writes no user-data when first boot needs a secret only user-data can carry, and says so', async () => {
+    const leaf = tempTree({ 'base/clean.yaml': CLEAN_BASE, 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: p\n' });
+    const out = path.join(leaf, 'out');
+    const r = await cli('render', path.join(leaf, 'p.yaml'), '--out', out);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('note: cloud-init/ not written: first boot needs COCCA_SOURCE_KEYSTORE_PASSWORD from user-data (secrets.source: user-data), and render never writes a secret. Make each instance\'s user-data with: cocca-bake user-data p.yaml --mode firstboot --secrets FILE');
+    expect(existsSync(path.join(out, 'cloud-init'))).toBe(false);
+    expect(existsSync(path.join(out, 'packer/cocca.pkr.hcl'))).toBe(true);
+  });
+
+  it("says when the full user-data is over EC2's 16 KiB even compressed (the golden image is AWS's way)", async () => {
+    const out = path.join(tempTree({}), 'out');
+    const r = await cli('render', 'profiles/af-south-1.yaml', '--out', out);
+    expect(r.exitCode).toBe(0);
+    const gz = statSync(path.join(out, 'cloud-init/full.yaml.gz')).size;
+    expect(gz).toBeGreaterThan(16384);
+    expect(r.stderr).toMatch(new RegExp(`note: cloud-init/full\\.yaml is \\d+ bytes, ${gz} gzip-compressed: over EC2's 16384-byte user-data limit\\. On AWS launch the golden image`));
+    expect(statSync(path.join(out, 'cloud-init/firstboot.yaml')).size).toBeLessThan(16384);
+  });
+
   it('renders a valid profile into an empty directory', async () => {
     const out = path.join(tempTree({}), 'out');
     mkdirSync(out);
@@ -375,6 +406,42 @@ describe('user-data', () => {
     const a = await cli('user-data', `${FX}/valid.yaml`, '--mode', 'firstboot');
     const b = await cli('user-data', `${FX}/valid.yaml`, '--mode', 'firstboot');
     expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('refuses (exit 1, nothing on stdout) a first boot whose secret nothing provides, naming it and how to give it', async () => {
+    const leaf = tempTree({ 'base/clean.yaml': CLEAN_BASE, 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: p\n' });
+    for (const mode of ['firstboot', 'full']) {
+      const r = await cli('user-data', path.join(leaf, 'p.yaml'), '--mode', mode);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain("cocca-bake: first boot needs COCCA_SOURCE_KEYSTORE_PASSWORD (--secrets FILE, a line COCCA_SOURCE_KEYSTORE_PASSWORD=...): tls.mode lab: CoCCA's lab keystore is re-keyed with it; nothing provides it (secrets.source: user-data)");
+      expect(r.stderr).toContain('or let first boot read it from a secrets store: secrets.source aws-ssm or aws-secretsmanager in the profile');
+      expectNoCrash(r.stderr);
+    }
+    const custom = tempTree({ 'base/clean.yaml': CLEAN_BASE, 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: p\ntls:\n  mode: custom\n', 's.env': 'COCCA_SOURCE_KEYSTORE_PASSWORD=changeit-changeit\n' });
+    const r = await cli('user-data', path.join(custom, 'p.yaml'), '--mode', 'firstboot', '--secrets', path.join(custom, 's.env'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('first boot needs the keystore (--keystore FILE): tls.mode custom: the keystore itself');
+    expect(r.stderr).not.toContain('COCCA_SOURCE_KEYSTORE_PASSWORD (--secrets');
+  });
+
+  it('prints the user-data once the secret is handed in, with this instance\'s values from the flags', async () => {
+    const leaf = tempTree({ 'base/clean.yaml': CLEAN_BASE, 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: p\n', 's.env': 'COCCA_SOURCE_KEYSTORE_PASSWORD=lab-pass-1\r\n' });
+    const r = await cli('user-data', path.join(leaf, 'p.yaml'), '--mode', 'firstboot', '--secrets', path.join(leaf, 's.env'), '--fqdn', 'srs-2.nic.example', '--private-ipv4', '10.1.2.3', '--public-ipv4', '203.0.113.7');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('      COCCA_FQDN=srs-2.nic.example\n      COCCA_PRIVATE_IPV4=10.1.2.3\n      COCCA_PUBLIC_IPV4=203.0.113.7\n      COCCA_SOURCE_KEYSTORE_PASSWORD=lab-pass-1\n');
+    const bad = await cli('user-data', path.join(leaf, 'p.yaml'), '--mode', 'firstboot', '--secrets', path.join(leaf, 's.env'), '--private-ipv6', 'fe80::1%eth0');
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('cocca-bake: --private-ipv6 "fe80::1%eth0" is not an IPv6 address (without a zone)');
+  });
+
+  it('refuses a --secrets file that names a value twice or one first boot never takes', async () => {
+    const leaf = tempTree({ 'base/clean.yaml': CLEAN_BASE, 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: p\n', 's.env': 'COCCA_SOURCE_KEYSTORE_PASSWORD=one-secret\nCOCCA_SOURCE_KEYSTORE_PASSWORD=two-secret\nCOCCA_KEYSTORE_PASSWORD=generated-only-1\n' });
+    const r = await cli('user-data', path.join(leaf, 'p.yaml'), '--mode', 'firstboot', '--secrets', path.join(leaf, 's.env'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${path.join(leaf, 's.env')}:2: COCCA_SOURCE_KEYSTORE_PASSWORD is given twice`);
+    expect(r.stderr).toMatch(/s\.env:3: COCCA_KEYSTORE_PASSWORD is not a value first boot takes \(it takes: COCCA_FQDN, /);
+    expect(r.stderr).not.toMatch(/one-secret|two-secret|generated-only/);
   });
 
   it('prints nothing for an invalid profile and exits 1', async () => {

@@ -12,8 +12,9 @@
  */
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
-import type { PackerFlavor } from '../../generator/emit/packer.js';
+import { packerHcl, type PackerFlavor } from '../../generator/emit/packer.js';
 import { exampleProfiles, outFile, renderInProcess, type ExampleProfile } from '../helpers/outputs.js';
+import { checkFragment } from './profile-helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -99,7 +100,7 @@ function hclProblems(json: Json, text: string, p: ExampleProfile, flavor: Packer
       same(problems, 'variable ami_regions default', (json.variable as Json | undefined)?.ami_regions?.[0]?.default, aws.copyTo);
       same(problems, 'region', src.region, aws.region);
       same(problems, 'instance_type', src.instance_type, aws.instanceType);
-      same(problems, 'ssh_username', src.ssh_username, p.os.defaultUser);
+      same(problems, 'ssh_username', src.ssh_username, p.profile.ssh.loginUser ?? p.os.users.aws);
       if (aws.kmsKeyId !== undefined) same(problems, 'kms_key_id', src.kms_key_id, aws.kmsKeyId);
       const filter = one<Json>(src.source_ami_filter, 'source_ami_filter', problems);
       if (filter) {
@@ -272,5 +273,24 @@ describe('negative controls: the HCL checks can fail', () => {
     expect(problems.some((m) => m.startsWith('ami_groups:'))).toBe(true);
     const shared = render('modern').text.replace(/ami_users(\s*)= \[[^\]]*\]/, 'ami_users$1= ["111122223333"]').replace(/\n\s*kms_key_id\s*=.*\n/, '\n');
     expect(sharedEncryptionProblems(await parseHcl(shared))).toHaveLength(1);
+  });
+});
+
+describe("Packer logs in as each target's image user", () => {
+  const render = async (yaml: string) => {
+    const r = checkFragment({ yaml });
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    return parseHcl(packerHcl(r.profile!, r.os!, 'modern')!);
+  };
+  it.each([
+    ['ubuntu-22.04', '', 'ubuntu', ['ubuntu']],
+    // Debian's AMIs log in as admin; its genericcloud qcow2 as debian (the qemu build uses its own user).
+    ['debian-12', 'os: debian-12\n', 'admin', ['admin']],
+    ['an explicit loginUser', 'os: debian-12\nssh:\n  loginUser: debian\n', 'debian', ['debian']],
+  ])('%s', async (_what, yaml, user, allowUsers) => {
+    const json = await render(yaml);
+    const src = (json.source as Json)['amazon-ebs']!.cocca![0] as Json;
+    expect(src.ssh_username).toBe(user);
+    expect(checkFragment({ yaml }).profile!.ssh.allowUsers).toEqual(allowUsers);
   });
 });

@@ -17,7 +17,7 @@ export const PIN = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab
 /** The clean base every table row extends: no findings of its own (see the fixture's comment). */
 export const CLEAN_BASE = readFileSync(path.join(FIXTURES, 'base/clean.yaml'), 'utf8');
 /** Lines of test/fixtures/profiles/base/clean.yaml that tests point at. */
-export const CLEAN_BASE_LINES = { fqdn: 5, trusted: 7, trusted0: 8, trusted1: 9, region: 18, instanceType: 19 } as const;
+export const CLEAN_BASE_LINES = { fqdn: 5, trusted: 7, trusted0: 8, trusted1: 9, region: 20, instanceType: 21 } as const;
 
 /** The same base without artifacts: every download comes from the catalog. */
 export const BARE_BASE = `apiVersion: cocca-bake/v1
@@ -25,6 +25,8 @@ host:
   fqdn: registry.nic.example
 firewall:
   trusted: [198.51.100.0/24]
+secrets:
+  source: user-data
 targets:
   aws:
     region: eu-west-1

@@ -13,6 +13,7 @@ import {
   RESIN_PLACEHOLDERS,
   RESIN_SERVER_ID,
   checkOperatorTemplate,
+  resinListeners,
   renderResinXml,
   renderResinXmlTemplate,
   type ResinXmlInput,
@@ -35,6 +36,7 @@ const INPUT: ResinXmlInput = {
   database: 'registry',
   dbUser: 'postgres',
   jndiName: DEFAULT_JNDI_NAME,
+  logKeepDays: 14,
 };
 
 let dir: string;
@@ -108,6 +110,8 @@ const GOOD_VALUES = {
   DB_PASSWORD: 'Abc123',
   KEYSTORE_FILE: '/opt/resin/conf/keys/registry.jks',
   KEYSTORE_PASSWORD: 'Def456',
+  RESIN_HEAP_MB: '1024',
+  DB_MAX_CONNECTIONS: '50',
 };
 
 // ---------------------------------------------------------------------------
@@ -144,6 +148,8 @@ describe('the built-in template through both stages', () => {
     DB_PASSWORD: "p@ss\"'<&>$(touch /tmp/pwned)`touch /tmp/pwned`${env.HOME}#{1+1}]]><!-- &amp; %s \\ ",
     KEYSTORE_FILE: '/opt/resin/conf/keys/a b&c<d>;$(id).jks',
     KEYSTORE_PASSWORD: ' ]]>`id`$HOME${x}&#38;&lt; ü€😀\u007f\u0085\t',
+    RESIN_HEAP_MB: '1"<&',
+    DB_MAX_CONNECTIONS: "5'>",
   };
 
   it('fills hostile values so that an independent parser reads them back exactly', () => {
@@ -153,7 +159,9 @@ describe('the built-in template through both stages', () => {
 
     expect(xpath(out, `string(//${el('server')}/@address)`)).toBe(HOSTILE.PRIVATE_IPV4);
     expect(xpath(out, `count(//${el('server')}/@*)`)).toBe('3'); // id, address, port: no injected attribute
-    expect(xpath(out, `string(//${el('host')}/@id)`)).toBe(HOSTILE.FQDN);
+    expect(xpath(out, `string(//${el('host')}/${el('host-name')})`)).toBe(HOSTILE.FQDN);
+    expect(xpath(out, `string(//${el('server')}/${el('jvm-arg')}[2])`)).toBe(`-Xmx${HOSTILE.RESIN_HEAP_MB}m`);
+    expect(xpath(out, `string(//${el('database')}/${el('max-connections')})`)).toBe(HOSTILE.DB_MAX_CONNECTIONS);
     expect(xpath(out, `string(//${el('database')}//${el('password')})`)).toBe(HOSTILE.DB_PASSWORD);
     expect(xpath(out, `string(//${el('jsse-ssl')}/${el('key-store-file')})`)).toBe(HOSTILE.KEYSTORE_FILE);
     expect(xpath(out, `string(//${el('jsse-ssl')}/${el('password')})`)).toBe(HOSTILE.KEYSTORE_PASSWORD);
@@ -207,9 +215,19 @@ describe('the built-in template through both stages', () => {
     expect(xpath(out, `string(${db}/${el('driver')}/@type)`)).toBe('org.postgresql.Driver');
     expect(xpath(out, `string(${db}/${el('driver')}/${el('url')})`)).toBe('jdbc:postgresql://127.0.0.1:5432/registry');
     expect(xpath(out, `string(${db}/${el('driver')}/${el('user')})`)).toBe('postgres');
+    // The heap and the pool cocca-sizing worked out; no overflow past the pool.
+    expect(xpath(out, `string(//${el('server')}/${el('jvm-arg')}[1])`)).toBe('-Xms1024m');
+    expect(xpath(out, `string(//${el('server')}/${el('jvm-arg')}[2])`)).toBe('-Xmx1024m');
+    expect(xpath(out, `string(${db}/${el('max-connections')})`)).toBe('50');
+    expect(xpath(out, `string(${db}/${el('max-overflow-connections')})`)).toBe('0');
+    // The registry is Resin's default host (id ""): it answers by IP address and any name.
     const host = `//${el('cluster')}/${el('host')}`;
     expect(xpath(out, `count(${host})`)).toBe('1');
-    expect(xpath(out, `string(${host}/@id)`)).toBe('registry.nic.example');
+    expect(xpath(out, `count(${host}[@id=''])`)).toBe('1');
+    expect(xpath(out, `string(${host}/${el('host-name')})`)).toBe('registry.nic.example');
+    // Resin rolls its access log daily and keeps logKeepDays archives.
+    const log = `//${el('host-default')}/${el('access-log')}`;
+    expect([xpath(out, `string(${log}/@rollover-period)`), xpath(out, `string(${log}/@rollover-count)`)]).toEqual(['1D', '14']);
     expect(xpath(out, `string(${host}/${el('web-app-deploy')}/@path)`)).toBe('/opt/resin/webapps');
     expect(xpath(out, `string(${host}/${el('web-app')}[@id='/']/@root-directory)`)).toBe('/opt/resin/webapps/ROOT');
     expect(xpath(out, `string(//${el('dependency-check-interval')})`)).toBe('600s');
@@ -228,12 +246,13 @@ describe('the built-in template through both stages', () => {
 });
 
 describe('renderResinXml (stage 1)', () => {
-  it('leaves exactly the five placeholders for first boot', () => {
+  it('leaves exactly the known placeholders for first boot, each of them', () => {
     const xml = renderResinXml(INPUT);
     const names = [...xml.matchAll(/@@([A-Z0-9_]+)@@/g)].map((m) => m[1]);
     expect([...new Set(names)].sort()).toEqual([...RESIN_PLACEHOLDERS].sort());
     expect(xml).toContain('address="@@PRIVATE_IPV4@@"');
-    expect(xml).toContain('<host id="@@FQDN@@"');
+    expect(xml).toContain('<host-name>@@FQDN@@</host-name>');
+    expect(xml).toContain('<max-connections>@@DB_MAX_CONNECTIONS@@</max-connections>');
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<!--')).toBe(true);
   });
 
@@ -531,5 +550,24 @@ describe('checkOperatorTemplate', () => {
   it('accepts what XML allows: CDATA, PIs, references, single quotes, a BOM', () => {
     const t = `\uFEFF<?xml version='1.0'?><?resin hint?><resin xmlns="http://caucho.com/ns/resin"><a b='x&#x41;&#65;&quot;'><![CDATA[<&]]>&lt;&#128512;</a><p>@@PRIVATE_IPV4@@ @@DB_PASSWORD@@</p></resin>`;
     expect(checkOperatorTemplate(t)).toEqual([]);
+  });
+});
+
+describe('resinListeners: the ports a template listens on', () => {
+  const wrap = (inner: string) => `<resin xmlns="http://caucho.com/ns/resin" xmlns:resin="urn:java:com.caucho.resin"><cluster id="app">${inner}</cluster></resin>`;
+  it.each([
+    ['the built-in template', null, { ports: [80, 443], unknown: [] }],
+    ['attributes and a child <port>, in server-default and server', wrap('<server-default><http port="8080"/></server-default><server id="a"><http port="80"/><protocol><port> 700 </port></protocol></server>'), { ports: [80, 700, 8080], unknown: [] }],
+    ['a prefixed element and a duplicate', wrap('<server id="a"><r:http xmlns:r="http://caucho.com/ns/resin" port="443"/><http port="443"/></server>'), { ports: [443], unknown: [] }],
+    ['the cluster port and the watchdog port are not listeners of the stack', wrap('<server id="a" port="6800"><watchdog-port>6600</watchdog-port><http port="80"/></server>'), { ports: [80], unknown: [] }],
+    ['an EL port', wrap('<server id="a">\n<http port="${http}"/></server>'), { ports: [], unknown: ['line 2: <http> has a port that is not a number here (an expression or a placeholder)'] }],
+    ['a placeholder port', wrap('<server id="a"><http port="@@FQDN@@"/></server>'), { ports: [], unknown: ['line 1: <http> has a port that is not a number here (an expression or a placeholder)'] }],
+    ['no port', wrap('<server id="a"><protocol/></server>'), { ports: [], unknown: ['line 1: <protocol> has no port'] }],
+    ['port 0 and 70000', wrap('<server id="a"><http port="0"/><http port="70000"/></server>'), { ports: [], unknown: ['line 1: <http> has a port that is not a number here (an expression or a placeholder)', 'line 1: <http> has a port that is not a number here (an expression or a placeholder)'] }],
+  ])('%s', (_what, xml, want) => {
+    expect(resinListeners(xml ?? renderResinXml(INPUT))).toEqual(want);
+  });
+  it('is undefined for a template that is not well-formed', () => {
+    expect(resinListeners('<resin><http port="80"></resin>')).toBeUndefined();
   });
 });

@@ -19,8 +19,10 @@ interface Row extends Fragment {
 const trusted = (...items: string[]) => `firewall:\n  trusted:\n${items.map((i) => `    - ${i}\n`).join('')}`;
 const fqdn = (name: string) => `host:\n  fqdn: ${name}\n`;
 const label63 = 'a'.repeat(63);
-/** The least an operator resin.xml template must hold for first boot to fill it. */
-const TEMPLATE = '<resin>\n  <server address="@@PRIVATE_IPV4@@"/>\n  <password>@@DB_PASSWORD@@</password>\n</resin>\n';
+/** An operator resin.xml template with what first boot fills, listening where the clean base opens. */
+const TEMPLATE =
+  '<resin>\n  <server address="@@PRIVATE_IPV4@@">\n    <jvm-arg>-Xmx@@RESIN_HEAP_MB@@m</jvm-arg>\n    <http port="80"/>\n    <http port="443"/>\n  </server>\n' +
+  '  <database><password>@@DB_PASSWORD@@</password><max-connections>@@DB_MAX_CONNECTIONS@@</max-connections></database>\n</resin>\n';
 const CLEAN_NO_TARGETS = CLEAN_BASE.replace(/^targets:[\s\S]*$/m, '');
 
 // What a leaf of the bare base (no artifacts) always gets: catalog downloads nobody pinned,
@@ -125,17 +127,42 @@ const table: Row[] = [
   {
     name: 'lockout: allowUsers without the login user',
     yaml: 'ssh:\n  allowUsers: [alice]\n',
-    want: [[E, 'ssh.allowUsers', 5, 15, 'AllowUsers leaves out "ubuntu", the user the image is provisioned and reached with']],
+    want: [[E, 'ssh.allowUsers', 5, 15, 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with']],
     hints: ['add ubuntu to ssh.allowUsers, or set ssh.loginUser'],
   },
   {
     name: 'lockout: allowUsers without a set login user',
-    yaml: 'ssh:\n  loginUser: admin\n  allowUsers:\n    - ubuntu\n',
-    want: [[E, 'ssh.allowUsers', 7, 5, 'AllowUsers leaves out "admin", the user the image is provisioned and reached with']],
-    hints: ['add admin to ssh.allowUsers, or set ssh.loginUser'],
+    yaml: 'ssh:\n  loginUser: ubuntu\n  allowUsers:\n    - alice\n',
+    want: [[E, 'ssh.allowUsers', 7, 5, 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with']],
+    hints: ['add ubuntu to ssh.allowUsers'],
   },
   { name: 'allowUsers with the login user is fine', yaml: 'ssh:\n  allowUsers: [alice, ubuntu]\n', want: [] },
-  { name: 'a set login user alone is fine (allowUsers follows it)', yaml: 'ssh:\n  loginUser: admin\n', want: [] },
+  { name: 'a set login user alone is fine (allowUsers follows it)', yaml: 'ssh:\n  loginUser: ubuntu\n', want: [] },
+  {
+    name: 'a login user no image of the OS creates',
+    yaml: 'ssh:\n  loginUser: admin\n',
+    want: [[E, 'ssh.loginUser', 5, 14, 'nothing creates "admin" on ubuntu-22.04 images: the profile\'s ssh keys go to the image\'s default user (ubuntu)']],
+    hints: ["remove ssh.loginUser to use the image's own user"],
+  },
+  {
+    name: 'a login user of a custom qemu base image only (warning)',
+    base: null,
+    yaml: `${CLEAN_NO_TARGETS}name: t\nssh:\n  loginUser: ops\ntargets:\n  qemu:\n    baseImage: {url: https://mirror.example/own.qcow2, sha256: ${PIN}}\n`,
+    want: [[W, 'ssh.loginUser', 20, 14, 'nothing creates "ops" on ubuntu-22.04 images: the profile\'s ssh keys go to the image\'s default user (ubuntu)']],
+    hints: ['make sure your base image creates this user'],
+  },
+  { name: 'debian-12 with an AMI: AllowUsers defaults to admin', yaml: 'os: debian-12\n', want: [] },
+  {
+    name: 'debian-12: the qcow2 user does not log in to the AMI',
+    yaml: 'os: debian-12\nssh:\n  allowUsers: [debian]\n',
+    want: [[E, 'ssh.allowUsers', 6, 15, 'AllowUsers leaves out "admin", the user the AMI (debian-12) is provisioned and reached with']],
+    hints: ['add admin to ssh.allowUsers, or set ssh.loginUser'],
+  },
+  {
+    name: 'debian-12 with both targets: both image users by default',
+    yaml: `os: debian-12\ntargets:\n  qemu:\n    baseImage: {url: https://mirror.example/debian.qcow2, sha256: ${PIN}}\nssh:\n  allowUsers: [admin]\n`,
+    want: [[E, 'ssh.allowUsers', 9, 15, 'AllowUsers leaves out "debian", the user the qcow2 (debian-12) is provisioned and reached with']],
+  },
   {
     name: 'loginUser root',
     yaml: 'ssh:\n  loginUser: root\n',
@@ -144,7 +171,7 @@ const table: Row[] = [
       [W, 'ssh.allowUsers[0]', 5, 3, 'root is allowed by AllowUsers but PermitRootLogin forbids it'],
       [E, 'ssh.loginUser', 5, 14, 'root cannot be the login user: PermitRootLogin is off'],
     ],
-    hints: ['remove root', "use the image's default user, ubuntu"],
+    hints: ['remove root', "use the image's default user (ubuntu)"],
   },
   {
     name: 'root in allowUsers (warning)',
@@ -155,9 +182,15 @@ const table: Row[] = [
   // ports
   {
     name: 'ssh port clashes with a public port',
-    yaml: 'ssh:\n  port: 700\n',
-    want: [[E, 'ssh.port', 5, 9, 'ssh port 700 clashes with a port the firewall opens for a service']],
-    hints: ["the stack binds 80, 443, 6800, 6600, 5432, and the firewall opens 80, 443, 43, 700, 53; pick another port, e.g. 2222"],
+    yaml: 'firewall:\n  publicPorts: [80, 443, 700]\nssh:\n  port: 700\n',
+    want: [
+      [W, 'firewall.publicPorts[2]', 5, 26, 'port 700 is open to the world but nothing listens on it: the built-in resin.xml serves 80 and 443'],
+      [E, 'ssh.port', 7, 9, 'ssh port 700 clashes with a port the firewall opens for a service'],
+    ],
+    hints: [
+      "the built-in resin.xml serves HTTP and HTTPS only; for WHOIS (43) and EPP (700) give CoCCA's own resin.xml as resin.template, or remove the port",
+      'the stack binds 80, 443, 6800, 6600, 5432, and the firewall opens 80, 443, 700, 53; pick another port, e.g. 2222',
+    ],
   },
   {
     name: 'ssh port clashes with a trusted port',
@@ -166,22 +199,25 @@ const table: Row[] = [
   },
   {
     name: "ssh port 443 clashes with Resin's even when the firewall does not open it",
-    yaml: 'firewall:\n  publicPorts: [43, 700]\nssh:\n  port: 443\n',
+    yaml: 'firewall:\n  publicPorts: [80]\nssh:\n  port: 443\n',
     want: [[E, 'ssh.port', 7, 9, 'ssh port 443 clashes with the https service']],
-    hints: ["the stack binds 80, 443, 6800, 6600, 5432, and the firewall opens 43, 700, 53; pick another port, e.g. 2222"],
+    hints: ['the stack binds 80, 443, 6800, 6600, 5432, and the firewall opens 80, 53; pick another port, e.g. 2222'],
   },
   {
     name: "ssh port 80 clashes with Resin's even when the firewall does not open it",
-    yaml: 'firewall:\n  publicPorts: [43]\n  trustedPorts: [53]\nssh:\n  port: 80\n',
+    yaml: 'firewall:\n  publicPorts: [443]\n  trustedPorts: [53]\nssh:\n  port: 80\n',
     want: [[E, 'ssh.port', 8, 9, 'ssh port 80 clashes with the http service']],
   },
   { name: 'ssh on 2222 is fine', yaml: 'ssh:\n  port: 2222\n', want: [] },
-  { name: 'ssh on a port the firewall no longer opens is fine', yaml: 'firewall:\n  publicPorts: [80, 443, 43]\nssh:\n  port: 700\n', want: [] },
+  { name: 'ssh on a port the firewall does not open is fine', yaml: 'ssh:\n  port: 700\n', want: [] },
   {
     name: 'a port both public and trusted (trustedPorts from the default: reported at firewall)',
     yaml: 'firewall:\n  publicPorts: [80, 443, 53]\n',
-    want: [[E, 'firewall.trustedPorts[0]', 5, 3, 'port 53 is both public and trusted-only']],
-    hints: ['remove it from one of firewall.publicPorts and firewall.trustedPorts'],
+    want: [
+      [E, 'firewall.trustedPorts[0]', 5, 3, 'port 53 is both public and trusted-only'],
+      [W, 'firewall.publicPorts[2]', 5, 26, 'port 53 is open to the world but nothing listens on it: the built-in resin.xml serves 80 and 443'],
+    ],
+    hints: ['remove it from one of firewall.publicPorts and firewall.trustedPorts', expect.any(String)],
   },
   {
     name: 'a port both public and trusted, at the trusted item',
@@ -209,6 +245,74 @@ const table: Row[] = [
     want: [[W, 'tls.email', 6, 10, 'tls.email is only used with tls.mode letsencrypt (this profile uses custom)']],
   },
 
+  // secrets
+  {
+    name: 'no secrets source: first boot could only fail',
+    base: null,
+    yaml: `${CLEAN_BASE.replace(/^secrets:\n.*\n/m, '')}name: t\n`,
+    want: [[E, 'secrets', 3, 1, "first boot needs SOURCE_KEYSTORE_PASSWORD (tls.mode lab: CoCCA's lab keystore is re-keyed with it), and the profile does not say where it comes from"]],
+    hints: [/^add secrets: \{source: aws-ssm, parameterPath: \/cocca\/NAME\/\}/],
+  },
+  {
+    name: 'no secrets source with tls.mode custom: the keystore too',
+    base: null,
+    yaml: `${CLEAN_BASE.replace(/^secrets:\n.*\n/m, '')}name: t\ntls:\n  mode: custom\n`,
+    want: [[E, 'secrets', 3, 1, 'first boot needs SOURCE_KEYSTORE_PASSWORD and KEYSTORE_JKS (tls.mode custom: your keystore is re-keyed with it), and the profile does not say where they come from']],
+  },
+  { name: 'secrets from Parameter Store', yaml: 'secrets:\n  source: aws-ssm\n  parameterPath: /cocca/eu-west-1/\n', want: [] },
+  { name: 'secrets from Secrets Manager', yaml: 'secrets:\n  source: aws-secretsmanager\n  secretId: cocca/eu-west-1\n  region: eu-west-1\n', want: [] },
+  {
+    name: 'aws-ssm without a parameter path',
+    yaml: 'secrets:\n  source: aws-ssm\n',
+    want: [[E, 'secrets.source', 5, 11, 'secrets.source aws-ssm needs secrets.parameterPath']],
+  },
+  {
+    name: 'aws-secretsmanager without a secret id',
+    yaml: 'secrets:\n  source: aws-secretsmanager\n',
+    want: [[E, 'secrets.source', 5, 11, 'secrets.source aws-secretsmanager needs secrets.secretId']],
+  },
+  {
+    name: 'a parameter path AWS reserves',
+    yaml: 'secrets:\n  source: aws-ssm\n  parameterPath: /aws/cocca/\n',
+    want: [[E, 'secrets.parameterPath', 6, 18, '"/aws/cocca/" begins with a prefix AWS reserves (aws, ssm)']],
+  },
+  {
+    name: 'store settings that the source does not read (warnings)',
+    yaml: 'secrets:\n  source: user-data\n  parameterPath: /cocca/x/\n  region: eu-west-1\n',
+    want: [
+      [W, 'secrets.parameterPath', 6, 18, 'secrets.parameterPath is only read with source aws-ssm (this profile uses user-data)'],
+      [W, 'secrets.region', 7, 11, 'secrets.region is only read with an AWS source'],
+    ],
+  },
+  {
+    name: 'a secrets store read with an IAM role, for a profile that builds no AMI (warning)',
+    base: null,
+    yaml: `${CLEAN_NO_TARGETS.replace(/^secrets:\n.*\n/m, '')}name: t\nsecrets:\n  source: aws-ssm\n  parameterPath: /cocca/t/\ntargets:\n  qemu:\n    baseImage: {url: https://mirror.example/u.img, sha256: ${PIN}}\n`,
+    want: [[W, 'secrets.source', 18, 11, "secrets.source aws-ssm is read at first boot with the instance's IAM role, but this profile builds no AMI (targets.aws)"]],
+  },
+
+  // sizing
+  { name: 'a fixed heap and pool are fine', yaml: 'resin:\n  heap:\n    mib: 4096\n  pool:\n    maxConnections: 50\n', want: [] },
+  {
+    name: 'resin.jvmArgs setting the heap',
+    yaml: 'resin:\n  jvmArgs: -server -Xmx2g\n',
+    want: [[E, 'resin.jvmArgs', 5, 12, "resin.jvmArgs sets the heap (-Xmx2g), which first boot sizes from the instance's memory"]],
+    hints: ['use resin.heap.mib for a fixed heap, or resin.heap.percent'],
+  },
+  { name: 'resin.jvmArgs with other options is fine', yaml: 'resin:\n  jvmArgs: -server -XX:+UseG1GC -Xss512k\n', want: [] },
+  {
+    name: "a pool larger than pgtune's max_connections for oltp allows",
+    yaml: 'postgres:\n  tune:\n    dbType: oltp\nresin:\n  pool:\n    maxConnections: 297\n',
+    want: [[E, 'resin.pool.maxConnections', 9, 21, "a pool of 297 does not fit PostgreSQL's max_connections 300 (pgtune's for oltp) minus its 3 superuser slots and one for maintenance"]],
+    hints: ['at most 296, or raise postgres.tune.connections'],
+  },
+  { name: 'a pool that just fits oltp', yaml: 'postgres:\n  tune:\n    dbType: oltp\nresin:\n  pool:\n    maxConnections: 296\n', want: [] },
+  {
+    name: 'a pool larger than the set max_connections',
+    yaml: 'postgres:\n  tune:\n    connections: 50\nresin:\n  pool:\n    maxConnections: 50\n',
+    want: [[E, 'resin.pool.maxConnections', 9, 21, "a pool of 50 does not fit PostgreSQL's max_connections 50 minus its 3 superuser slots and one for maintenance"]],
+  },
+
   // resin.template
   {
     name: 'a missing resin.template file',
@@ -222,10 +326,36 @@ const table: Row[] = [
     yaml: 'resin:\n  template: t.xml\n',
     files: { 't.xml': '<resin/>\n' },
     want: [
+      // No listener at all: the clean base's public ports are served by nothing.
+      // The ports come from the schema's default: reported where the base writes firewall.
+      [W, 'firewall.publicPorts[0]', 7, 3, 'port 80 is open to the world but nothing listens on it: resin.template "t.xml" serves no port', 'base.yaml'],
+      [W, 'firewall.publicPorts[1]', 7, 3, 'port 443 is open to the world but nothing listens on it: resin.template "t.xml" serves no port', 'base.yaml'],
+      [W, 'resin.template', 5, 13, /^resin\.xml template "t\.xml" has no @@DB_MAX_CONNECTIONS@@: Resin's database pool is not bounded/],
+      [W, 'resin.template', 5, 13, /^resin\.xml template "t\.xml" has no @@RESIN_HEAP_MB@@: Resin's heap is not sized/],
       [E, 'resin.template', 5, 13, /^resin\.xml template "t\.xml": required placeholder @@DB_PASSWORD@@ is missing/],
       [E, 'resin.template', 5, 13, /^resin\.xml template "t\.xml": required placeholder @@PRIVATE_IPV4@@ is missing/],
     ],
-    hints: [/^placeholders: @@PRIVATE_IPV4@@/, /^placeholders: @@PRIVATE_IPV4@@/],
+    hints: [
+      'add the listener to the template, or remove the port',
+      'add the listener to the template, or remove the port',
+      'in its <database>: <max-connections>@@DB_MAX_CONNECTIONS@@</max-connections><max-overflow-connections>0</max-overflow-connections>',
+      'in its <server>: <jvm-arg>-Xmx@@RESIN_HEAP_MB@@m</jvm-arg>',
+      /^placeholders: @@PRIVATE_IPV4@@/,
+      /^placeholders: @@PRIVATE_IPV4@@/,
+    ],
+  },
+  {
+    name: 'a resin.template that serves WHOIS and EPP: their public ports are fine',
+    yaml: 'firewall:\n  publicPorts: [80, 443, 43, 700]\nresin:\n  template: t.xml\n',
+    files: { 't.xml': TEMPLATE.replace('<http port="443"/>', '<http port="443"/>\n    <protocol><port>43</port></protocol>\n    <protocol port="700"/>') },
+    want: [],
+  },
+  {
+    name: 'a resin.template whose ports are expressions: cannot tell (warning)',
+    yaml: 'firewall:\n  publicPorts: [80, 443, 700]\nresin:\n  template: t.xml\n',
+    files: { 't.xml': TEMPLATE.replace('<http port="443"/>', '<http port="443"/>\n    <http port="${epp_port}"/>') },
+    want: [[W, 'firewall.publicPorts[2]', 5, 26, 'cannot tell whether anything listens on port 700: resin.template "t.xml" has listeners whose port is not a number here (line 6: <http> has a port that is not a number here (an expression or a placeholder))']],
+    hints: ['write the ports of resin.xml as numbers, so first boot can wait for them'],
   },
   {
     name: 'a resin.template named by a base resolves next to the base',
@@ -239,7 +369,7 @@ const table: Row[] = [
     base: null,
     yaml: 'apiVersion: cocca-bake/v1\nextends: sub/base.yaml\nname: t\n',
     files: { 'sub/base.yaml': `${CLEAN_BASE}resin:\n  template: resin.xml\n`, 'resin.xml': TEMPLATE },
-    want: [[E, 'resin.template', 21, 13, 'resin.xml template "resin.xml" is not a file', 'sub/base.yaml']],
+    want: [[E, 'resin.template', 23, 13, 'resin.xml template "resin.xml" is not a file', 'sub/base.yaml']],
   },
 
   // targets.aws
@@ -264,7 +394,7 @@ const table: Row[] = [
     name: 'EC2: the base instance type is reported in the base',
     files: { 'base.yaml': CLEAN_BASE.replace('t3.xlarge', 'c5.large') },
     yaml: '',
-    want: [[W, 'targets.aws.instanceType', 19, 19, "c5.large has 4 GiB of memory, below the seed's 12 GiB", 'base.yaml']],
+    want: [[W, 'targets.aws.instanceType', 21, 19, "c5.large has 4 GiB of memory, below the seed's 12 GiB", 'base.yaml']],
   },
   {
     name: 'a volume below 150 GiB (warning)',

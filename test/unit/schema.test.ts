@@ -194,7 +194,7 @@ const table: Row[] = [
   },
   {
     name: 'a 32-character user name and _ are fine',
-    yaml: `ssh:\n  loginUser: ${'u'.repeat(32)}\n  allowUsers: [${'u'.repeat(32)}, _svc, a-b_1]\n`,
+    yaml: `ssh:\n  allowUsers: [ubuntu, ${'u'.repeat(32)}, _svc, a-b_1]\n`,
     want: [],
   },
   {
@@ -264,7 +264,7 @@ const table: Row[] = [
     files: { 'base.yaml': `${CLEAN_BASE}sssh:\n  port: 22\n` },
     yaml: 'ssh:\n  port: 0\n',
     want: [
-      [E, 'sssh', 20, 1, 'unknown key "sssh"', 'base.yaml'],
+      [E, 'sssh', 22, 1, 'unknown key "sssh"', 'base.yaml'],
       [E, 'ssh.port', 5, 9, '0 is out of range: must be >= 1'],
     ],
     hints: ['did you mean "ssh"?', /^The ssh port/],
@@ -306,7 +306,7 @@ describe('schema findings through checkProfile', () => {
 });
 
 describe('schema defaults', () => {
-  const minimal = 'apiVersion: cocca-bake/v1\nname: minimal\nhost:\n  fqdn: registry.nic.example\nfirewall:\n  trusted: [198.51.100.0/24]\n';
+  const minimal = 'apiVersion: cocca-bake/v1\nname: minimal\nhost:\n  fqdn: registry.nic.example\nfirewall:\n  trusted: [198.51.100.0/24]\nsecrets:\n  source: user-data\n';
 
   it('fills every default into a minimal profile', () => {
     const r = checkFragment({ base: null, yaml: minimal });
@@ -318,10 +318,10 @@ describe('schema defaults', () => {
     expect(p.os).toBe('ubuntu-22.04');
     expect(p.time).toMatchObject({ timezone: 'UTC', ntp: true });
     expect(p.updates).toMatchObject({ unattendedSecurity: true });
-    expect(p.firewall).toMatchObject({ trusted: ['198.51.100.0/24'], publicPorts: [80, 443, 43, 700], trustedPorts: [53] });
+    expect(p.firewall).toMatchObject({ trusted: ['198.51.100.0/24'], publicPorts: [80, 443], trustedPorts: [53] });
+    expect(p.ssh.loginUser).toBeUndefined();
     expect(p.ssh).toMatchObject({
       port: 22,
-      loginUser: 'ubuntu',
       allowUsers: ['ubuntu'],
       authorizedKeys: [],
       listenAddress: 'any',
@@ -339,7 +339,8 @@ describe('schema defaults', () => {
     expect(p.postgres).toMatchObject({ version: 15, database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } });
     expect(p.openssl).toMatchObject({ enabled: true, version: '1.1.1s', runTests: true, divertSystemBinary: true });
     expect(p.java).toMatchObject({ source: 'tarball', version: '8u351', package: 'openjdk-8-jdk-headless' });
-    expect(p.resin).toMatchObject({ version: '4.0.66', runAs: 'resin', jvmArgs: '' });
+    expect(p.resin).toEqual({ version: '4.0.66', runAs: 'resin', jvmArgs: '', heap: { percent: 25 }, pool: {}, logs: { keepDays: 14, maxMiB: 2048 } });
+    expect(p.secrets).toEqual({ source: 'user-data' });
     expect(p.tls).toMatchObject({ mode: 'lab', staging: false });
     expect(p.jdbc).toMatchObject({ version: '42.5.0' });
     expect(p.artifacts).toEqual({});
@@ -361,9 +362,14 @@ describe('schema defaults', () => {
     });
   });
 
-  it('derives allowUsers from a set loginUser, and keeps an explicit allowUsers', () => {
-    expect(checkFragment({ yaml: 'ssh:\n  loginUser: admin\n' }).profile!.ssh).toMatchObject({ loginUser: 'admin', allowUsers: ['admin'] });
-    expect(checkFragment({ yaml: 'ssh:\n  allowUsers: [ubuntu, ops]\n' }).profile!.ssh).toMatchObject({ loginUser: 'ubuntu', allowUsers: ['ubuntu', 'ops'] });
+  it('derives allowUsers from a set loginUser or the targets\' image users, and keeps an explicit allowUsers', () => {
+    expect(checkFragment({ yaml: 'ssh:\n  loginUser: ubuntu\n' }).profile!.ssh).toMatchObject({ loginUser: 'ubuntu', allowUsers: ['ubuntu'] });
+    expect(checkFragment({ yaml: 'ssh:\n  allowUsers: [ubuntu, ops]\n' }).profile!.ssh).toMatchObject({ allowUsers: ['ubuntu', 'ops'] });
+    // debian-12: the AMI's user (admin) and the qcow2's (debian) differ.
+    expect(checkFragment({ yaml: 'os: debian-12\n' }).profile!.ssh.allowUsers).toEqual(['admin']);
+    const both = checkFragment({ yaml: `os: debian-12\ntargets:\n  qemu:\n    baseImage: {url: https://mirror.example/d.qcow2, sha256: ${'a'.repeat(64)}}\n` });
+    expect(both.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(both.profile!.ssh.allowUsers).toEqual(['admin', 'debian']);
   });
 
   it('does not override values the profile sets', () => {

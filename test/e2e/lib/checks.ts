@@ -26,6 +26,8 @@ export interface InstanceExpect {
   /** The instance's private addresses, known from how the test wired its network. */
   ipv4: string;
   ipv6: string;
+  /** The memory limit the test gave a container (undefined: a VM, whose MemTotal is its RAM). */
+  memoryMiB?: number;
 }
 
 /** `systemctl is-active` of each unit. */
@@ -77,6 +79,12 @@ export async function checkHttps(c: Shell, e: InstanceExpect): Promise<void> {
     expect(subject, `certificate subject served on ${addr}`).toMatch(new RegExp(`CN\\s*=\\s*${escapeRe(e.keystoreCn)}(,|$)`));
     for (const re of e.page) expect(r.stdout, `page of ${what}`).toMatch(re);
   }
+  // By address, as the guide's https://ipaddress: Resin's default host is the registry.
+  for (const addr of [e.ipv4, `[${e.ipv6}]`]) {
+    const r = await c.exec(`curl -sS -k --max-time 30 https://${addr}/`);
+    expect(r.exitCode, `curl -k https://${addr}/:\n${r.all.slice(-2000)}`).toBe(0);
+    for (const re of e.page) expect(r.stdout, `page of https://${addr}/`).toMatch(re);
+  }
 }
 
 export const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -90,7 +98,7 @@ export function pageFor(fqdn: string, role: string): RegExp[] {
 export async function checkResinXml(c: Shell, e: InstanceExpect): Promise<void> {
   const xml = await c.sh('cat /opt/resin/conf/resin.xml');
   expect(xml).toContain(`<server id="app-0" address="${e.ipv4}"`);
-  expect(xml).toContain(`<host id="${e.fqdn}"`);
+  expect(xml).toContain(`<host id="" root-directory="/opt/resin">\n      <host-name>${e.fqdn}</host-name>`);
   expect(xml.match(/@@[A-Z0-9_]+@@/g) ?? [], 'placeholders left in resin.xml').toEqual([]);
   expect(xml).toContain('<key-store-file>/opt/resin/conf/keys/instance.jks</key-store-file>');
   const mode = (await c.sh('stat -c "%a %U %G" /opt/resin/conf/resin.xml')).trim();
@@ -145,9 +153,38 @@ export function pgtuneExpected(ramKb: number, cpus: number, connections = 200) {
 }
 
 /**
+ * How the instance's memory is shared (docs/sizing.md), worked out here from the RAM and CPUs
+ * the test measured: Resin's heap 25% of RAM (256 MiB to 32767 MiB), the rest of its JVM
+ * max(192 MiB, heap / 4), PostgreSQL's pgtune on what is left; the pool 10 + 10 per CPU, at
+ * most max_connections - 3 - max(5, max_connections / 10).
+ */
+export function sizingExpected(ramKb: number, cpus: number) {
+  const heapMb = Math.min(32767, Math.max(256, Math.floor((Math.floor(ramKb / 1024) * 25) / 100)));
+  const otherMb = Math.max(192, Math.floor(heapMb / 4));
+  const postgresKb = ramKb - (heapMb + otherMb) * 1024;
+  const pg = pgtuneExpected(postgresKb, cpus);
+  const pool = Math.min(10 + 10 * cpus, pg.max_connections - 3 - Math.max(5, Math.floor(pg.max_connections / 10)));
+  return { heapMb, otherMb, postgresKb, pool, pg };
+}
+
+/**
+ * The RAM (kB) and CPUs this instance has: MemTotal, under the test's memory limit if it set
+ * one; the CPUs its init may run on (a shell entered from the host keeps the host's affinity).
+ */
+export async function measuredSize(c: Shell, e: InstanceExpect): Promise<{ ramKb: number; cpus: number }> {
+  const memTotal = Number((await c.sh(`awk '$1 == "MemTotal:" {print $2}' /proc/meminfo`)).trim());
+  const list = (await c.sh("awk '$1 == \"Cpus_allowed_list:\" {print $2}' /proc/1/status")).trim();
+  const cpus = list.split(',').reduce((n, r) => {
+    const [a, b] = r.split('-').map(Number);
+    return n + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
+  return { ramKb: e.memoryMiB ? Math.min(memTotal, e.memoryMiB * 1024) : memTotal, cpus };
+}
+
+/**
  * PostgreSQL: the generated password logs in (TCP and the local socket, where pg_hba asks for
- * it), a wrong one does not, the registry database exists, pgtune's values for this
- * container's RAM and CPUs are in force, pg_hba uses the profile's method.
+ * it), a wrong one does not, the registry database exists, pgtune's values for PostgreSQL's
+ * share of this instance's RAM and its CPUs are in force, pg_hba uses the profile's method.
  */
 export async function checkPostgres(c: Shell, e: InstanceExpect): Promise<{ ramKb: number; cpus: number }> {
   const db = e.profile.expect.database;
@@ -163,9 +200,8 @@ export async function checkPostgres(c: Shell, e: InstanceExpect): Promise<{ ramK
   expect(wrong.exitCode, 'a wrong password must not log in on the local socket').not.toBe(0);
   expect(wrong.stderr).toMatch(/password authentication failed/);
 
-  const ramKb = Number((await c.sh(`awk '$1 == "MemTotal:" {print $2}' /proc/meminfo`)).trim());
-  const cpus = Number((await c.sh('nproc')).trim());
-  const want = pgtuneExpected(ramKb, cpus);
+  const { ramKb, cpus } = await measuredSize(c, e);
+  const want = sizingExpected(ramKb, cpus).pg;
   const names = Object.keys(want);
   const rows = await c.sh(psql(`SELECT name, setting, coalesce(unit, '') FROM pg_settings WHERE name IN (${names.map((n) => `'${n}'`).join(',')})`));
   const got: Record<string, number | string> = {};
@@ -177,9 +213,9 @@ export async function checkPostgres(c: Shell, e: InstanceExpect): Promise<{ ramK
     const g = got[name];
     if (typeof value === 'number' && typeof g === 'number' && ['shared_buffers', 'effective_cache_size', 'wal_buffers'].includes(name)) {
       // PostgreSQL keeps these in 8kB blocks, rounded: equal to within one block.
-      expect(Math.abs(g - value), `${name}: PostgreSQL has ${g} kB, pgtune for ${ramKb} kB RAM and ${cpus} CPUs gives ${value} kB`).toBeLessThan(8);
+      expect(Math.abs(g - value), `${name}: PostgreSQL has ${g} kB, pgtune for its share of ${ramKb} kB RAM and ${cpus} CPUs gives ${value} kB`).toBeLessThan(8);
     } else {
-      expect({ name, value: g }, `pgtune for ${ramKb} kB RAM and ${cpus} CPUs`).toEqual({ name, value });
+      expect({ name, value: g }, `pgtune for PostgreSQL's share of ${ramKb} kB RAM and ${cpus} CPUs`).toEqual({ name, value });
     }
   }
 
@@ -305,4 +341,61 @@ export async function checkSecretsRootOnly(c: Shell): Promise<void> {
   ]);
   const keys = (await c.sh("sed 's/=.*//' /etc/cocca/secrets.env")).trim().split('\n').sort();
   expect(keys).toEqual(['KEYSTORE_PASSWORD', 'POSTGRES_PASSWORD']);
+}
+
+/**
+ * Resin's side of the sizing: resin.xml's heap and pool are what the split gives for this
+ * instance, the running server JVM has that heap, the pool fits below PostgreSQL's
+ * max_connections minus its reserved slots, and firstboot.json reports the same figures.
+ */
+export async function checkSizing(c: Shell, e: InstanceExpect): Promise<{ ramKb: number; cpus: number; heapMb: number; pool: number; maxConnections: number }> {
+  const { ramKb, cpus } = await measuredSize(c, e);
+  const want = sizingExpected(ramKb, cpus);
+  const xml = await c.sh('cat /opt/resin/conf/resin.xml');
+  expect(xml).toContain(`<jvm-arg>-Xms${want.heapMb}m</jvm-arg>`);
+  expect(xml).toContain(`<jvm-arg>-Xmx${want.heapMb}m</jvm-arg>`);
+  expect(xml).toContain(`<max-connections>${want.pool}</max-connections>`);
+  expect(xml).toContain('<max-overflow-connections>0</max-overflow-connections>');
+  const reserved = Number((await c.sh(`${psql('SHOW superuser_reserved_connections')}`)).trim());
+  const maxConnections = Number((await c.sh(`${psql('SHOW max_connections')}`)).trim());
+  expect(want.pool, 'the pool leaves the reserved slots and a headroom free').toBeLessThan(maxConnections - reserved);
+  // The stand-in, like Resin's watchdog, runs the server JVM with resin.xml's arguments.
+  const page = await c.sh('curl -sk --max-time 30 https://127.0.0.1/');
+  expect(page).toMatch(new RegExp(`^jvm-args: -Xms${want.heapMb}m -Xmx${want.heapMb}m$`, 'm'));
+  const heap = Number(/^jvm-max-heap-mb: (\d+)$/m.exec(page)?.[1]);
+  // maxMemory() is -Xmx rounded up to G1's region size (at most 32 MiB), or about 4% less with
+  // the serial or parallel collector (a survivor space).
+  expect(heap, `the server JVM's max heap vs -Xmx${want.heapMb}m`).toBeGreaterThanOrEqual(Math.floor(want.heapMb * 0.9));
+  expect(heap, `the server JVM's max heap vs -Xmx${want.heapMb}m`).toBeLessThanOrEqual(want.heapMb + 32);
+  expect(page).toMatch(new RegExp(`^db-pool: max-connections=${want.pool} max-overflow-connections=0$`, 'm'));
+  const st = JSON.parse(await c.sh('cat /var/lib/cocca/firstboot.json')) as { sizing: Record<string, number> };
+  expect(st.sizing).toMatchObject({ RAM_KB: ramKb, CPUS: cpus, RESIN_HEAP_MB: want.heapMb, POSTGRES_RAM_KB: want.postgresKb, DB_MAX_CONNECTIONS: want.pool, PG_MAX_CONNECTIONS: maxConnections });
+  return { ramKb, cpus, heapMb: want.heapMb, pool: want.pool, maxConnections };
+}
+
+/** PostgreSQL serves TLS with this instance's own snakeoil certificate (made at first boot). */
+export async function checkSnakeoil(c: Shell): Promise<void> {
+  const served = await c.sh("echo | openssl s_client -starttls postgres -connect 127.0.0.1:5432 2>/dev/null | openssl x509 -noout -fingerprint -sha256");
+  const own = await c.sh('openssl x509 -noout -fingerprint -sha256 -in /etc/ssl/certs/ssl-cert-snakeoil.pem');
+  expect(served.trim()).toMatch(/^sha256 Fingerprint=/i);
+  expect(served.trim()).toBe(own.trim());
+  expect((await c.sh("stat -c '%a %U %G' /etc/ssl/private/ssl-cert-snakeoil.key")).trim()).toBe('640 root ssl-cert');
+}
+
+/** firstboot.json of a good first boot, the login banner quiet, the log-retention timer on. */
+export async function checkFirstbootRecord(c: Shell): Promise<void> {
+  const st = JSON.parse(await c.sh('cat /var/lib/cocca/firstboot.json')) as {
+    result: string;
+    stage: string;
+    totalMs: number;
+    serviceMs: number;
+    ownMs: number;
+    harden: { result: string; steps: Array<{ step: string; ok: boolean }> };
+    boot: { result: string };
+  };
+  expect({ result: st.result, stage: st.stage, harden: st.harden.result, boot: st.boot.result }).toEqual({ result: 'ok', stage: 'finished', harden: 'ok', boot: 'ok' });
+  expect(st.harden.steps.map((s) => s.step)).toEqual(['firewall.enable', 'fail2ban.start', 'sshd.harden']);
+  expect(st.ownMs + st.serviceMs).toBe(st.totalMs);
+  expect((await c.sh('run-parts --lsbsysinit /etc/update-motd.d | grep -c cocca || true')).trim()).toBe('0');
+  expect((await c.sh('systemctl is-enabled cocca-resin-logs.timer')).trim()).toBe('enabled');
 }

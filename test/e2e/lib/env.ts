@@ -24,13 +24,15 @@ export interface E2E {
   artifacts: Artifacts;
   registry: TestProfile;
   whoisDr: TestProfile;
+  /** The private key the registry profile's login user accepts (ssh from the client namespace). */
+  loginKey: string;
   /** render output directory per profile name. */
   renders: Record<string, string>;
   binds: Bind[];
 }
 
 /** Tools the harness needs on the host (test/setup/deps.sh installs them). */
-const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'apt-get', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'tar'];
+const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'unshare', 'apt-get', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'tar', 'ssh', 'ssh-keygen'];
 
 /** Which of these commands the host lacks. */
 export async function missingTools(tools: readonly string[]): Promise<string[]> {
@@ -58,7 +60,9 @@ export async function prepareE2E(): Promise<E2E> {
 
   const stock = await stockRootfs();
   const artifacts = await prepareArtifacts(path.join(work, 'artifacts'));
-  const { registry, whoisDr } = await writeProfiles(path.join(work, 'profiles'), artifacts);
+  const loginKey = path.join(work, 'login-key');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cocca-bake-e2e', '-f', loginKey]);
+  const { registry, whoisDr } = await writeProfiles(path.join(work, 'profiles'), artifacts, (await fs.readFile(`${loginKey}.pub`, 'utf8')).trim());
   const renders: Record<string, string> = {};
   const lines: string[][] = [];
   for (const p of [registry, whoisDr]) {
@@ -78,6 +82,7 @@ export async function prepareE2E(): Promise<E2E> {
     artifacts,
     registry,
     whoisDr,
+    loginKey,
     renders,
     binds: [
       { host: mirror, container: MIRROR_MOUNT },

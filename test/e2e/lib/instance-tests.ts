@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import {
   checkFail2ban,
   checkFirewall,
+  checkFirstbootRecord,
   checkHttps,
   checkOpenssl,
   checkPostgres,
@@ -15,6 +16,8 @@ import {
   checkResinXml,
   checkSecretsRootOnly,
   checkServicesActive,
+  checkSizing,
+  checkSnakeoil,
   checkSshd,
   checkTime,
   type InstanceExpect,
@@ -37,9 +40,19 @@ export function instanceChecks(get: () => { c: Shell; x: InstanceExpect }, o: { 
   it("resin.xml carries this instance's address and name, no placeholder", async () => {
     await checkResinXml(get().c, get().x);
   });
-  it('PostgreSQL: the generated password logs in, the database exists, pgtune fits the container, pg_hba as chosen', async () => {
+  it("PostgreSQL: the generated password logs in, the database exists, pgtune fits PostgreSQL's share, pg_hba as chosen", async () => {
     const { ramKb, cpus } = await checkPostgres(get().c, get().x);
-    progress(`pgtune checked for MemTotal ${ramKb} kB and ${cpus} CPUs`);
+    progress(`pgtune checked for ${ramKb} kB of RAM and ${cpus} CPUs`);
+  });
+  it("Resin's heap and pool follow the instance's memory and CPUs, below PostgreSQL's max_connections", async () => {
+    const s = await checkSizing(get().c, get().x);
+    progress(`sizing: ${s.ramKb} kB, ${s.cpus} CPUs: heap ${s.heapMb} MiB, pool ${s.pool} of max_connections ${s.maxConnections}`);
+  });
+  it("PostgreSQL's TLS uses this instance's own snakeoil key", async () => {
+    await checkSnakeoil(get().c);
+  });
+  it('first boot recorded its stages and timings; the login banner is quiet; the log-retention timer is on', async () => {
+    await checkFirstbootRecord(get().c);
   });
   it("ufw is active with exactly the profile's rules", async () => {
     await checkFirewall(get().c, get().x.profile);
@@ -71,6 +84,14 @@ export async function checkGeneralized(image: string, secretsToLookFor: string[]
   expect(['', 'uninitialized']).toContain(mid);
   const ssh = (await fs.readdir(path.join(image, 'etc/ssh'))).filter((f) => f.startsWith('ssh_host_'));
   expect(ssh, 'ssh host keys in the image').toEqual([]);
+  // Nothing else one machine holds for itself: each instance makes its own.
+  for (const p of ['var/lib/systemd/random-seed', 'var/lib/systemd/credential.secret', 'etc/ssl/private/ssl-cert-snakeoil.key', 'etc/ssl/certs/ssl-cert-snakeoil.pem', 'var/lib/fail2ban/fail2ban.sqlite3']) {
+    expect({ path: p, exists: await exists(p) }, 'a per-machine file in the image').toEqual({ path: p, exists: false });
+  }
+  expect((await fs.readFile(path.join(image, 'etc/hostname'), 'utf8')).trim(), "the build machine's name").toBe('localhost');
+  expect(await fs.readFile(path.join(image, 'etc/hosts'), 'utf8'), '/etc/hosts naming the build machine').not.toMatch(/^127\.0\.1\.1\s/m);
+  // The cluster is left stopped and out of the boot: first boot tunes it, then starts it once.
+  expect((await fs.readFile(path.join(image, 'etc/postgresql/15/main/start.conf'), 'utf8')).replace(/^#.*\n/gm, '').trim()).toBe('manual');
   const cocca = (await fs.readdir(path.join(image, 'etc/cocca')).catch(() => [] as string[])).filter((f) => f.endsWith('.env'));
   expect(cocca, '/etc/cocca/*.env in the image').toEqual([]);
   for (const p of ['var/lib/cocca/firstboot.json', 'var/lib/cocca/firstboot.done', 'var/lib/cocca/configured', 'opt/resin/conf/keys/instance.jks', 'etc/ssh/sshd_config.d/00-cocca.conf']) {
@@ -106,8 +127,17 @@ export async function diagnose(c: Shell): Promise<string> {
 
 /** /var/lib/cocca/firstboot.json */
 export interface FirstbootStatus {
-  result: 'ok' | 'failed';
-  totalMs?: number;
-  resinListeningMs?: number;
+  result: 'ok' | 'failed' | 'running';
+  stage?: string;
   reason?: string;
+  totalMs?: number;
+  serviceMs?: number;
+  ownMs?: number;
+  resinListeningMs?: number;
+  /** Each timed systemctl call of first boot: [units, ms]. */
+  servicesMs?: Array<[string, number]>;
+  stagesMs?: Record<string, number>;
+  sizing?: Record<string, number>;
+  harden?: { result: string; steps: Array<{ step: string; ms?: number; ok?: boolean; error?: string }> };
+  boot?: { result: string; failedStep?: string; steps: Array<{ step: string; ms?: number; ok?: boolean; skipped?: boolean }> };
 }

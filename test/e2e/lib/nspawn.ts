@@ -37,6 +37,24 @@ export interface BootOptions {
   binds: Bind[];
   /** Where the console log goes. */
   logDir: string;
+  /** The instance's memory: a memory cgroup limit the container runs under (its "RAM"). */
+  memoryMiB?: number;
+  /** The CPUs it may run on (nspawn --cpu-affinity, e.g. "0" or "0-1"): what nproc sees. */
+  cpuAffinity?: string;
+}
+
+/**
+ * A memory cgroup of the harness's own, below this process's, limited to `mib`: the container
+ * starts inside it (cgroup v1 memory.limit_in_bytes, or v2 memory.max).
+ */
+async function memoryCgroup(name: string, mib: number): Promise<string> {
+  const own = await fs.readFile('/proc/self/cgroup', 'utf8');
+  const v1 = /^\d+:[^:]*\bmemory\b[^:]*:(.*)$/m.exec(own);
+  const [base, rel, file] = v1 ? ['/sys/fs/cgroup/memory', v1[1]!, 'memory.limit_in_bytes'] : ['/sys/fs/cgroup', /^0::(.*)$/m.exec(own)?.[1] ?? '/', 'memory.max'];
+  const dir = path.join(base, rel, `cocca-e2e-${name}`);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, file), String(mib * 1024 * 1024));
+  return dir;
 }
 
 export interface ExecOptions {
@@ -124,10 +142,16 @@ export class Container extends Guest {
       '--timezone=off',
       '--resolv-conf=off',
       ...o.binds.map((b) => `--bind-ro=${b.host}:${b.container}`),
+      ...(o.cpuAffinity ? [`--cpu-affinity=${o.cpuAffinity}`] : []),
     ];
-    progress(`${o.name}: systemd-nspawn ${args.join(' ')}`);
-    const child = spawn('systemd-nspawn', args, { stdio: ['ignore', fd, fd], env: { PATH, LANG: 'C.UTF-8', SYSTEMD_LOG_LEVEL: 'info' } });
+    const cgroup = o.memoryMiB ? await memoryCgroup(o.name, o.memoryMiB) : undefined;
+    progress(`${o.name}: systemd-nspawn ${args.join(' ')}${cgroup ? ` (in ${cgroup}, ${o.memoryMiB} MiB)` : ''}`);
+    // Into the memory cgroup first, then nspawn: everything the container starts stays under its limit.
+    const child = cgroup
+      ? spawn('sh', ['-c', 'echo $$ >"$0/cgroup.procs" && exec systemd-nspawn "$@"', cgroup, ...args], { stdio: ['ignore', fd, fd], env: { PATH, LANG: 'C.UTF-8', SYSTEMD_LOG_LEVEL: 'info' } })
+      : spawn('systemd-nspawn', args, { stdio: ['ignore', fd, fd], env: { PATH, LANG: 'C.UTF-8', SYSTEMD_LOG_LEVEL: 'info' } });
     closeSync(fd);
+    if (cgroup) child.on('exit', () => void fs.rmdir(cgroup).catch(() => undefined));
     const c = new Container(o.name, o.rootfs, consoleLog, child);
     live.add(c);
     const deadline = Date.now() + 60_000;

@@ -35,7 +35,15 @@ export interface TestProfile {
   secretsFile: string;
 }
 
-function profileDoc(name: string, role: TestProfile['role'], fqdn: string, publicPorts: number[], a: Artifacts): Record<string, unknown> {
+/** What a test profile may differ in. */
+interface Variant {
+  sshPort: number;
+  publicPorts: number[];
+  /** ssh.authorizedKeys (the login user's, installed by cloud-init at first boot). */
+  authorizedKeys?: string[];
+}
+
+function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts): Record<string, unknown> {
   const art = (f: { url: string; sha256: string }) => ({ url: f.url, sha256: f.sha256 });
   return {
     apiVersion: 'cocca-bake/v1',
@@ -45,8 +53,10 @@ function profileDoc(name: string, role: TestProfile['role'], fqdn: string, publi
     os: 'debian-12',
     host: { fqdn },
     apt: { sources: [MIRROR_SOURCE] },
-    firewall: { trusted: TRUSTED, publicPorts, trustedPorts: [53] },
-    ssh: { port: 22 },
+    firewall: { trusted: TRUSTED, publicPorts: v.publicPorts, trustedPorts: [53] },
+    ssh: { port: v.sshPort, ...(v.authorizedKeys && { authorizedKeys: v.authorizedKeys }) },
+    // First boot's one operator secret (the lab keystore's password) comes in the user-data.
+    secrets: { source: 'user-data' },
     postgres: { version: 15, source: 'apt', database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } },
     openssl: { version: '1.1.1w', runTests: false },
     java: { source: 'apt', package: JAVA_PACKAGE },
@@ -86,12 +96,11 @@ export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget)
   await fs.mkdir(dir, { recursive: true });
   const name = 'e2e-qemu';
   const fqdn = 'registry.qemu.e2e.test';
-  const publicPorts = [80, 443, 43, 700];
+  const publicPorts = [80, 443];
   const trusted = [`${q.sshFrom}/32`, '2001:db8::/32'];
-  const doc = profileDoc(name, 'registry', fqdn, publicPorts, a) as Record<string, Record<string, unknown>>;
+  const doc = profileDoc(name, 'registry', fqdn, { sshPort: 22, publicPorts, authorizedKeys: [q.authorizedKey] }, a) as Record<string, Record<string, unknown>>;
   doc.description = 'end-to-end test profile: a qcow2 built by Packer under TCG' as never;
   doc.firewall = { ...doc.firewall, trusted };
-  doc.ssh = { port: 22, authorizedKeys: [q.authorizedKey] };
   doc.openssl = { enabled: false };
   delete doc.artifacts!.openssl;
   doc.targets = { qemu: { accelerator: 'tcg', cpus: q.cpus, memoryMiB: q.memoryMiB, diskSizeGiB: q.diskSizeGiB, baseImage: q.baseImage, qemuArgs: q.qemuArgs } };
@@ -109,13 +118,17 @@ export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget)
   };
 }
 
-export async function writeProfiles(dir: string, a: Artifacts): Promise<{ registry: TestProfile; whoisDr: TestProfile }> {
+/**
+ * The container flows' profiles. The registry moves sshd to 2222, as the seed suggests (so every
+ * golden boot proves the move without a lockout), and lets the test's key log in.
+ */
+export async function writeProfiles(dir: string, a: Artifacts, loginKey: string): Promise<{ registry: TestProfile; whoisDr: TestProfile }> {
   await fs.mkdir(dir, { recursive: true });
   const secretsFile = path.join(dir, 'secrets.env');
   await fs.writeFile(secretsFile, `COCCA_SOURCE_KEYSTORE_PASSWORD=${a.keystorePassword}\n`, { mode: 0o600 });
-  const make = async (name: string, role: TestProfile['role'], fqdn: string, publicPorts: number[]): Promise<TestProfile> => {
+  const make = async (name: string, role: TestProfile['role'], fqdn: string, v: Variant): Promise<TestProfile> => {
     const file = path.join(dir, `${name}.yaml`);
-    await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, publicPorts, a), { lineWidth: -1 })}`);
+    await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a), { lineWidth: -1 })}`);
     return {
       name,
       role,
@@ -123,9 +136,9 @@ export async function writeProfiles(dir: string, a: Artifacts): Promise<{ regist
       fqdn,
       secretsFile,
       expect: {
-        sshPort: 22,
+        sshPort: v.sshPort,
         trusted: TRUSTED,
-        publicPorts,
+        publicPorts: v.publicPorts,
         trustedPorts: [53],
         database: 'registry',
         authMethod: 'md5',
@@ -136,7 +149,8 @@ export async function writeProfiles(dir: string, a: Artifacts): Promise<{ regist
     };
   };
   return {
-    registry: await make('e2e-registry', 'registry', 'registry.e2e.test', [80, 443, 43, 700]),
-    whoisDr: await make('e2e-whois-dr', 'whois-dr', 'whois.e2e.test', [80, 443, 43]),
+    registry: await make('e2e-registry', 'registry', 'registry.e2e.test', { sshPort: 2222, publicPorts: [80, 443], authorizedKeys: [loginKey] }),
+    // WHOIS on 43, as the example profile: nothing serves it with the built-in resin.xml (a warning).
+    whoisDr: await make('e2e-whois-dr', 'whois-dr', 'whois.e2e.test', { sshPort: 22, publicPorts: [80, 443, 43] }),
   };
 }

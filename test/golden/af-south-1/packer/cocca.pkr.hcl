@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile af-south-1 (digest ead22ae7084aa1cd893713bffcdfecac1e1438469f8344be08bc62f2c76c359b). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile af-south-1 (digest ba602394ee3df67148b4ed91dfbe6be5ef400b7340e0baedd7741299b127a8cb). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -34,7 +34,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "af-south-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "ead22ae7084aa1cd893713bffcdfecac1e1438469f8344be08bc62f2c76c359b"
+    "cocca-bake:profile-digest" = "ba602394ee3df67148b4ed91dfbe6be5ef400b7340e0baedd7741299b127a8cb"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -46,7 +46,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "af-south-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "ead22ae7084aa1cd893713bffcdfecac1e1438469f8344be08bc62f2c76c359b"
+    "cocca-bake:profile-digest" = "ba602394ee3df67148b4ed91dfbe6be5ef400b7340e0baedd7741299b127a8cb"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -98,12 +98,12 @@ build {
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["bash /tmp/cocca/install.sh", "/usr/local/sbin/cocca-run bake"]
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["/usr/local/sbin/cocca-run seal"]
   }
 

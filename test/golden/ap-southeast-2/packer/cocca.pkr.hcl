@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile ap-southeast-2 (digest 2b2451cf5651410cdcb1987474bf50013ddcff5d3a3a0c62890998e6e605774e). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile ap-southeast-2 (digest ed8e543d4e2c9bf745e6e080212085637f1410957bcdffeaa5b19ff3e3ba69f9). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -34,7 +34,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "ap-southeast-2"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "2b2451cf5651410cdcb1987474bf50013ddcff5d3a3a0c62890998e6e605774e"
+    "cocca-bake:profile-digest" = "ed8e543d4e2c9bf745e6e080212085637f1410957bcdffeaa5b19ff3e3ba69f9"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u352-temurin"
@@ -46,7 +46,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "ap-southeast-2"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "2b2451cf5651410cdcb1987474bf50013ddcff5d3a3a0c62890998e6e605774e"
+    "cocca-bake:profile-digest" = "ed8e543d4e2c9bf745e6e080212085637f1410957bcdffeaa5b19ff3e3ba69f9"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u352-temurin"
@@ -98,12 +98,12 @@ build {
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["bash /tmp/cocca/install.sh", "/usr/local/sbin/cocca-run bake"]
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["/usr/local/sbin/cocca-run seal"]
   }
 

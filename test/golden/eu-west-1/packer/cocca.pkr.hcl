@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile eu-west-1 (digest b0d31975876eb43c3396040fdbaa221ae501c603fcdea5ee4477546380ce68d6). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile eu-west-1 (digest 141280cc9b93d8653a0b3c7c19c5eba08edb9684a51ca27a8bf1ab80f2d9b4be). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -35,7 +35,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "eu-west-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "b0d31975876eb43c3396040fdbaa221ae501c603fcdea5ee4477546380ce68d6"
+    "cocca-bake:profile-digest" = "141280cc9b93d8653a0b3c7c19c5eba08edb9684a51ca27a8bf1ab80f2d9b4be"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -47,7 +47,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "eu-west-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "b0d31975876eb43c3396040fdbaa221ae501c603fcdea5ee4477546380ce68d6"
+    "cocca-bake:profile-digest" = "141280cc9b93d8653a0b3c7c19c5eba08edb9684a51ca27a8bf1ab80f2d9b4be"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -99,12 +99,12 @@ build {
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["bash /tmp/cocca/install.sh", "/usr/local/sbin/cocca-run bake"]
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["/usr/local/sbin/cocca-run seal"]
   }
 

@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile whois-dr (digest bd801c566e148d36259162f0311ac954d719298b9bb56bf438062764ee86571e). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile whois-dr (digest cb8baf1bd1f1e1e6271996f5b20fb83e2604d57de5b5bcb8bf153dd70c427106). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -34,7 +34,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "whois-dr"
     "cocca-bake:role"           = "whois-dr"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "bd801c566e148d36259162f0311ac954d719298b9bb56bf438062764ee86571e"
+    "cocca-bake:profile-digest" = "cb8baf1bd1f1e1e6271996f5b20fb83e2604d57de5b5bcb8bf153dd70c427106"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -46,7 +46,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "whois-dr"
     "cocca-bake:role"           = "whois-dr"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "bd801c566e148d36259162f0311ac954d719298b9bb56bf438062764ee86571e"
+    "cocca-bake:profile-digest" = "cb8baf1bd1f1e1e6271996f5b20fb83e2604d57de5b5bcb8bf153dd70c427106"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -98,12 +98,12 @@ build {
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["bash /tmp/cocca/install.sh", "/usr/local/sbin/cocca-run bake"]
   }
 
   provisioner "shell" {
-    execute_command = "sudo -E bash {{ .Path }}"
+    execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["/usr/local/sbin/cocca-run seal"]
   }
 

@@ -12,9 +12,13 @@
  *     <watchdog-port>                            bound on 127.0.0.1
  *     <http address port> [<jsse-ssl>]            also from <server-default> in <cluster> and
  *                                                <cluster-default>, as Resin merges them
+ *     <jvm-arg> <jvm-arg-line>                   the server JVM's arguments, merged the same way
  *   <database jndi-name><driver type><url><user><password>   in the cluster or at top level
- *   <host id root-directory> <host-alias> <web-app-deploy path> <access-log path>
- *                                                also from <host-default>
+ *     <max-connections> <max-overflow-connections>
+ *   <host id host-name root-directory> <host-alias> <web-app-deploy path>
+ *     <access-log path rollover-*>               also from <host-default>
+ *
+ * Other elements and attributes are ignored, <protocol> listeners included (not bound).
  */
 package com.caucho.standin;
 
@@ -77,16 +81,22 @@ final class ResinConfig {
     String url;
     String user;
     String password;
+    // ConnectionPool's defaults; -1 is an unlimited pool, as Resin reports it.
+    int maxConnections = 1024;
+    int maxOverflowConnections = 1024;
   }
 
   static final class Host {
-    /** "" is Resin's default host */
-    String id;
+    /** the canonical name: <host-name>, else the id ("" for a default host without one) */
+    String name;
+    /** the id and the <host-alias>es; "" (id="" or alias "*") makes this Resin's default host */
     List<String> aliases = new ArrayList<String>();
     File rootDirectory;
     /** null when no <web-app-deploy> applies: Resin then deploys no .war */
     File webappsDirectory;
     File accessLog;
+    /** the access log's rollover settings, as parsed, for the startup log */
+    String accessLogRollover = "";
   }
 
   File confFile;
@@ -96,6 +106,8 @@ final class ResinConfig {
   String serverAddress;
   int clusterPort;
   int watchdogPort;
+  /** the server JVM's arguments from <jvm-arg>/<jvm-arg-line>: empty = no separate server JVM */
+  List<String> jvmArgs = new ArrayList<String>();
   Map<String, String> systemProperties = new TreeMap<String, String>();
   List<Listener> listeners = new ArrayList<Listener>();
   List<Host> hosts = new ArrayList<Host>();
@@ -182,6 +194,7 @@ final class ResinConfig {
 
     for (Element scope : serverScopes) {
       String scopeName = scope == server ? where : "<" + scope.getLocalName() + ">";
+      jvmArgs(scope, scopeName, c.jvmArgs);
       for (Element http : kids(scope, "http")) c.listeners.add(listener(http, scopeName, root));
       if (!kids(scope, "https").isEmpty()) throw new ConfigException(scopeName + ": <https> is not supported: write <http> with <jsse-ssl>");
     }
@@ -203,6 +216,24 @@ final class ResinConfig {
     hostDefaults.addAll(kids(cluster, "host-default"));
     for (Element h : kids(cluster, "host")) c.hosts.add(host(h, hostDefaults, root));
     return c;
+  }
+
+  /** Like Resin's WatchdogConfig: <jvm-arg> as it is, <jvm-arg-line> split at whitespace, in document order. */
+  private static void jvmArgs(Element scope, String where, List<String> out) throws ConfigException {
+    for (Node n = scope.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (!isResin(n)) continue;
+      String name = n.getLocalName();
+      if (!name.equals("jvm-arg") && !name.equals("jvm-arg-line")) continue;
+      String v = noEl(where + " <" + name + ">", n.getTextContent().trim(), false);
+      if (name.equals("jvm-arg-line")) {
+        for (String arg : v.split("\\s+")) if (!arg.isEmpty()) out.add(arg);
+      } else if (v.isEmpty()) {
+        // Resin would pass "" to java, which then takes it for the main class and fails.
+        throw new ConfigException(where + ": an empty <jvm-arg>");
+      } else {
+        out.add(v);
+      }
+    }
   }
 
   private static Listener listener(Element http, String scope, File root) throws ConfigException {
@@ -266,18 +297,30 @@ final class ResinConfig {
     if (d.url == null || d.url.isEmpty()) throw new ConfigException(where + ": <driver> needs a <url>");
     d.user = value(drv, "user", where + " <driver>", false);
     d.password = value(drv, "password", where + " <driver>", true);
+    d.maxConnections = integer(value(db, "max-connections", where, false), d.maxConnections, where + " max-connections");
+    // ConnectionPool.setMaxConnections: 0 is refused, a negative value means no limit.
+    if (d.maxConnections == 0) throw new ConfigException(where + ": max-connections '0' must be at least 1 (or negative for no limit)");
+    if (d.maxConnections < 0) d.maxConnections = -1;
+    d.maxOverflowConnections = integer(value(db, "max-overflow-connections", where, false), d.maxOverflowConnections,
+        where + " max-overflow-connections");
     return d;
   }
 
+  /**
+   * Resin's HostConfig and HostSingleDeployGenerator: the host answers to its canonical name
+   * (<host-name>, else the id) and to its aliases, which hold the id itself; a host with neither
+   * id nor host-name, id="" or <host-alias>*</host-alias> is the default host.
+   */
   private static Host host(Element h, List<Element> hostDefaults, File root) throws ConfigException {
     Host host = new Host();
-    String id = value(h, "id", "<host>", false);
-    if (id == null) id = value(h, "host-name", "<host>", false);
-    host.id = nz(id).trim();
-    String where = "<host id=\"" + host.id + "\">";
+    String id = singleName(value(h, "id", "<host>", false), "<host id>");
+    String hostName = singleName(value(h, "host-name", "<host>", false), "<host-name>");
+    host.name = hostName != null ? hostName : nz(id);
+    if (id != null) host.aliases.add(id);
+    String where = "<host id=\"" + nz(id) + "\"" + (hostName == null ? "" : " host-name=\"" + hostName + "\"") + ">";
     for (Element a : kids(h, "host-alias")) {
-      String alias = noEl(where + " <host-alias>", a.getTextContent().trim(), false);
-      if (!alias.isEmpty()) host.aliases.add(alias);
+      String alias = singleName(noEl(where + " <host-alias>", a.getTextContent().trim(), false), where + " <host-alias>");
+      host.aliases.add(alias.equals("*") ? "" : alias);
     }
     String hostRoot = value(h, "root-directory", where, false);
     host.rootDirectory = resolve(root, hostRoot == null || hostRoot.isEmpty() ? "." : hostRoot);
@@ -295,6 +338,7 @@ final class ResinConfig {
       for (Element al : kids(scope, "access-log")) {
         String p = value(al, "path", sWhere + " <access-log>", false);
         if (p != null) accessLog = p;
+        host.accessLogRollover = rollover(al, sWhere + " <access-log>");
       }
     }
     host.webappsDirectory = deploy == null ? null : resolve(host.rootDirectory, deploy);
@@ -302,7 +346,32 @@ final class ResinConfig {
     return host;
   }
 
-  /** Resin's <host> for a request's Host header: host:port, host, then the default host "". */
+  /**
+   * The access log's rollover settings, refused where Resin's AbstractRolloverLog setters would
+   * refuse them (Period, int, Bytes); described for the startup log. Nothing is rolled.
+   */
+  private static String rollover(Element al, String where) throws ConfigException {
+    StringBuilder b = new StringBuilder();
+    String period = value(al, "rollover-period", where, false);
+    if (period != null) {
+      checkPeriod(period, where + " rollover-period");
+      b.append(", rollover-period ").append(period);
+    }
+    String count = value(al, "rollover-count", where, false);
+    if (count != null) b.append(", rollover-count ").append(integer(count, 0, where + " rollover-count"));
+    String size = value(al, "rollover-size", where, false);
+    if (size != null) {
+      long bytes = bytes(size, where + " rollover-size");
+      b.append(", rollover-size ").append(size).append(bytes < 0 ? " (no limit)" : " (" + bytes + " bytes)");
+    }
+    String cron = value(al, "rollover-cron", where, false);
+    if (cron != null) b.append(", rollover-cron ").append(cron);
+    String archive = value(al, "archive-format", where, false);
+    if (archive != null) b.append(", archive-format ").append(archive);
+    return b.toString();
+  }
+
+  /** Resin's <host> for a request's Host header: host:port, host, :port, then the default host "". */
   Host findHost(String hostHeader, int port) {
     String raw = hostHeader == null ? "" : hostHeader.trim().toLowerCase(Locale.ROOT);
     String shortHost = raw;
@@ -310,13 +379,12 @@ final class ResinConfig {
     int q = raw.lastIndexOf(']');
     if (p > 0 && q < p) shortHost = raw.substring(0, p);
     String full = shortHost + ":" + port;
-    for (String name : new String[] {full, shortHost, ":" + port}) {
+    for (String name : new String[] {full, shortHost, ":" + port, ""}) {
       for (Host h : hosts) {
-        if (h.id.equalsIgnoreCase(name)) return h;
+        if (h.name.equalsIgnoreCase(name)) return h;
         for (String a : h.aliases) if (a.equalsIgnoreCase(name)) return h;
       }
     }
-    for (Host h : hosts) if (h.id.isEmpty()) return h;
     return null;
   }
 
@@ -389,6 +457,67 @@ final class ResinConfig {
           + " holds an EL expression (${...} or #{...}); Resin would evaluate it, the stand-in does not");
     }
     return v;
+  }
+
+  /** HostConfig: one name per id, host-name or host-alias. */
+  private static String singleName(String v, String where) throws ConfigException {
+    if (v != null && (v.indexOf(' ') >= 0 || v.indexOf('\t') >= 0 || v.indexOf(',') >= 0)) {
+      throw new ConfigException(where + ": \"" + v + "\" must be a single name; write a <host-alias> for each other name");
+    }
+    return v;
+  }
+
+  /** An int as Resin's config converts one: Integer.valueOf, empty text being 0. */
+  private static int integer(String v, int dflt, String where) throws ConfigException {
+    if (v == null) return dflt;
+    if (v.isEmpty()) return 0;
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(where + ": \"" + v + "\" is not an integer");
+    }
+  }
+
+  /**
+   * Resin's Bytes rules: the leading digits (an optional sign first) in the unit named by the
+   * suffix, tested in this order: gb g G (GiB), mb m M (MiB), kb k K (KiB), b B (bytes). So
+   * "100MB" is 100 bytes, as in Resin. No unit is refused, except for a negative value (no
+   * limit), and empty text also means no limit.
+   */
+  static long bytes(String v, String where) throws ConfigException {
+    int i = 0;
+    long sign = 1;
+    if (v.startsWith("-")) {
+      sign = -1;
+      i++;
+    } else if (v.startsWith("+")) {
+      i++;
+    }
+    if (v.length() <= i) return -1;
+    long n = 0;
+    for (; i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9'; i++) n = 10 * n + (v.charAt(i) - '0');
+    n *= sign;
+    if (v.endsWith("gb") || v.endsWith("g") || v.endsWith("G")) return n << 30;
+    if (v.endsWith("mb") || v.endsWith("m") || v.endsWith("M")) return n << 20;
+    if (v.endsWith("kb") || v.endsWith("k") || v.endsWith("K")) return n << 10;
+    if (v.endsWith("b") || v.endsWith("B")) return n;
+    if (n < 0) return n;
+    throw new ConfigException(where + ": \"" + v + "\" needs a unit, as Resin requires for a size: "
+        + "16b or 16B (bytes), 16k, 16kb or 16K, 16m, 16mb or 16M, 16g, 16gb or 16G");
+  }
+
+  /** Resin's Period rules: digits, each group followed by a unit ms s m h D W M Y, or none (seconds) at the end. */
+  static void checkPeriod(String v, String where) throws ConfigException {
+    int i = v.startsWith("-") ? 1 : 0;
+    while (i < v.length()) {
+      while (i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9') i++;
+      if (i >= v.length()) return;
+      char unit = v.charAt(i++);
+      if (unit == 'm' && i < v.length() && v.charAt(i) == 's') i++;
+      else if ("smhDWMY".indexOf(unit) < 0) {
+        throw new ConfigException(where + ": unknown unit '" + unit + "' in \"" + v + "\" (Resin's units: ms, s, m, h, D, W, M, Y; 1D is a day)");
+      }
+    }
   }
 
   private static int port(String v, int dflt, String where) throws ConfigException {

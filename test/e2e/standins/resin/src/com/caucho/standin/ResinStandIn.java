@@ -7,6 +7,9 @@
  *
  *   - reads the rendered conf/resin.xml (namespace-aware) and picks the <server> named by
  *     -server (or the only one);
+ *   - when resin.xml gives that server JVM arguments (<jvm-arg>, <jvm-arg-line>), acts as
+ *     Resin's watchdog: runs the server in a child JVM with them, passes SIGTERM on and exits
+ *     with the child's status; without any, the server runs in this JVM;
  *   - refuses to start a server whose address is not on a local interface (Resin's start-all
  *     rule) and binds that server's cluster port on that address;
  *   - listens on each <http> of the server ("*" = dual-stack IPv6/IPv4), with <jsse-ssl> (JKS,
@@ -20,12 +23,21 @@
 package com.caucho.standin;
 
 import java.io.File;
+import java.io.IOException;
 import java.text.SimpleDateFormat;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 public final class ResinStandIn {
   static final String VERSION = "4.0.66";
   static final String NAME = "Resin/" + VERSION + " (cocca stand-in)";
+  /** Set (to the server id) in the server JVM that the watchdog starts, as Resin sets resin.server. */
+  static final String SERVER_JVM_PROPERTY = "com.caucho.standin.server-jvm";
+  /** How long the watchdog waits for the server JVM to stop on SIGTERM before it kills it. */
+  private static final long STOP_WAIT_S = 60;
 
   private ResinStandIn() {}
 
@@ -95,7 +107,7 @@ public final class ResinStandIn {
 
   public static void main(String[] args) {
     try {
-      run(args);
+      System.exit(run(args));
     } catch (Fail f) {
       System.out.flush();
       System.err.println("resinctl: " + f.getMessage());
@@ -109,22 +121,23 @@ public final class ResinStandIn {
     }
   }
 
-  static void run(String[] args) throws Exception {
+  /** The exit status; the server itself never returns (SIGTERM ends the JVM). */
+  static int run(String[] args) throws Exception {
     Options o = parse(args);
     if (o.command == null) throw new Fail(1, "no command given\n" + usage());
     String cmd = o.command;
     if (cmd.equals("help")) {
       System.out.println(usage());
-      return;
+      return 0;
     }
     if (cmd.equals("version")) {
       System.out.println(NAME);
-      return;
+      return 0;
     }
     if (cmd.equals("shutdown") || cmd.equals("stop")) {
       // A no-op: the foreground server stops on SIGTERM (systemd's stop).
       System.out.println(NAME + ": '" + cmd + "' does nothing in the stand-in; stop the foreground server with SIGTERM");
-      return;
+      return 0;
     }
     if (!cmd.equals("start-with-foreground")) {
       throw new Fail(1, "the command '" + cmd + "' is not supported by the " + NAME + " (only start-with-foreground, shutdown, version)");
@@ -135,7 +148,8 @@ public final class ResinStandIn {
     File logDir = o.logDirectory != null ? new File(o.logDirectory).getAbsoluteFile() : new File(root, "log");
     File conf = o.conf != null ? new File(o.conf).getAbsoluteFile() : new File(home, "conf/resin.xml");
 
-    log(NAME + " starting (start-with-foreground)");
+    boolean serverJvm = System.getProperty(SERVER_JVM_PROPERTY) != null;
+    log(NAME + (serverJvm ? " server JVM starting (started by the watchdog)" : " starting (start-with-foreground)"));
     log("resin.home = " + home);
     log("resin.root = " + root);
     log("resin.conf = " + conf);
@@ -147,9 +161,59 @@ public final class ResinStandIn {
     } catch (ResinConfig.ConfigException e) {
       throw new Fail(1, conf + ": " + e.getMessage());
     }
+    if (!config.jvmArgs.isEmpty() && !serverJvm) return watchdog(config, args);
     StandInServer server = new StandInServer(config, home, logDir);
     server.start(); // throws Fail
     server.awaitShutdown();
+    return 0;
+  }
+
+  /**
+   * Resin's watchdog, reduced to what systemd sees: the server runs in a child JVM (this java,
+   * this classpath) whose command line starts with resin.xml's JVM arguments, as WatchdogChild
+   * builds it; SIGTERM here is passed on to it, and this JVM exits with its status (143 after
+   * a SIGTERM). Unlike Resin's, it does not restart a server that dies.
+   */
+  private static int watchdog(ResinConfig config, String[] args) throws Fail {
+    List<String> cmd = new ArrayList<String>();
+    cmd.add(new File(System.getProperty("java.home"), "bin/java").getPath());
+    cmd.addAll(config.jvmArgs);
+    cmd.add("-D" + SERVER_JVM_PROPERTY + "=" + config.serverId);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(ResinStandIn.class.getName());
+    cmd.addAll(Arrays.asList(args));
+    log("watchdog: starting server '" + config.serverId + "' in a separate JVM: " + cmd);
+    final Process child;
+    try {
+      child = new ProcessBuilder(cmd).inheritIO().start();
+    } catch (IOException e) {
+      throw new Fail(2, "watchdog: cannot start the server JVM " + cmd.get(0) + ": " + e.getMessage());
+    }
+    // Without this hook a SIGTERM would end this JVM alone and leave the server running.
+    Runtime.getRuntime().addShutdownHook(new Thread("watchdog-shutdown") {
+      @Override
+      public void run() {
+        child.destroy(); // SIGTERM
+        try {
+          if (!child.waitFor(STOP_WAIT_S, TimeUnit.SECONDS)) {
+            log("watchdog: the server JVM did not stop in " + STOP_WAIT_S + " s; killing it");
+            child.destroyForcibly().waitFor();
+          }
+        } catch (InterruptedException e) {
+          child.destroyForcibly();
+        }
+      }
+    });
+    for (;;) {
+      try {
+        int status = child.waitFor();
+        log("watchdog: the server JVM exited with status " + status);
+        return status;
+      } catch (InterruptedException e) {
+        // keep waiting: only the child's end ends the watchdog
+      }
+    }
   }
 
   private static final Object LOG_LOCK = new Object();

@@ -122,7 +122,8 @@ final class StandInServer {
     openAccessLog();
     ResinStandIn.log("db: " + db.status() + describeDb());
     for (ResinConfig.Host h : cfg.hosts) {
-      ResinStandIn.log("host '" + h.id + "' root " + h.rootDirectory + ", webapps " + (h.webappsDirectory == null ? "(no <web-app-deploy>)" : h.webappsDirectory));
+      ResinStandIn.log("host '" + h.name + "' (aliases " + h.aliases + ") root " + h.rootDirectory + ", webapps "
+          + (h.webappsDirectory == null ? "(no <web-app-deploy>)" : h.webappsDirectory));
     }
 
     // 6. listeners
@@ -383,18 +384,24 @@ final class StandInServer {
   private String describeDb() {
     ResinConfig.Database d = cfg.database;
     if (d == null) return "";
-    return " (jndi " + d.jndiName + ", driver " + d.driverType + ", url " + db.redact(d.url) + ", user " + d.user + ")";
+    return " (jndi " + d.jndiName + ", driver " + d.driverType + ", url " + db.redact(d.url) + ", user " + d.user + ", max-connections "
+        + d.maxConnections + ", max-overflow-connections " + d.maxOverflowConnections + ")";
   }
 
   private void openAccessLog() {
     File path = null;
-    for (ResinConfig.Host h : cfg.hosts) if (h.accessLog != null) path = h.accessLog;
+    String rollover = "";
+    for (ResinConfig.Host h : cfg.hosts) {
+      if (h.accessLog == null) continue;
+      path = h.accessLog;
+      rollover = h.accessLogRollover;
+    }
     if (path == null) return;
     try {
       File parent = path.getParentFile();
       if (parent != null && !parent.isDirectory()) parent.mkdirs();
       accessLog = new PrintWriter(new OutputStreamWriter(new FileOutputStream(path, true), UTF8), true);
-      ResinStandIn.log("access log " + path);
+      ResinStandIn.log("access log " + path + rollover + " (the stand-in does not roll it)");
     } catch (IOException e) {
       ResinStandIn.log("WARNING: cannot open the access log " + path + ": " + e.getMessage());
     }
@@ -485,7 +492,7 @@ final class StandInServer {
       b.append("server: ").append(cfg.serverId).append(" (cluster ").append(cfg.clusterId).append(", ").append(cfg.serverAddress).append(':')
           .append(cfg.clusterPort).append(")\n");
       b.append("listener: ").append(listener.scheme()).append(' ').append(listener.address).append(':').append(listener.port).append('\n');
-      b.append("host: ").append(host.id.isEmpty() ? "(the default host, id=\"\")" : host.id).append('\n');
+      b.append("host: ").append(host.name.isEmpty() ? "(the default host, id=\"\")" : host.name).append('\n');
       File war = host.webappsDirectory == null ? null : new File(host.webappsDirectory, "ROOT.war");
       if (war == null) {
         b.append("war: not deployed (no <web-app-deploy> for this host)\n");
@@ -498,8 +505,22 @@ final class StandInServer {
         b.append("app: ").append(warRole(war)).append('\n');
       }
       b.append("db: ").append(db.status()).append('\n');
+      ResinConfig.Database d = cfg.database;
+      if (d == null) {
+        b.append("db-pool: none (resin.xml has no <database>)\n");
+      } else {
+        b.append("db-pool: max-connections=").append(d.maxConnections).append(" max-overflow-connections=").append(d.maxOverflowConnections).append('\n');
+      }
+      b.append("jvm-max-heap-mb: ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append('\n');
+      b.append("jvm-args: ").append(cfg.jvmArgs.isEmpty() ? "(none)" : join(cfg.jvmArgs)).append('\n');
       return b.toString();
     }
+  }
+
+  private static String join(List<String> words) {
+    StringBuilder b = new StringBuilder();
+    for (String w : words) b.append(b.length() == 0 ? "" : " ").append(w);
+    return b.toString();
   }
 
   private static String warRole(File war) {

@@ -8,7 +8,79 @@ log() {
 }
 die() {
   log "ERROR: $*"
+  if [ -n "${COCCA_ERROR_FILE:-}" ]; then printf '%s\n' "$*" >>"$COCCA_ERROR_FILE" 2>/dev/null || true; fi
   exit 1
+}
+json_str() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  s=${s//[[:cntrl:]]/?}
+  printf '"%s"' "$s"
+}
+svc() {
+  local t0 rc=0
+  t0=$(date +%s%N)
+  systemctl "$@" || rc=$?
+  if [ -n "${COCCA_SERVICE_MS_FILE:-}" ]; then
+    printf '%s %d\n' "${*:2}" $((($(date +%s%N) - t0) / 1000000)) >>"$COCCA_SERVICE_MS_FILE" 2>/dev/null || true
+  fi
+  return "$rc"
+}
+sshd_ports() {
+  ss -Hltnp 2>/dev/null | awk '/users:\(\("sshd"/ { sub(/.*:/, "", $4); print $4 }' | sort -un
+}
+SSH_TRANSITION=/run/cocca/ssh-transition
+ssh_transition_open() {
+  local port=$1 src
+  shift
+  mkdir -p "${SSH_TRANSITION%/*}"
+  for src in "$@"; do
+    ssh_transition_rule -I "$src" "$port"
+    printf '%s %s\n' "$src" "$port" >>"$SSH_TRANSITION"
+  done
+}
+ssh_transition_rule() {
+  local cmd=iptables chain=ufw-user-input
+  case $2 in *:*) cmd=ip6tables chain=ufw6-user-input ;; esac
+  "$cmd" "$1" "$chain" -s "$2" -p tcp --dport "$3" -j ACCEPT -m comment --comment cocca-ssh-transition
+}
+ssh_transition_close() {
+  local src port rule words hex
+  if [ -f "$SSH_TRANSITION" ]; then
+    while read -r src port; do
+      ssh_transition_rule -D "$src" "$port" 2>/dev/null || true
+      log "closed the transition rule: allow from $src to port $port"
+    done <"$SSH_TRANSITION"
+    rm -f "$SSH_TRANSITION"
+  fi
+  hex=$(printf %s cocca-ssh-transition | od -An -tx1 | tr -d ' \n')
+  grep -qs "comment=$hex" /etc/ufw/user.rules /etc/ufw/user6.rules || return 0
+  ufw show added | sed -n "s/^ufw allow \(.*\) comment 'cocca-ssh-transition'\$/\1/p" | while IFS= read -r rule; do
+    read -r -a words <<<"$rule"
+    ufw delete allow "${words[@]}" >/dev/null
+    log "closed the transition rule kept in ufw: allow ${words[*]}"
+  done
+}
+ssh_transition_keep() {
+  local src port
+  [ -f "$SSH_TRANSITION" ] || return 0
+  while read -r src port; do
+    ufw allow from "$src" to any port "$port" proto tcp comment cocca-ssh-transition >/dev/null
+    log "kept port $port open to $src in ufw: sshd still listens there"
+  done <"$SSH_TRANSITION"
+  rm -f "$SSH_TRANSITION"
+}
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
 }
 apt_get() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold -y "$@"
@@ -71,6 +143,16 @@ kv_set() {
   printf '%s=%s\n' "$key" "$value" >>"$tmp"
   mv -f "$tmp" "$file"
 }
+kv_del() {
+  local file=$1 key=$2 tmp line
+  [ -f "$file" ] || return 0
+  tmp=$(mktemp "$file.XXXXXX")
+  chmod 600 "$tmp"
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
+  done <"$file" >"$tmp"
+  mv -f "$tmp" "$file"
+}
 value() { kv_get "$COCCA_ETC/values.env" "$1"; }
 secret() { kv_get "$COCCA_ETC/secrets.env" "$1"; }
 random_password() {
@@ -86,4 +168,76 @@ wait_port() {
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 1
   done
+}
+is_ipv6() {
+  local v=$1 octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' max=8 head tail part group n=0
+  local -a groups
+  if [[ $v =~ ^(.*:)([^:]*\.[^:]*)$ ]]; then
+    v=${BASH_REMATCH[1]} max=6
+    [[ ${BASH_REMATCH[2]} =~ ^$octet\.$octet\.$octet\.$octet$ ]] || return 1
+    [[ $v == *:: ]] || v=${v%:}
+  fi
+  case $v in *::*::* | *:::*) return 1 ;; esac
+  if [[ $v == *::* ]]; then
+    head=${v%%::*} tail=${v#*::}
+    max=$((max - 1))
+  else
+    head=$v tail=''
+    [ -n "$head" ] || return 1
+  fi
+  for part in "$head" "$tail"; do
+    [ -n "$part" ] || continue
+    IFS=: read -r -a groups <<<"$part:"
+    [[ $part != *: && $part != :* ]] || return 1
+    for group in "${groups[@]}"; do
+      [[ $group =~ ^[0-9A-Fa-f]{1,4}$ ]] || return 1
+      n=$((n + 1))
+    done
+  done
+  if [[ $v == *::* ]]; then [ "$n" -le "$max" ]; else [ "$n" -eq "$max" ]; fi
+}
+syntax_problem() {
+  local LC_ALL=C.UTF-8 syntax=$1 v=$2 n label labels
+  case $v in *$'\n'* | *$'\r'*) echo 'contains a line break or NUL'; return 1 ;; esac
+  if [ "${#v}" -gt 65536 ]; then echo 'is longer than 65536 characters'; return 1; fi
+  case $syntax in
+    fqdn)
+      n=${v%.}
+      if [ "${#n}" -gt 253 ]; then echo 'is longer than 253 characters'; return 1; fi
+      case $n in *.*) ;; *) echo 'is not fully qualified: it needs a domain, e.g. registry.nic.example'; return 1 ;; esac
+      IFS=. read -r -a labels <<<"$n."
+      for label in "${labels[@]}"; do
+        if [ -z "$label" ]; then echo 'has an empty label (two dots in a row)'; return 1; fi
+        if [ "${#label}" -gt 63 ]; then echo "has a label longer than 63 characters (${label:0:12}…)"; return 1; fi
+        if ! [[ $label =~ ^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$ ]]; then
+          echo "has an invalid label \"$label\": letters, digits and inner hyphens only"
+          return 1
+        fi
+      done
+      if [[ ${labels[-1]} =~ ^[0-9]+$ ]]; then echo 'ends in a numeric label: an IP address is not a host name'; return 1; fi
+      ;;
+    ipv4)
+      local octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+      [[ $v =~ ^$octet\.$octet\.$octet\.$octet$ ]] || { echo 'is not an IPv4 address'; return 1; }
+      ;;
+    ipv6)
+      is_ipv6 "$v" || { echo 'is not an IPv6 address (without a zone)'; return 1; }
+      ;;
+    password)
+      if [[ $v =~ [^\ -~] ]]; then echo 'holds a character other than printable ASCII'; return 1; fi
+      if [ "${#v}" -lt 12 ]; then echo 'is shorter than 12 characters'; return 1; fi
+      if [ "${#v}" -gt 128 ]; then echo 'is longer than 128 characters'; return 1; fi
+      # shellcheck disable=SC2016 # the literal characters ${ and #{
+      case $v in *'${'* | *'#{'*) echo 'contains ${ or #{, which Resin evaluates in resin.xml'; return 1 ;; esac
+      case $v in *@@*) echo 'contains @@, the placeholder marker of resin.xml templates'; return 1 ;; esac
+      ;;
+    text)
+      if [ -z "$v" ]; then echo 'is empty'; return 1; fi
+      if [[ $v =~ [[:cntrl:]] ]]; then echo 'holds a control character'; return 1; fi
+      ;;
+    base64)
+      if ! [[ $v =~ ^[A-Za-z0-9+/]+={0,2}$ ]] || [ $((${#v} % 4)) -ne 0 ]; then echo 'is not base64'; return 1; fi
+      ;;
+    *) echo "has an unknown syntax $syntax"; return 1 ;;
+  esac
 }

@@ -12,5 +12,3 @@ ufw allow from 2001:db8:cc::/48 to any port 2222 proto tcp comment cocca-ssh
 ufw allow from 2001:db8:cc::/48 to any port 53 comment cocca-trusted
 ufw allow 80/tcp comment cocca-public
 ufw allow 443/tcp comment cocca-public
-ufw allow 43/tcp comment cocca-public
-ufw allow 700/tcp comment cocca-public

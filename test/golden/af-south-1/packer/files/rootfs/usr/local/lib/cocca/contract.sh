@@ -1,0 +1,8 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # read by the scripts that source this file
+CONTRACT_NAMES=(FQDN PRIVATE_IPV4 PRIVATE_IPV6 PUBLIC_IPV4 POSTGRES_PASSWORD KEYSTORE_PASSWORD SOURCE_KEYSTORE_PASSWORD KEYSTORE_JKS)
+declare -gA CONTRACT_SYNTAX=([FQDN]=fqdn [PRIVATE_IPV4]=ipv4 [PRIVATE_IPV6]=ipv6 [PUBLIC_IPV4]=ipv4 [POSTGRES_PASSWORD]=password [KEYSTORE_PASSWORD]=password [SOURCE_KEYSTORE_PASSWORD]=text [KEYSTORE_JKS]=base64)
+declare -gA CONTRACT_FROM=([FQDN]='handed-in profile detected' [PRIVATE_IPV4]='handed-in detected' [PRIVATE_IPV6]='handed-in detected' [PUBLIC_IPV4]=handed-in [POSTGRES_PASSWORD]='handed-in store generated' [KEYSTORE_PASSWORD]=generated [SOURCE_KEYSTORE_PASSWORD]='handed-in store' [KEYSTORE_JKS]='handed-in store')
+declare -gA CONTRACT_SECRET=([FQDN]=no [PRIVATE_IPV4]=no [PRIVATE_IPV6]=no [PUBLIC_IPV4]=no [POSTGRES_PASSWORD]=yes [KEYSTORE_PASSWORD]=yes [SOURCE_KEYSTORE_PASSWORD]=yes [KEYSTORE_JKS]=yes)
+declare -gA CONTRACT_OPTIONAL=([FQDN]=no [PRIVATE_IPV4]=no [PRIVATE_IPV6]=yes [PUBLIC_IPV4]=yes [POSTGRES_PASSWORD]=no [KEYSTORE_PASSWORD]=no [SOURCE_KEYSTORE_PASSWORD]=no [KEYSTORE_JKS]=no)
+declare -gA CONTRACT_WHAT=([FQDN]='this instance'\''s host name' [PRIVATE_IPV4]='this instance'\''s private IPv4 address' [PRIVATE_IPV6]='this instance'\''s IPv6 address' [PUBLIC_IPV4]='this instance'\''s public IPv4 (an Elastic IP, a NAT address)' [POSTGRES_PASSWORD]='PostgreSQL'\''s postgres password' [KEYSTORE_PASSWORD]='the password of Resin'\''s instance keystore' [SOURCE_KEYSTORE_PASSWORD]='the password of the keystore Resin'\''s key comes from' [KEYSTORE_JKS]='the operator'\''s JKS keystore (tls.mode custom), base64')

@@ -1,0 +1,8 @@
+#!/bin/bash
+# shellcheck source=/dev/null
+. /usr/local/lib/cocca/lib.sh
+[ -s /opt/resin/conf/keys/cocca-lab.jks ] || die "/opt/resin/conf/keys/cocca-lab.jks is missing"
+SRCPW=$(secret SOURCE_KEYSTORE_PASSWORD) ||
+  die "the password of /opt/resin/conf/keys/cocca-lab.jks is not set (SOURCE_KEYSTORE_PASSWORD)"
+export SRCPW
+/usr/local/lib/cocca/cocca-keystore /opt/resin/conf/keys/cocca-lab.jks JKS

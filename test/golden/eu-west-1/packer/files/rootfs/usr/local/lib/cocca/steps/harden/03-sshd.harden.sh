@@ -1,0 +1,4 @@
+#!/bin/bash
+# shellcheck source=/dev/null
+. /usr/local/lib/cocca/lib.sh
+/usr/local/lib/cocca/cocca-sshd-apply /usr/local/lib/cocca/sshd-hardening.conf 2222 ssh

@@ -1,0 +1,4 @@
+#!/bin/bash
+# shellcheck source=/dev/null
+. /usr/local/lib/cocca/lib.sh
+svc restart fail2ban.service
