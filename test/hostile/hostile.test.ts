@@ -1,0 +1,26 @@
+// The hostile-profile set (issue 10): every class of untrusted input, through the built CLI.
+// Cases live in cases/<class>.ts; see harness.ts for what each one is held to.
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cases as basics } from './cases/basics.js';
+import { REPO, runHostileCase, type HostileCase } from './harness.js';
+
+const CLASSES: Record<string, HostileCase[]> = {
+  basics,
+};
+
+beforeAll(async () => {
+  await execa('npm', ['run', '-s', 'build'], { cwd: REPO });
+});
+
+describe.concurrent.each(Object.entries(CLASSES))('hostile profiles: %s', (_, cases) => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    await runHostileCase(c);
+  });
+});
+
+it('the set holds at least 60 cases, with unique names', () => {
+  const names = Object.values(CLASSES).flat().map((c) => c.name);
+  expect(names.length).toBeGreaterThanOrEqual(60);
+  expect(new Set(names).size).toBe(names.length);
+});
