@@ -91,11 +91,12 @@ program
   .command('render')
   .description('write cloud-init user-data, Packer HCL and a manifest for one profile')
   .argument('<file>', 'profile file')
-  .requiredOption('--out <dir>', 'output directory (replaced whole)')
+  .requiredOption('--out <dir>', 'output directory: created, or replaced whole when it holds only an earlier render of cocca-bake')
   .option('--packer-version <version>', 'the Packer that will run the HCL: 1.6.x gets the legacy flavor', '1.10.0')
   .option('--strict', 'treat warnings as errors')
+  .option('--force', 'replace --out whatever it holds (its other files are deleted)')
   .addOption(formatOption)
-  .action((file: string, opts: { out: string; packerVersion: string; strict?: boolean; format: Format }) => {
+  .action((file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; format: Format }) => {
     let packerFlavor;
     try {
       packerFlavor = flavorFor(opts.packerVersion);
@@ -104,7 +105,7 @@ program
     }
     const [result] = check([file], opts.format, Boolean(opts.strict));
     const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
-    writeOutputs(opts.out, files);
+    writeOutputs(opts.out, files, { force: opts.force });
     for (const n of notes) process.stderr.write(`note: ${n}\n`);
     process.stderr.write(`wrote ${files.length} files to ${opts.out}\n`);
   });

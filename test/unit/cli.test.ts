@@ -1,6 +1,6 @@
 // The built CLI as a user runs it: exit codes, the Butane-style text on stderr, JSON findings,
 // --strict, and what render writes (or does not) on disk.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -326,7 +326,7 @@ describe('render', () => {
     const before = readTree(out);
     const r = await cli('render', `${FX}/valid.yaml`, '--out', out);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`cocca-bake: ${out} is not empty and holds no earlier cocca-bake output (manifest.json): refusing to replace it`);
+    expect(r.stderr).toContain(`cocca-bake: ${out}: it is not empty and holds no earlier cocca-bake output (manifest.json); refusing to replace it (move those away, choose another --out, or give --force to replace the directory whole)`);
     expectNoCrash(r.stderr);
     expect(readTree(out)).toEqual(before);
     expect(readdirSync(parent)).toEqual(['mine']); // no staging directory left behind
@@ -386,11 +386,44 @@ describe('render', () => {
     expect((await cli('render', `${FX}/valid.yaml`, '--out', b)).exitCode).toBe(0);
     expect(readTree(b)).toEqual(treeA);
 
-    // Again over the first output (it holds a manifest.json, so it is replaced whole).
-    writeFileSync(path.join(a, 'stale.txt'), 'left from an older render');
+    // Again over the first output: it is exactly an earlier render, so it is replaced whole.
     expect((await cli('render', `${FX}/valid.yaml`, '--out', a)).exitCode).toBe(0);
     expect(readTree(a)).toEqual(treeA);
     expect(readdirSync(parent).sort()).toEqual(['a', 'b']);
+  });
+
+  // An earlier render with anything of the user's in it: a file it did not write, a changed
+  // file, a symlink, a forged manifest. Each is refused and left as it was; --force replaces.
+  it.each([
+    ['a file the render did not write', (d: string) => writeFileSync(path.join(d, 'notes.txt'), 'mine'), 'it holds files an earlier render did not write: notes.txt'],
+    ['a file in a subdirectory', (d: string) => writeFileSync(path.join(d, 'packer', 'vars.auto.pkrvars.hcl'), 'x = 1\n'), 'it holds files an earlier render did not write: packer/vars.auto.pkrvars.hcl'],
+    ['a rendered file edited since', (d: string) => writeFileSync(path.join(d, 'cloud-init/full.yaml'), 'edited'), 'files an earlier render wrote were changed since: cloud-init/full.yaml'],
+    ['a symlink where a file was', (d: string) => { rmSync(path.join(d, 'cloud-init/full.yaml')); symlinkSync('/etc/passwd', path.join(d, 'cloud-init/full.yaml')); }, 'it holds files an earlier render did not write: cloud-init/full.yaml'],
+    ['a manifest that is not ours', (d: string) => writeFileSync(path.join(d, 'manifest.json'), '{"files": []}'), 'it is not empty and holds no earlier cocca-bake output (manifest.json)'],
+    ['a manifest that is not JSON', (d: string) => writeFileSync(path.join(d, 'manifest.json'), 'files:\n'), 'it is not empty and holds no earlier cocca-bake output (manifest.json)'],
+  ])('refuses to replace an earlier render holding %s, and --force replaces it', async (_what, spoil, why) => {
+    const out = path.join(tempTree({}), 'out');
+    expect((await cli('render', `${FX}/valid.yaml`, '--out', out)).exitCode).toBe(0);
+    const clean = readTree(out);
+    spoil(out);
+    const spoiled = readTree(out);
+    const r = await cli('render', `${FX}/valid.yaml`, '--out', out);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^1 profile: 1 valid/);
+    expect(r.stderr.split('\n').at(-2)).toBe(`cocca-bake: ${out}: ${why}; refusing to replace it (move those away, choose another --out, or give --force to replace the directory whole)`);
+    expect(readTree(out)).toEqual(spoiled);
+    expect(readdirSync(path.dirname(out))).toEqual(['out']);
+    const forced = await cli('render', `${FX}/valid.yaml`, '--out', out, '--force');
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(readTree(out)).toEqual(clean);
+  });
+
+  it('refuses an --out that is a file', async () => {
+    const dir = tempTree({ 'out': 'a file\n' });
+    const r = await cli('render', `${FX}/valid.yaml`, '--out', path.join(dir, 'out'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('exists and is not a directory: refusing to replace it');
+    expect(readFileSync(path.join(dir, 'out'), 'utf8')).toBe('a file\n');
   });
 });
 
