@@ -31,14 +31,27 @@ json_str() {
   printf '"%s"' "$s"
 }
 
-# svc ACTION UNIT...: systemctl start/restart, timed: first boot reports the time spent in
-# service starts apart from its own work.
+# now_ms: milliseconds since the epoch into NOW_MS, from bash's own clock: first boot times
+# everything, and starting date(1) for each reading would cost more than what it measures.
+now_ms() {
+  local t=${EPOCHREALTIME/[.,]/}
+  NOW_MS=$((10#$t / 1000))
+}
+
+# utc_now: the time as 2026-01-31T12:00:00Z into UTC_NOW.
+# shellcheck disable=SC2034 # UTC_NOW is the caller's to read
+utc_now() { TZ=UTC0 printf -v UTC_NOW '%(%Y-%m-%dT%H:%M:%SZ)T' -1; }
+
+# svc ACTION UNIT...: systemctl start/restart/reload, timed: first boot reports the time spent
+# in services apart from its own work.
 svc() {
   local t0 rc=0
-  t0=$(date +%s%N)
+  now_ms
+  t0=$NOW_MS
   systemctl "$@" || rc=$?
   if [ -n "${COCCA_SERVICE_MS_FILE:-}" ]; then
-    printf '%s %d\n' "${*:2}" $((($(date +%s%N) - t0) / 1000000)) >>"$COCCA_SERVICE_MS_FILE" 2>/dev/null || true
+    now_ms
+    printf '%s %d\n' "${*:2}" $((NOW_MS - t0)) >>"$COCCA_SERVICE_MS_FILE" 2>/dev/null || true
   fi
   return "$rc"
 }
@@ -172,29 +185,32 @@ kv_get() {
 
 # kv_set FILE KEY VALUE: replace or add KEY, atomically, keeping the file root-only.
 kv_set() {
-  local file=$1 key=$2 value=$3 tmp line
+  local file=$1 key=$2 value=$3
   case $value in *$'\n'*) die "value for $key contains a newline" ;; esac
-  mkdir -p "$(dirname "$file")"
-  tmp=$(mktemp "$file.XXXXXX")
-  chmod 600 "$tmp"
-  if [ -f "$file" ]; then
-    while IFS= read -r line || [ -n "$line" ]; do
-      case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
-    done <"$file" >"$tmp"
-  fi
-  printf '%s=%s\n' "$key" "$value" >>"$tmp"
-  mv -f "$tmp" "$file"
+  [ -d "${file%/*}" ] || mkdir -p "${file%/*}"
+  kv_rewrite "$file" "$key" "$key=$value"
 }
 
 # kv_del FILE KEY: remove KEY, atomically.
 kv_del() {
-  local file=$1 key=$2 tmp line
-  [ -f "$file" ] || return 0
-  tmp=$(mktemp "$file.XXXXXX")
-  chmod 600 "$tmp"
-  while IFS= read -r line || [ -n "$line" ]; do
-    case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
-  done <"$file" >"$tmp"
+  [ -f "$1" ] || return 0
+  kv_rewrite "$1" "$2" ''
+}
+
+# kv_rewrite FILE KEY LINE: FILE without KEY's line, then LINE if any, replaced in one rename.
+# The copy is created root-only (umask) and written by bash itself: one mv is all it starts.
+kv_rewrite() {
+  local file=$1 key=$2 add=$3 tmp="$1.new.$$" line
+  (
+    umask 077
+    exec >"$tmp"
+    if [ -f "$file" ]; then
+      while IFS= read -r line || [ -n "$line" ]; do
+        case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
+      done <"$file"
+    fi
+    [ -z "$add" ] || printf '%s\n' "$add"
+  )
   mv -f "$tmp" "$file"
 }
 
@@ -203,11 +219,21 @@ value() { kv_get "$COCCA_ETC/values.env" "$1"; }
 secret() { kv_get "$COCCA_ETC/secrets.env" "$1"; }
 
 # A random password of letters and digits: safe in XML, JDBC URLs and shell alike.
+# 32 characters of 62: 190 bits. bash 5.1+ draws SRANDOM from the kernel's generator
+# (getrandom), with no program to start; older bash reads /dev/urandom through tr.
 random_password() {
-  local pw=''
-  while [ "${#pw}" -lt 32 ]; do
-    pw+=$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9')
-  done
+  local chars=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 pw='' r
+  if [ -n "${SRANDOM:-}" ]; then
+    while [ "${#pw}" -lt 32 ]; do
+      r=$SRANDOM
+      # Below 62 * 69273666 every character is equally likely; the rest is drawn again.
+      if ((r < 4294967232)); then pw+=${chars:r%62:1}; fi
+    done
+  else
+    while [ "${#pw}" -lt 32 ]; do
+      pw+=$(head -c 256 /dev/urandom | tr -dc 'A-Za-z0-9')
+    done
+  fi
   printf '%s' "${pw:0:32}"
 }
 

@@ -3,6 +3,7 @@ import { RESIN_HOME } from './resin.js';
 import { lines, shq, type Component } from './step.js';
 
 export const LAB_KEYSTORE = `${RESIN_HOME}/conf/keys/cocca-lab.jks`;
+export const LAB_KEYSTORE_ALIAS = `${LAB_KEYSTORE}.alias`;
 
 export const app: Component = {
   name: 'app',
@@ -22,7 +23,15 @@ export const app: Component = {
         name: 'keystore',
         phase: 'bake',
         title: 'Install the CoCCA lab keystore',
-        script: lines(`fetch ${shq(d.keystore.url)} ${d.keystore.sha256} ${LAB_KEYSTORE}`, `chmod 0600 ${LAB_KEYSTORE}`),
+        script: lines(
+          `fetch ${shq(d.keystore.url)} ${d.keystore.sha256} ${LAB_KEYSTORE}`,
+          `chmod 0600 ${LAB_KEYSTORE}`,
+          // Its key's alias, read now (a JKS lists its entries without the password, which only
+          // first boot has), so first boot re-keys it with one keytool run instead of two.
+          `alias=$(keytool -list -keystore ${LAB_KEYSTORE} -storetype JKS </dev/null 2>/dev/null | awk -F, '/PrivateKeyEntry/ {print $1; exit}') || true`,
+          `[ -n "$alias" ] || die "${LAB_KEYSTORE} holds no private key entry (CoCCA's lab keystore is a JKS with one)"`,
+          `printf '%s\\n' "$alias" >${LAB_KEYSTORE_ALIAS}`,
+        ),
       },
       {
         component: 'app',

@@ -97,8 +97,10 @@ export const postgres: Component = {
           `mv -f ${SIZING_ENV}.new ${SIZING_ENV}`,
           `chown postgres:postgres ${etc}/conf.d/50-pgtune.conf`,
           // For firstboot.json: the figures as JSON (every value is a whole number).
-          `sed -E 's/^([A-Z_]+)=(.*)$/"\\1":\\2/' ${SIZING_ENV} | paste -sd, - | sed 's/.*/{&}/' >"$COCCA_STATE/sizing.json"`,
-          `log "sizing: $(paste -sd' ' ${SIZING_ENV})"`,
+          "json='' text=''",
+          `while IFS== read -r k v; do json+="\${json:+,}\\"$k\\":$v" text+="\${text:+ }$k=$v"; done <${SIZING_ENV}`,
+          `printf '{%s}\\n' "$json" >"$COCCA_STATE/sizing.json"`,
+          'log "sizing: $text"',
         ),
       },
       {
@@ -136,7 +138,7 @@ export const postgres: Component = {
           // The seed's edit: "Database administrative login by Unix domain socket", peer → md5.
           `sed -i -E 's/^(local[[:space:]]+all[[:space:]]+postgres[[:space:]]+)(peer|md5|scram-sha-256)[[:space:]]*$/\\1${pg.authMethod}/' ${etc}/pg_hba.conf`,
           `grep -Eq '^local[[:space:]]+all[[:space:]]+postgres[[:space:]]+${pg.authMethod}$' ${etc}/pg_hba.conf || die "pg_hba.conf has no local postgres line to change"`,
-          'systemctl reload postgresql.service',
+          'svc reload postgresql.service',
         ),
       },
       ...(pg.backup

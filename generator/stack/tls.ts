@@ -4,7 +4,7 @@
 //   once DNS points here; custom: the operator's keystore handed in through first boot.
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../paths.js';
-import { LAB_KEYSTORE } from './app.js';
+import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from './app.js';
 import { INSTANCE_KEYSTORE } from './resin.js';
 import { COCCA_LIB, lines, type Component, type InstanceFile, type StackContext } from './step.js';
 
@@ -17,11 +17,12 @@ const DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/cocca-keystore';
 const rekeyScript = (owner: string) =>
   lines(
     '#!/bin/bash',
-    '# cocca-keystore SRC SRCTYPE: put the key entry of SRC into Resin\'s instance.jks,',
+    '# cocca-keystore SRC SRCTYPE [ALIAS]: put the key entry of SRC into Resin\'s instance.jks,',
     "# under this instance's generated password (Resin wants key and store passwords equal).",
+    '# Without ALIAS, the first private key entry of SRC.',
     'set -euo pipefail',
     '. /usr/local/lib/cocca/lib.sh',
-    'src=$1 srctype=$2',
+    'src=$1 srctype=$2 alias=${3:-}',
     'SRCPW=${SRCPW:?the source keystore password is not set}',
     'NEWPW=$(secret KEYSTORE_PASSWORD)',
     'export SRCPW NEWPW',
@@ -29,14 +30,19 @@ const rekeyScript = (owner: string) =>
     // third off each (both flags exist in Java 8 as in 17).
     'kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@"; }',
     // keytool says why it cannot open the store (a wrong password among others): pass that on.
-    'listing=$(kt -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW 2>&1) ||',
-    '  die "cannot open $src with the password given for it ($(printf "%s" "$listing" | grep -m1 "keytool error" | sed "s/^keytool error: //"))"',
-    'alias=$(printf "%s\\n" "$listing" | awk -F, \'/PrivateKeyEntry/ {print $1; exit}\')',
-    '[ -n "$alias" ] || die "no private key entry in $src"',
+    'refused() { die "cannot open $src with the password given for it ($(printf "%s" "$1" | grep -m1 "keytool error" | sed "s/^keytool error: //"))"; }',
+    'if [ -z "$alias" ]; then',
+    '  listing=$(kt -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW 2>&1) || refused "$listing"',
+    '  alias=$(printf "%s\\n" "$listing" | awk -F, \'/PrivateKeyEntry/ {print $1; exit}\')',
+    '  [ -n "$alias" ] || die "no private key entry in $src"',
+    'fi',
     `dest=${INSTANCE_KEYSTORE}`,
     'rm -f "$dest.new"',
-    'kt -importkeystore -noprompt -srckeystore "$src" -srcstoretype "$srctype" -srcstorepass:env SRCPW -srckeypass:env SRCPW \\',
-    '  -srcalias "$alias" -destkeystore "$dest.new" -deststoretype JKS -deststorepass:env NEWPW -destkeypass:env NEWPW -destalias "$alias"',
+    'out=$(kt -importkeystore -noprompt -srckeystore "$src" -srcstoretype "$srctype" -srcstorepass:env SRCPW -srckeypass:env SRCPW \\',
+    '  -srcalias "$alias" -destkeystore "$dest.new" -deststoretype JKS -deststorepass:env NEWPW -destkeypass:env NEWPW -destalias "$alias" 2>&1) || {',
+    '  rm -f "$dest.new"',
+    '  refused "$out"',
+    '}',
     `chown ${owner} "$dest.new"`,
     'chmod 0640 "$dest.new"',
     'mv -f "$dest.new" "$dest"',
@@ -106,7 +112,7 @@ export const tls: Component = {
           'SRCPW=$(secret SOURCE_KEYSTORE_PASSWORD) ||',
           `  die "the password of ${source} is not set (SOURCE_KEYSTORE_PASSWORD)"`,
           'export SRCPW',
-          `${REKEY} ${source} JKS`,
+          mode === 'custom' ? `${REKEY} ${source} JKS` : `${REKEY} ${source} JKS "$(<${LAB_KEYSTORE_ALIAS})"`,
           mode === 'custom' && `shred -u ${CUSTOM_KEYSTORE} 2>/dev/null || rm -f ${CUSTOM_KEYSTORE}`,
         ),
       },

@@ -2,6 +2,7 @@
 // re-keyed under the instance's password, and the Let's Encrypt deploy hook turning a
 // certificate (self-signed here) into Resin's JKS through PKCS12.
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,13 +13,26 @@ import { hasTool, isRoot } from './tools.js';
 const canRun = isRoot() && (await hasTool('keytool')) && (await hasTool('openssl')) && (await hasTool('unshare'));
 let work: string;
 
-/** A profile with a build target, so the render holds the instance tree. */
-const render = (tls: string) =>
+/** A stand-in for CoCCA's lab keystore (a JKS with one key), made with the real keytool. */
+async function labKeystore(name: string, args: string[]): Promise<{ url: string; sha256: string }> {
+  const file = path.join(work, name);
+  await execa('keytool', ['-keystore', file, '-storetype', 'JKS', '-storepass', 'labpass1', ...args]);
+  const sha256 = createHash('sha256').update(await fs.readFile(file)).digest('hex');
+  return { url: `file://${file}`, sha256 };
+}
+let lab: { url: string; sha256: string };
+
+/** A profile with a build target, so the render holds the instance tree; its lab keystore is `keystore`. */
+const render = (tls: string, keystore = lab) =>
   renderInstanceTree(
     work,
     `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\ntls: ${tls}\n` +
+      `artifacts: {keystore: {url: "${keystore.url}", sha256: "${keystore.sha256}"}}\n` +
       `targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "${'0'.repeat(64)}"}}}\n`,
   );
+
+/** The bake step that installs the lab keystore (from its file:// URL) and notes its key's alias. */
+const bakeLab = 'bash -euo pipefail /usr/local/lib/cocca/steps/bake/*-app.keystore.sh 2>/dev/null';
 
 const setup = `
 getent group resin >/dev/null || groupadd --system resin
@@ -31,6 +45,8 @@ describe.skipIf(!canRun)('keystore steps with the real keytool and openssl (sand
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-tls-steps-'));
     await execa('npm', ['run', '-s', 'build']);
+    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=ca', '-days', '30', '-keyout', path.join(work, 'ca.key'), '-out', path.join(work, 'ca.pem')]);
+    lab = await labKeystore('lab.jks', ['-genkeypair', '-keypass', 'labpass1', '-alias', 'star_coccaregistry_org', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=lab.coccaregistry.org', '-validity', '30']);
   });
   afterAll(async () => {
     await fs.rm(work, { recursive: true, force: true });
@@ -41,8 +57,7 @@ describe.skipIf(!canRun)('keystore steps with the real keytool and openssl (sand
     const r = await runSandboxed(
       rootfs,
       `${setup}
-keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
-  -alias star_coccaregistry_org -keyalg RSA -keysize 2048 -dname CN=lab.coccaregistry.org -validity 30 2>/dev/null
+${bakeLab}
 # Settled by first boot from the user-data (or the secrets store) into secrets.env.
 printf 'SOURCE_KEYSTORE_PASSWORD=labpass1\\n' >>/etc/cocca/secrets.env
 bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
@@ -66,8 +81,7 @@ keytool -importkeystore -srckeystore /opt/resin/conf/keys/instance.jks -srcstore
     const r = await runSandboxed(
       rootfs,
       `${setup}
-keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
-  -alias lab -keyalg RSA -dname CN=lab -validity 30 2>/dev/null
+${bakeLab}
 bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
 `,
     );
@@ -80,8 +94,7 @@ bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh
     const r = await runSandboxed(
       rootfs,
       `${setup}
-keytool -genkeypair -keystore /opt/resin/conf/keys/cocca-lab.jks -storetype JKS -storepass labpass1 -keypass labpass1 \\
-  -alias lab -keyalg RSA -dname CN=lab -validity 30 2>/dev/null
+${bakeLab}
 printf 'SOURCE_KEYSTORE_PASSWORD=not-the-password\\n' >>/etc/cocca/secrets.env
 if bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh; then echo ACCEPTED; fi
 [ -e /opt/resin/conf/keys/instance.jks ] && echo INSTANCE_JKS_WRITTEN || true
@@ -92,6 +105,14 @@ if bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh; then ec
     expect(r.output).not.toContain('ACCEPTED');
     expect(r.output).not.toContain('INSTANCE_JKS_WRITTEN');
     expect(r.output).not.toContain('not-the-password');
+  });
+
+  it('refuses at bake a lab keystore that holds no private key', async () => {
+    const certOnly = await labKeystore('cert-only.jks', ['-importcert', '-noprompt', '-alias', 'ca', '-file', path.join(work, 'ca.pem')]);
+    const rootfs = await render('{mode: lab}', certOnly);
+    const r = await runSandboxed(rootfs, `${setup}\nbash -euo pipefail /usr/local/lib/cocca/steps/bake/*-app.keystore.sh`);
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain("ERROR: /opt/resin/conf/keys/cocca-lab.jks holds no private key entry (CoCCA's lab keystore is a JKS with one)");
   });
 
   it("turns a certificate into Resin's JKS through PKCS12 (the Let's Encrypt deploy hook)", async () => {

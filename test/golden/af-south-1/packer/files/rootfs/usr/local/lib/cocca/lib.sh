@@ -21,12 +21,20 @@ json_str() {
   s=${s//[[:cntrl:]]/?}
   printf '"%s"' "$s"
 }
+now_ms() {
+  local t=${EPOCHREALTIME/[.,]/}
+  NOW_MS=$((10#$t / 1000))
+}
+# shellcheck disable=SC2034 # UTC_NOW is the caller's to read
+utc_now() { TZ=UTC0 printf -v UTC_NOW '%(%Y-%m-%dT%H:%M:%SZ)T' -1; }
 svc() {
   local t0 rc=0
-  t0=$(date +%s%N)
+  now_ms
+  t0=$NOW_MS
   systemctl "$@" || rc=$?
   if [ -n "${COCCA_SERVICE_MS_FILE:-}" ]; then
-    printf '%s %d\n' "${*:2}" $((($(date +%s%N) - t0) / 1000000)) >>"$COCCA_SERVICE_MS_FILE" 2>/dev/null || true
+    now_ms
+    printf '%s %d\n' "${*:2}" $((NOW_MS - t0)) >>"$COCCA_SERVICE_MS_FILE" 2>/dev/null || true
   fi
   return "$rc"
 }
@@ -130,36 +138,43 @@ kv_get() {
   return 1
 }
 kv_set() {
-  local file=$1 key=$2 value=$3 tmp line
+  local file=$1 key=$2 value=$3
   case $value in *$'\n'*) die "value for $key contains a newline" ;; esac
-  mkdir -p "$(dirname "$file")"
-  tmp=$(mktemp "$file.XXXXXX")
-  chmod 600 "$tmp"
-  if [ -f "$file" ]; then
-    while IFS= read -r line || [ -n "$line" ]; do
-      case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
-    done <"$file" >"$tmp"
-  fi
-  printf '%s=%s\n' "$key" "$value" >>"$tmp"
-  mv -f "$tmp" "$file"
+  [ -d "${file%/*}" ] || mkdir -p "${file%/*}"
+  kv_rewrite "$file" "$key" "$key=$value"
 }
 kv_del() {
-  local file=$1 key=$2 tmp line
-  [ -f "$file" ] || return 0
-  tmp=$(mktemp "$file.XXXXXX")
-  chmod 600 "$tmp"
-  while IFS= read -r line || [ -n "$line" ]; do
-    case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
-  done <"$file" >"$tmp"
+  [ -f "$1" ] || return 0
+  kv_rewrite "$1" "$2" ''
+}
+kv_rewrite() {
+  local file=$1 key=$2 add=$3 tmp="$1.new.$$" line
+  (
+    umask 077
+    exec >"$tmp"
+    if [ -f "$file" ]; then
+      while IFS= read -r line || [ -n "$line" ]; do
+        case $line in "$key="*) ;; *) printf '%s\n' "$line" ;; esac
+      done <"$file"
+    fi
+    [ -z "$add" ] || printf '%s\n' "$add"
+  )
   mv -f "$tmp" "$file"
 }
 value() { kv_get "$COCCA_ETC/values.env" "$1"; }
 secret() { kv_get "$COCCA_ETC/secrets.env" "$1"; }
 random_password() {
-  local pw=''
-  while [ "${#pw}" -lt 32 ]; do
-    pw+=$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9')
-  done
+  local chars=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 pw='' r
+  if [ -n "${SRANDOM:-}" ]; then
+    while [ "${#pw}" -lt 32 ]; do
+      r=$SRANDOM
+      if ((r < 4294967232)); then pw+=${chars:r%62:1}; fi
+    done
+  else
+    while [ "${#pw}" -lt 32 ]; do
+      pw+=$(head -c 256 /dev/urandom | tr -dc 'A-Za-z0-9')
+    done
+  fi
   printf '%s' "${pw:0:32}"
 }
 wait_port() {

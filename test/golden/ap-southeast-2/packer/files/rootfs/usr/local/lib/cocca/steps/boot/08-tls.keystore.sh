@@ -5,4 +5,4 @@
 SRCPW=$(secret SOURCE_KEYSTORE_PASSWORD) ||
   die "the password of /opt/resin/conf/keys/cocca-lab.jks is not set (SOURCE_KEYSTORE_PASSWORD)"
 export SRCPW
-/usr/local/lib/cocca/cocca-keystore /opt/resin/conf/keys/cocca-lab.jks JKS
+/usr/local/lib/cocca/cocca-keystore /opt/resin/conf/keys/cocca-lab.jks JKS "$(</opt/resin/conf/keys/cocca-lab.jks.alias)"

@@ -5,5 +5,7 @@ mkdir -p "$COCCA_STATE"
 /usr/local/lib/cocca/cocca-sizing --pgtune-out /etc/postgresql/15/main/conf.d/50-pgtune.conf --heap-percent 25 -- --pg-version 15 --db-type web --storage ssd >/var/lib/cocca/sizing.env.new
 mv -f /var/lib/cocca/sizing.env.new /var/lib/cocca/sizing.env
 chown postgres:postgres /etc/postgresql/15/main/conf.d/50-pgtune.conf
-sed -E 's/^([A-Z_]+)=(.*)$/"\1":\2/' /var/lib/cocca/sizing.env | paste -sd, - | sed 's/.*/{&}/' >"$COCCA_STATE/sizing.json"
-log "sizing: $(paste -sd' ' /var/lib/cocca/sizing.env)"
+json='' text=''
+while IFS== read -r k v; do json+="${json:+,}\"$k\":$v" text+="${text:+ }$k=$v"; done </var/lib/cocca/sizing.env
+printf '{%s}\n' "$json" >"$COCCA_STATE/sizing.json"
+log "sizing: $text"
