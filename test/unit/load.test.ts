@@ -137,7 +137,8 @@ describe('extends chains and merging', () => {
 });
 
 describe('extends errors', () => {
-  type Row = [name: string, files: Record<string, string>, leaf: string, file: string, line: number, column: number, path: string, message: string, hint: string | undefined];
+  // shown: whether the file the finding names is a profile, whose lines may be printed under it.
+  type Row = [name: string, files: Record<string, string>, leaf: string, file: string, line: number, column: number, path: string, message: string, hint: string | undefined, shown?: boolean];
   const cycleHint = 'a profile may extend a chain of bases, but no file may appear twice in it';
   const relHint = '`extends` is a path relative to the file that names it';
   const apiHint = 'every profile file, bases too, starts with `apiVersion: cocca-bake/v1`';
@@ -240,6 +241,7 @@ describe('extends errors', () => {
       '',
       'a profile is a YAML mapping (key: value lines)',
       'start from profiles/af-south-1.yaml',
+      false,
     ],
     [
       'a YAML syntax error in a base, in the base file',
@@ -251,17 +253,19 @@ describe('extends errors', () => {
       '',
       'YAML syntax: bad indentation of a mapping entry',
       'fix the YAML syntax first; nothing else was checked in this file',
+      false,
     ],
     [
       'several documents in a base',
       { 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: two.yaml\n', 'two.yaml': 'apiVersion: cocca-bake/v1\n---\nname: x\n' },
       'p.yaml',
       'two.yaml',
-      1,
+      2,
       1,
       '',
       'a profile is one YAML document, this file holds several',
-      'fix the YAML syntax first; nothing else was checked in this file',
+      'this line starts a second document; remove it, or move the second document to a file of its own',
+      false,
     ],
     [
       'apiVersion missing in a base',
@@ -273,6 +277,7 @@ describe('extends errors', () => {
       'apiVersion',
       'apiVersion is missing',
       apiHint,
+      false,
     ],
     [
       'a wrong apiVersion in a base, at its value',
@@ -284,6 +289,7 @@ describe('extends errors', () => {
       'apiVersion',
       'unknown apiVersion "cocca-bake/v2"',
       apiHint,
+      false,
     ],
     [
       'apiVersion missing in the leaf',
@@ -295,10 +301,11 @@ describe('extends errors', () => {
       'apiVersion',
       'apiVersion is missing',
       apiHint,
+      false,
     ],
   ];
 
-  it.each(table)('%s', (_name, files, leafRel, fileRel, line, column, at, message, hint) => {
+  it.each(table)('%s', (_name, files, leafRel, fileRel, line, column, at, message, hint, shown = true) => {
     const dir = tree(files);
     const r = loadProfile(path.join(dir, leafRel));
     const f = r.findings;
@@ -312,8 +319,8 @@ describe('extends errors', () => {
       message: message.replaceAll('{}', dir),
       ...(hint === undefined ? {} : { hint: hint.replaceAll('{}', dir) }),
     });
-    // The file the finding names was read, so its source line can be printed.
-    expect(r.sources.has(path.join(dir, fileRel))).toBe(true);
+    // A file is a source (its lines printed under findings) only once it is known to be a profile.
+    expect(r.sources.has(path.join(dir, fileRel))).toBe(shown);
   });
 
   it('stops at a chain error without a merged profile', () => {
@@ -321,18 +328,16 @@ describe('extends errors', () => {
     expect(loadProfile(path.join(dir, 'a.yaml')).loaded).toBeUndefined();
   });
 
-  it('reports every apiVersion problem in the chain at once, and still merges', () => {
+  it('stops at a file that is not a profile: nothing of it is merged, shown or followed', () => {
     const dir = tree({
       'p.yaml': 'apiVersion: cocca-bake/v1\nextends: sub/noapi.yaml\n',
       'sub/noapi.yaml': 'name: x\nextends: deeper/wrong.yaml\n',
       'sub/deeper/wrong.yaml': 'apiVersion: cocca-bake/v2\n',
     });
     const r = loadProfile(path.join(dir, 'p.yaml'));
-    expect(r.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.path, f.message])).toEqual([
-      ['sub/noapi.yaml', 1, 1, 'apiVersion', 'apiVersion is missing'],
-      ['sub/deeper/wrong.yaml', 1, 13, 'apiVersion', 'unknown apiVersion "cocca-bake/v2"'],
-    ]);
-    expect(r.loaded?.chain).toHaveLength(3);
+    expect(r.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.path, f.message])).toEqual([['sub/noapi.yaml', 1, 1, 'apiVersion', 'apiVersion is missing']]);
+    expect(r.loaded).toBeUndefined();
+    expect([...r.sources.keys()]).toEqual([path.join(dir, 'p.yaml')]);
   });
 
   it('reports an unreadable leaf as the file named on the command line, at 1:1', () => {
