@@ -94,7 +94,7 @@ const describeLimit = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes
  */
 export function readConfined(root: RepoRoot, file: string, kind: FileKind): ReadOutcome {
   const hasExtension = (p: string) => kind.extensions.some((e) => p.toLowerCase().endsWith(e));
-  if (!hasExtension(file)) return fail(`is not ${kind.what}: the name must end in ${kind.extensions.join(' or ')}`);
+  if (!hasExtension(file)) return fail(`does not end in ${kind.extensions.join(' or ')}, so it is not ${kind.what}`);
 
   let real: string;
   try {
@@ -104,7 +104,7 @@ export function readConfined(root: RepoRoot, file: string, kind: FileKind): Read
   }
   if (!isUnder(root.real, real)) return fail(`is outside the repository root ${root.dir}${root.how === 'given' ? ' (--root)' : ''}`);
   // A symlink named x.yaml may lead to anything: what is read must have the extension too.
-  if (!hasExtension(real)) return fail(`is not ${kind.what}: it leads to a file whose name does not end in ${kind.extensions.join(' or ')}`);
+  if (!hasExtension(real)) return fail(`leads to a file that does not end in ${kind.extensions.join(' or ')}, so it is not ${kind.what}`);
 
   let fd: number;
   try {
@@ -148,7 +148,7 @@ function openedPath(fd: number): string | undefined {
   }
 }
 
-/** A phrase that follows the file's name: `"x.yaml" cannot be read: permission denied`. */
+/** A phrase that follows the file's name (`"x.yaml" is not readable (permission denied)`), or `no such file`. */
 function errnoWhy(err: unknown): string {
   switch ((err as NodeJS.ErrnoException).code) {
     case 'ENOENT':
@@ -156,15 +156,15 @@ function errnoWhy(err: unknown): string {
       return 'no such file';
     case 'EACCES':
     case 'EPERM':
-      return 'cannot be read: permission denied';
+      return 'is not readable (permission denied)';
     case 'ELOOP':
-      return 'cannot be read: a symlink loops, or changed while being read';
+      return 'is a symlink that loops, or changed while being read';
     case 'EISDIR':
       return 'is a directory, not a regular file';
     case 'ENAMETOOLONG':
-      return 'cannot be read: the path is too long';
+      return 'has a path too long to open';
     default:
-      return `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+      return `is not readable (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`;
   }
 }
 

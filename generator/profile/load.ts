@@ -79,12 +79,12 @@ export function loadProfile(file: string, options: LoadOptions = {}): LoadResult
   for (;;) {
     const read = readConfined(root, current, PROFILE_FILE);
     if (!read.ok) {
-      const hint = /outside the repository root/.test(read.why) ? ROOT_HINT : undefined;
+      const hint = /outside the repository root/.test(read.why) ? ROOT_HINT : /so it is not a profile/.test(read.why) ? 'a profile and its bases are .yaml or .yml files' : undefined;
       if (referencedFrom) {
-        const message = read.missing ? `cannot read ${JSON.stringify(shownAs)}: no such file` : `${JSON.stringify(shownAs)} ${read.why}`;
+        const message = `cannot read ${JSON.stringify(shownAs)}: ${read.missing ? 'no such file' : `it ${read.why}`}`;
         return stop({ ...referencedFrom, path: 'extends', message, hint: hint ?? '`extends` is a path relative to the file that names it' });
       }
-      return leafAt(read.missing ? 'cannot read profile: no such file' : `the profile ${read.why}`, hint ?? 'give the path of a profile file, e.g. profiles/af-south-1.yaml');
+      return leafAt(`cannot read profile: ${read.missing ? 'no such file' : `it ${read.why}`}`, hint ?? 'give the path of a profile file, e.g. profiles/af-south-1.yaml');
     }
     const real = read.real;
     if (seen.includes(real)) {
