@@ -123,6 +123,9 @@ export function parseYamlSource(file: string, text: string): YamlSource {
   const fail = (offset: number, reason: string, hint?: string): never => {
     throw new YamlSyntaxError(at(Math.max(0, offset)), reason, hint);
   };
+  // Invisible, and js-yaml takes one inside a key as part of its name (`unknown key "b"`).
+  const bom = text.indexOf('\uFEFF', 1);
+  if (bom !== -1) fail(bom, 'a byte order mark (U+FEFF) inside the file', 'an invisible character, only allowed as the very first one of a file: delete it');
   let events: Event[];
   try {
     events = parseEvents(text, { filename: file, maxDepth: YAML_LIMITS.maxDepth });

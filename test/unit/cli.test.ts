@@ -191,6 +191,15 @@ describe('validate: the text report', () => {
     );
   });
 
+  it('takes --root on every command that loads a profile, and refuses one that is not a directory (usage error)', async () => {
+    for (const cmd of [['validate'], ['render', '--out', 'unused'], ['user-data', '--mode', 'full'], ['build'], ['images']]) {
+      const r = await cli(cmd[0]!, ...cmd.slice(1), '--root', 'no/such/dir', `${FX}/valid.yaml`);
+      expect([cmd[0], r.exitCode, r.stderr]).toEqual([cmd[0], 2, 'cocca-bake: --root no/such/dir: not a directory\n']);
+    }
+    const ok = await cli('validate', '--root', FX, `${FX}/valid.yaml`);
+    expect(ok.exitCode).toBe(0);
+  });
+
   it('reports a missing profile file', async () => {
     const r = await cli('validate', `${FX}/does-not-exist.yaml`);
     expect(r.exitCode).toBe(1);

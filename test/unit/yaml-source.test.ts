@@ -228,6 +228,7 @@ describe('parseYamlSource refusals, at their line and column', () => {
     ['a second empty document', '---\na: 1\n---\n', 3, 1, 'a profile is one YAML document, this file holds several'],
     ['a second document after ... without ---', 'a: 1\n...\nb: 2\n', 3, 1, 'a profile is one YAML document, this file holds several'],
     ['a NUL byte', 'a: 1\nb: x\u0000y\n', 2, 5, 'YAML syntax: null byte is not allowed in input'],
+    ['a byte order mark inside the file', 'a: 1\n\uFEFFb: 2\n', 2, 1, 'a byte order mark (U+FEFF) inside the file'],
     ['a control character', 'a: 1\nb: x\u0007\n', 2, 5, 'YAML syntax: the stream contains non-printable characters'],
     ['a tab indenting a nested key after CRLF lines', 'a: 1\r\nb:\r\n\tc: 1\r\n', 3, 1, 'YAML syntax: tab characters must not be used in indentation'],
     ['an error after lone CR line ends', 'a: 1\rb:\r  c: 1\r d: 2\r', 4, 2, 'YAML syntax: bad indentation of a mapping entry'],

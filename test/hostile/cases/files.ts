@@ -161,6 +161,45 @@ export const cases: HostileCase[] = [
     stderr: ['profiles/c6.yaml:2:10: error: extends: the extends chain is longer than 8 files'],
   },
 
+  {
+    name: 'a base named .yml is a profile too',
+    files: { ...leafExtending('b.yml'), 'profiles/b.yml': 'apiVersion: cocca-bake/v1\nextends: base.yaml\n' },
+    exit: 0,
+  },
+  {
+    name: 'a symlinked base that stays inside the repository is followed',
+    files: { ...leafExtending('current.yaml'), 'profiles/v2/base.yaml': 'apiVersion: cocca-bake/v1\nextends: ../base.yaml\nssh:\n  port: 70000\n' },
+    setup: (root) => symlinkSync('v2/base.yaml', path.join(root, 'profiles/current.yaml')),
+    exit: 1,
+    stderr: ['profiles/current.yaml:4:9: error: ssh.port: 70000 is out of range'],
+  },
+  {
+    name: 'a cycle closed through a symlink',
+    files: { ...leafExtending('loop.yaml') },
+    setup: (root) => symlinkSync('p.yaml', path.join(root, 'profiles/loop.yaml')),
+    exit: 1,
+    stderr: [/^profiles\/p\.yaml:2:10: error: extends: extends makes a cycle: profiles\/p\.yaml -> profiles\/p\.yaml$/m],
+  },
+  {
+    name: 'the nearest marker is the root: a profile set with its own schema cannot reach the repository above',
+    files: { 'ops/profiles/profile.schema.json': '{}', 'ops/profiles/p.yaml': 'apiVersion: cocca-bake/v1\nextends: ../../profiles/base.yaml\nname: t\n' },
+    profile: 'ops/profiles/p.yaml',
+    exit: 1,
+    stderr: [/^ops\/profiles\/p\.yaml:2:10: error: extends: cannot read "profiles\/base\.yaml": it is outside the repository root \/.*\/repo\/ops$/m],
+  },
+  {
+    name: 'an empty base',
+    files: { ...leafExtending('empty.yaml'), 'profiles/empty.yaml': '' },
+    exit: 1,
+    stderr: ['profiles/empty.yaml:1:1: error: a profile is a YAML mapping (key: value lines)'],
+  },
+  {
+    name: 'a duplicated key in a base, in the base',
+    files: { ...leafExtending('dup.yaml'), 'profiles/dup.yaml': 'apiVersion: cocca-bake/v1\nextends: base.yaml\nssh:\n  port: 22\nssh:\n  port: 23\n' },
+    exit: 1,
+    stderr: ['profiles/dup.yaml:5:1: error: YAML syntax: duplicated mapping key\n  hint: the same key is first written on line 3'],
+  },
+
   // --- the profile named on the command line --------------------------------------------------
   {
     name: 'a profile that is a symlink out of the repository',
@@ -287,6 +326,12 @@ export const cases: HostileCase[] = [
     files: { 'profiles/p.yaml': `\uFEFF${LEAF_HEADER}ssh:\n  port: 70000\n` },
     exit: 1,
     stderr: ['profiles/p.yaml:5:9: error: ssh.port: 70000 is out of range'],
+  },
+  {
+    name: 'a byte order mark inside a profile, where a key would hide it',
+    yaml: 'ssh:\n  \uFEFFport: 22\n',
+    exit: 1,
+    stderr: ['profiles/p.yaml:5:3: error: a byte order mark (U+FEFF) inside the file'],
   },
   {
     name: 'a NUL byte in a profile',
