@@ -180,57 +180,64 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     return { path: [...top.path, key.name], isKey: false, keyAt: key.at };
   };
 
-  events.forEach((ev, i) => {
-    if (ev.type === EVENT_ID.DOCUMENT) {
-      if (++documents > 1) fail(documentStart(text, events, i, lastOffset), 'a profile is one YAML document, this file holds several', 'this line starts a second document; remove it, or move the second document to a file of its own');
-      return;
-    }
-    if (ev.type === EVENT_ID.POP) {
-      const frame = stack.pop();
-      if (frame?.anchor) frame.anchor.open = false;
-      return;
-    }
-    const offset = startOf(ev);
-    lastOffset = Math.max(lastOffset, offset);
-    const where = place();
-    if (where.isKey) {
-      const top = stack[stack.length - 1]!;
-      const aliased = ev.type === EVENT_ID.ALIAS ? aliasTarget(ev).scalar : undefined;
-      let name: string;
-      if (ev.type === EVENT_ID.SCALAR) name = getScalarValue(text, ev);
-      else if (aliased !== undefined) name = aliased;
-      else return fail(nodeStart(ev), 'a mapping key must be a plain name, not a list or a mapping (a complex key)', 'write key: value; `? ` introduces a complex key, which no profile key is');
-      if (name === '__proto__') fail(offset, 'the key __proto__ is not allowed', 'it would reach the prototype of every object in JavaScript; no profile key is named so');
-      top.keys ??= new Map();
-      const first = top.keys.get(name);
-      if (first !== undefined) fail(offset, 'YAML syntax: duplicated mapping key', `the same key is first written on line ${first}; a key may appear once in a mapping`);
-      const keyAt = at(offset);
-      top.keys.set(name, keyAt.line);
-      top.pendingKey = { name, at: keyAt };
-      const anchor = anchorName(ev);
-      if (anchor !== undefined && ev.type === EVENT_ID.SCALAR) anchors.set(anchor, { path: [], open: false, weight: 1, height: 0, below: [], scalar: name });
-      return;
-    }
+  try {
+    events.forEach((ev, i) => {
+      if (ev.type === EVENT_ID.DOCUMENT) {
+        if (++documents > 1) fail(documentStart(text, events, i, lastOffset), 'a profile is one YAML document, this file holds several', 'this line starts a second document; remove it, or move the second document to a file of its own');
+        return;
+      }
+      if (ev.type === EVENT_ID.POP) {
+        const frame = stack.pop();
+        if (frame?.anchor) frame.anchor.open = false;
+        return;
+      }
+      const offset = startOf(ev);
+      lastOffset = Math.max(lastOffset, offset);
+      const where = place();
+      if (where.isKey) {
+        const top = stack[stack.length - 1]!;
+        const aliased = ev.type === EVENT_ID.ALIAS ? aliasTarget(ev).scalar : undefined;
+        let name: string;
+        if (ev.type === EVENT_ID.SCALAR) name = getScalarValue(text, ev);
+        else if (aliased !== undefined) name = aliased;
+        else return fail(nodeStart(ev), 'a mapping key must be a plain name, not a list or a mapping (a complex key)', 'write key: value; `? ` introduces a complex key, which no profile key is');
+        if (name === '__proto__') fail(offset, 'the key __proto__ is not allowed', 'it would reach the prototype of every object in JavaScript; no profile key is named so');
+        top.keys ??= new Map();
+        const first = top.keys.get(name);
+        if (first !== undefined) fail(offset, 'YAML syntax: duplicated mapping key', `the same key is first written on line ${first}; a key may appear once in a mapping`);
+        const keyAt = at(offset);
+        top.keys.set(name, keyAt.line);
+        top.pendingKey = { name, at: keyAt };
+        const anchor = anchorName(ev);
+        if (anchor !== undefined && ev.type === EVENT_ID.SCALAR) anchors.set(anchor, { path: [], open: false, weight: 1, height: 0, below: [], scalar: name });
+        return;
+      }
 
-    const p = where.path;
-    // An empty value (`key:`) has no offset of its own: point at its key.
-    const pos: NodePosition = { value: offset >= 0 ? at(offset) : (where.keyAt ?? at(0)), key: where.keyAt };
-    if (ev.type === EVENT_ID.ALIAS) {
-      const target = aliasTarget(ev);
-      count(target.weight, p.length + target.height, offset, true);
+      const p = where.path;
+      // An empty value (`key:`) has no offset of its own: point at its key.
+      const pos: NodePosition = { value: offset >= 0 ? at(offset) : (where.keyAt ?? at(0)), key: where.keyAt };
+      if (ev.type === EVENT_ID.ALIAS) {
+        const target = aliasTarget(ev);
+        count(target.weight, p.length + target.height, offset, true);
+        record(p, pos);
+        for (const [rel, below] of target.below) record([...p, ...rel], below);
+        return;
+      }
+      count(1, p.length, offset, false);
       record(p, pos);
-      for (const [rel, below] of target.below) record([...p, ...rel], below);
-      return;
-    }
-    count(1, p.length, offset, false);
-    record(p, pos);
-    const name = anchorName(ev);
-    const anchor: Anchor | undefined = name === undefined ? undefined : { path: p, open: ev.type !== EVENT_ID.SCALAR, weight: 1, height: 0, below: [] };
-    if (anchor && ev.type === EVENT_ID.SCALAR) anchor.scalar = getScalarValue(text, ev);
-    if (name !== undefined) anchors.set(name, anchor!);
-    if (ev.type === EVENT_ID.MAPPING) stack.push({ kind: 'map', path: p, index: 0, anchor });
-    else if (ev.type === EVENT_ID.SEQUENCE) stack.push({ kind: 'seq', path: p, index: 0, anchor });
-  });
+      const name = anchorName(ev);
+      const anchor: Anchor | undefined = name === undefined ? undefined : { path: p, open: ev.type !== EVENT_ID.SCALAR, weight: 1, height: 0, below: [] };
+      if (anchor && ev.type === EVENT_ID.SCALAR) anchor.scalar = getScalarValue(text, ev);
+      if (name !== undefined) anchors.set(name, anchor!);
+      if (ev.type === EVENT_ID.MAPPING) stack.push({ kind: 'map', path: p, index: 0, anchor });
+      else if (ev.type === EVENT_ID.SEQUENCE) stack.push({ kind: 'seq', path: p, index: 0, anchor });
+    });
+  } catch (err) {
+    // getScalarValue decodes escapes: its errors are the file's, like the parser's. Anything
+    // else is a bug here, and is not dressed up as the file's.
+    if (err instanceof YAMLException || err instanceof YamlSyntaxError) throw fromJsYaml(err, file, at);
+    throw err;
+  }
 
   let value: unknown;
   try {
