@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // cocca-bake: operator profiles in, validated cloud-init user-data and Packer HCL out.
 // Exit codes: 0 success, 1 invalid input or failed work, 2 usage error.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InstanceInputError, instanceValueProblem, missingSecrets, userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
 import { INSTANCE_VALUES } from './instance/contract.js';
@@ -31,8 +31,9 @@ function readUserFile(file: string): Buffer {
   }
 }
 
-function check(files: string[], format: Format, strict: boolean): CompileResult[] {
-  const results = files.map(checkProfile);
+function check(files: string[], format: Format, strict: boolean, root?: string): CompileResult[] {
+  if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
+  const results = files.map((f) => checkProfile(f, { root }));
   reportFindings(results, format);
   if (format === 'text') process.stderr.write(`${summary(results, strict)}\n`);
   if (fails(results, strict)) throw new Failure('');
@@ -76,6 +77,8 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 const formatOption = new Option('--format <format>', 'findings as text (stderr) or json (stdout)').choices(['text', 'json']).default('text');
+/** Every command that loads a profile takes it: the only directory its files may be read from. */
+const rootOption = () => new Option('--root <dir>', 'the profile repository: files a profile names must be inside it (default: the nearest directory above the profile holding profiles/profile.schema.json or .git, else the profile\'s own directory)');
 
 program
   .command('validate')
@@ -83,8 +86,9 @@ program
   .argument('<file...>', 'profile files')
   .option('--strict', 'treat warnings as errors')
   .addOption(formatOption)
-  .action((files: string[], opts: { strict?: boolean; format: Format }) => {
-    check(files, opts.format, Boolean(opts.strict));
+  .addOption(rootOption())
+  .action((files: string[], opts: { strict?: boolean; format: Format; root?: string }) => {
+    check(files, opts.format, Boolean(opts.strict), opts.root);
   });
 
 program
@@ -96,14 +100,15 @@ program
   .option('--strict', 'treat warnings as errors')
   .option('--force', 'replace --out whatever it holds (its other files are deleted)')
   .addOption(formatOption)
-  .action((file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; format: Format }) => {
+  .addOption(rootOption())
+  .action((file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; format: Format; root?: string }) => {
     let packerFlavor;
     try {
       packerFlavor = flavorFor(opts.packerVersion);
     } catch (err) {
       throw new UsageError(`--packer-version: ${(err as Error).message}`);
     }
-    const [result] = check([file], opts.format, Boolean(opts.strict));
+    const [result] = check([file], opts.format, Boolean(opts.strict), opts.root);
     const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
     writeOutputs(opts.out, files, { force: opts.force });
     for (const n of notes) process.stderr.write(`note: ${n}\n`);
@@ -122,8 +127,9 @@ userDataCommand
   .option('--secrets <file>', "COCCA_NAME=value lines for this instance only (e.g. COCCA_SOURCE_KEYSTORE_PASSWORD); values too")
   .option('--keystore <file>', 'the JKS keystore for tls.mode custom')
   .option('--gzip', 'gzip the output (cloud-init reads it; EC2 counts the compressed size)')
-  .action((file: string, opts: Record<string, string | boolean | undefined> & { mode: UserDataMode; secrets?: string; keystore?: string; gzip?: boolean }) => {
-    const [result] = check([file], 'text', false);
+  .addOption(rootOption())
+  .action((file: string, opts: Record<string, string | boolean | undefined> & { mode: UserDataMode; secrets?: string; keystore?: string; gzip?: boolean; root?: string }) => {
+    const [result] = check([file], 'text', false, opts.root);
     const { profile, os } = result!;
     const values: Record<string, string> = opts.secrets ? readSecrets(opts.secrets) : {};
     for (const { value, key } of VALUE_FLAGS) {
@@ -158,8 +164,9 @@ program
     return n;
   }, 2)
   .option('--json', 'progress and results as JSON lines on stdout')
-  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean }) => {
-    const results = check(files, 'text', false);
+  .addOption(rootOption())
+  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string }) => {
+    const results = check(files, 'text', false, opts.root);
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
     const { buildMany, buildProfile } = await import('./build/index.js');
     const { formatProgress } = await import('./build/report.js');
@@ -180,8 +187,9 @@ program
   .description("list a profile's images in its build region and every copyTo region")
   .argument('<file>', 'profile file')
   .option('--json', 'as JSON on stdout')
-  .action(async (file: string, opts: { json?: boolean }) => {
-    const [result] = check([file], 'text', false);
+  .addOption(rootOption())
+  .action(async (file: string, opts: { json?: boolean; root?: string }) => {
+    const [result] = check([file], 'text', false, opts.root);
     const aws = result!.profile!.targets.aws;
     if (!aws) throw new Failure(`${file} has no targets.aws`);
     const { ec2Factory } = await import('./aws/client.js');

@@ -37,11 +37,14 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** Butane-style text: the location line, the source line with a caret, then a hint. */
+/**
+ * Butane-style text: the location line, the source line with a caret, then a hint. `sourceOf`
+ * knows only files that are profiles: any other file's lines are never shown (docs/security.md).
+ */
 export function formatFinding(f: Finding, sourceOf: (file: string) => string | undefined): string {
   const lines = [`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`];
   const text = sourceOf(f.file);
-  const src = text?.split(/\r?\n/)[f.line - 1];
+  const src = text?.split(/\r\n|\r|\n/)[f.line - 1];
   if (src !== undefined) {
     const gutter = String(f.line).length;
     lines.push(` ${f.line} | ${src}`);

@@ -1,6 +1,5 @@
 // From a checked profile to what the stack consumes: catalog lookups, operator files, digest.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { coccaDownloads, lookup } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
 import { artifactSources } from './rules.js';
@@ -34,7 +33,7 @@ export function applyDerivedDefaults(p: Profile, os: OsModule): void {
 }
 
 /** Only called on a profile that passed every check, so every lookup succeeds. */
-export function resolveProfile(p: Profile, profileFile: string, templateFile?: string): ResolvedProfile {
+export function resolveProfile(p: Profile, profileFile: string, resinTemplate?: string): ResolvedProfile {
   const downloads = {} as Record<ArtifactName, Artifact>;
   let jdkHome = p.java.home;
   for (const src of artifactSources(p)) {
@@ -44,7 +43,6 @@ export function resolveProfile(p: Profile, profileFile: string, templateFile?: s
     if (art) downloads[src.name] = { url: art.url, sha256: art.sha256 };
     if (src.name === 'jdk') jdkHome ??= fromCatalog?.home;
   }
-  const resinTemplate = templateFile ? readFileSync(templateFile, 'utf8') : undefined;
   const digest = sha256Hex(canonicalJson({ profile: p, resinTemplate }));
   // The rules refuse a profile without secrets.source, so only a checked one gets here.
   return { ...p, secrets: p.secrets!, sourceFile: profileFile, downloads: { ...downloads, jdkHome: jdkHome ?? `jdk-${p.java.version}` }, resinTemplate, digest };

@@ -1,15 +1,14 @@
 // Semantic rules: what the schema cannot say. Each rule reads the defaulted profile and
 // reports at the path whose value is wrong.
-import { readFileSync, statSync } from 'node:fs';
 import { SERVICE_PORTS } from '../ports.js';
-import path from 'node:path';
 import { copyKmsKeys } from '../aws/kms.js';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
 import { neededSecrets } from '../instance/contract.js';
 import { PGTUNE_CONNECTIONS, RESERVED_CONNECTIONS } from '../stack/postgres.js';
 import { builtInResinPorts } from '../stack/resin.js';
-import { checkOperatorTemplate, resinListeners, RESIN_PLACEHOLDERS, type ResinListeners } from '../stack/resin-xml.js';
+import { checkOperatorTemplate, resinListeners, resinRootProblem, RESIN_PLACEHOLDERS, type ResinListeners } from '../stack/resin-xml.js';
+import { RESIN_TEMPLATE_FILE, type FileKind, type NamedText } from './files.js';
 import type { PathSegment, Severity } from './findings.js';
 import { fqdnProblem, hasHostBits, networkOf, parseCidr } from './net.js';
 import { loginUsers } from './resolve.js';
@@ -35,8 +34,10 @@ export function ec2MemoryGiB(type: string): number | undefined {
   return base * size[m[5]!]! * (m[4] ? Number(m[4]) : 1);
 }
 
-/** `fileOf` tells which profile file wrote a path, for paths relative to that file. */
-export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[]) => string, report: Report): void {
+/** Reads the file a profile value (at `at`) names, relative to the profile file that wrote it, confined (files.ts). */
+export type ReadNamed = (at: PathSegment[], name: string, kind: FileKind) => NamedText;
+
+export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Report): void {
   const fqdnWhy = fqdnProblem(p.host.fqdn);
   if (fqdnWhy) report(['host', 'fqdn'], 'error', `${JSON.stringify(p.host.fqdn)} ${fqdnWhy}`, 'the name clients reach the registry by; it goes into resin.xml and the certificate');
 
@@ -72,12 +73,18 @@ export function checkRules(p: Profile, os: OsModule, fileOf: (at: PathSegment[])
 
   let listeners: ResinListeners | undefined = { ports: builtInResinPorts(), unknown: [] };
   if (p.resin.template) {
-    const file = path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template);
+    const got = read(['resin', 'template'], p.resin.template, RESIN_TEMPLATE_FILE);
+    const notResin = got.ok ? resinRootProblem(got.text) : got.missing ? 'is not a file' : got.why;
     listeners = undefined;
-    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} is not a file`, 'the path is relative to the profile that names it');
+    if (!got.ok || notResin) {
+      const hint = got.ok
+        ? 'name your resin.xml template: its root element is <resin> (nothing of another file is shown)'
+        : /outside the repository root/.test(got.why)
+          ? 'a profile may only name files inside its repository root (docs/security.md)'
+          : 'the path is relative to the profile that names it';
+      report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} ${notResin}`, hint);
     } else {
-      const text = readFileSync(file, 'utf8');
+      const text = got.text;
       for (const problem of checkOperatorTemplate(text)) {
         report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)}: ${problem}`, `placeholders: ${RESIN_PLACEHOLDERS.map((n) => `@@${n}@@`).join(', ')}`);
       }

@@ -161,6 +161,22 @@ export function checkOperatorTemplate(text: string): string[] {
   return checkTemplate(text, REQUIRED_OPERATOR_PLACEHOLDERS);
 }
 
+/**
+ * Whether an operator template is a resin.xml at all (its root element is <resin>), told
+ * without quoting anything of it: until then it may be any file the profile named, and
+ * checkOperatorTemplate's messages quote elements and attributes.
+ */
+export function resinRootProblem(text: string): string | undefined {
+  const scan = scanXml(text.replace(PLACEHOLDER_RE, (all) => 'x'.repeat(all.length)));
+  const root = scan.elements[0];
+  if (root) return root.name.slice(root.name.indexOf(':') + 1) === 'resin' ? undefined : 'is not a resin.xml: its root element is not <resin>';
+  if (scan.error) {
+    const { line, column } = position(text, scan.error.offset);
+    return `is not a resin.xml: not well-formed XML before a root element (line ${line}, column ${column})`;
+  }
+  return 'is not a resin.xml: no root element';
+}
+
 function checkTemplate(text: string, required: readonly string[]): string[] {
   const problems: string[] = [];
   const known = new Set<string>(RESIN_PLACEHOLDERS);

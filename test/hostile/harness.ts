@@ -40,6 +40,8 @@ export interface HostileCase {
   setup?: (root: string) => void;
   /** Arguments before the profile; default ['validate']. render gets `--out` by the harness. */
   args?: string[];
+  /** Options for both validate and render, after the command (e.g. ['--root', 'profiles']). */
+  options?: string[];
   /** The profile argument, relative to the repository root; default profiles/p.yaml. */
   profile?: string;
   /** validate's exit status: 0 accepted (warnings allowed), 1 refused. */
@@ -107,7 +109,7 @@ export async function runHostileCase(c: HostileCase): Promise<void> {
   try {
     const profile = c.profile ?? 'profiles/p.yaml';
     const never = c.never ?? [];
-    const v = await runCli([...(c.args ?? ['validate']), profile], root);
+    const v = await runCli([...(c.args ?? ['validate']), ...(c.options ?? []), profile], root);
     expectWellBehaved(v, 'validate', never);
     expect(v.exitCode, v.stderr).toBe(c.exit);
     for (const want of c.stderr ?? []) {
@@ -117,7 +119,7 @@ export async function runHostileCase(c: HostileCase): Promise<void> {
     if (c.validateOnly) return;
 
     const out = path.join(root, 'out');
-    const r = await runCli(['render', profile, '--out', out], root);
+    const r = await runCli(['render', ...(c.options ?? []), profile, '--out', out], root);
     expectWellBehaved(r, 'render', never);
     if (c.exit === 1) {
       expect(r.exitCode, `render of a profile validate refuses\n${r.stderr}`).toBe(1);

@@ -180,16 +180,24 @@ describe('validate: the text report', () => {
   it('reports a YAML syntax error with its line and column', async () => {
     const r = await cli('validate', `${FX}/syntax-error.yaml`);
     expect(r.exitCode).toBe(1);
+    // No source line: a file that does not parse is not known to be a profile (docs/security.md).
     expect(r.stderr).toBe(
       [
         `${FX}/syntax-error.yaml:5:1: error: YAML syntax: deficient indentation`,
-        ' 5 | ssh:',
-        '   | ^',
         '  hint: fix the YAML syntax first; nothing else was checked in this file',
         '1 profile: 0 valid, 1 invalid (1 error, 0 warnings)',
         '',
       ].join('\n'),
     );
+  });
+
+  it('takes --root on every command that loads a profile, and refuses one that is not a directory (usage error)', async () => {
+    for (const cmd of [['validate'], ['render', '--out', 'unused'], ['user-data', '--mode', 'full'], ['build'], ['images']]) {
+      const r = await cli(cmd[0]!, ...cmd.slice(1), '--root', 'no/such/dir', `${FX}/valid.yaml`);
+      expect([cmd[0], r.exitCode, r.stderr]).toEqual([cmd[0], 2, 'cocca-bake: --root no/such/dir: not a directory\n']);
+    }
+    const ok = await cli('validate', '--root', FX, `${FX}/valid.yaml`);
+    expect(ok.exitCode).toBe(0);
   });
 
   it('reports a missing profile file', async () => {

@@ -1,8 +1,8 @@
 // loadProfile: the extends chain, the merge, where each value came from, and chain errors.
-import { realpathSync } from 'node:fs';
+import { realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_VERSION, loadProfile, originOf, type LoadResult } from '../../generator/profile/load.js';
+import { API_VERSION, loadProfile, MAX_EXTENDS_CHAIN, originOf, type LoadResult } from '../../generator/profile/load.js';
 import { FIXTURES, tempTree } from './profile-helpers.js';
 
 /** A temp tree whose paths are real (as the loader reports them in cycle messages). */
@@ -137,7 +137,8 @@ describe('extends chains and merging', () => {
 });
 
 describe('extends errors', () => {
-  type Row = [name: string, files: Record<string, string>, leaf: string, file: string, line: number, column: number, path: string, message: string, hint: string | undefined];
+  // shown: whether the file the finding names is a profile, whose lines may be printed under it.
+  type Row = [name: string, files: Record<string, string>, leaf: string, file: string, line: number, column: number, path: string, message: string, hint: string | undefined, shown?: boolean];
   const cycleHint = 'a profile may extend a chain of bases, but no file may appear twice in it';
   const relHint = '`extends` is a path relative to the file that names it';
   const apiHint = 'every profile file, bases too, starts with `apiVersion: cocca-bake/v1`';
@@ -240,6 +241,7 @@ describe('extends errors', () => {
       '',
       'a profile is a YAML mapping (key: value lines)',
       'start from profiles/af-south-1.yaml',
+      false,
     ],
     [
       'a YAML syntax error in a base, in the base file',
@@ -251,17 +253,19 @@ describe('extends errors', () => {
       '',
       'YAML syntax: bad indentation of a mapping entry',
       'fix the YAML syntax first; nothing else was checked in this file',
+      false,
     ],
     [
       'several documents in a base',
       { 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: two.yaml\n', 'two.yaml': 'apiVersion: cocca-bake/v1\n---\nname: x\n' },
       'p.yaml',
       'two.yaml',
-      1,
+      2,
       1,
       '',
       'a profile is one YAML document, this file holds several',
-      'fix the YAML syntax first; nothing else was checked in this file',
+      'this line starts a second document; remove it, or move the second document to a file of its own',
+      false,
     ],
     [
       'apiVersion missing in a base',
@@ -273,6 +277,7 @@ describe('extends errors', () => {
       'apiVersion',
       'apiVersion is missing',
       apiHint,
+      false,
     ],
     [
       'a wrong apiVersion in a base, at its value',
@@ -284,6 +289,7 @@ describe('extends errors', () => {
       'apiVersion',
       'unknown apiVersion "cocca-bake/v2"',
       apiHint,
+      false,
     ],
     [
       'apiVersion missing in the leaf',
@@ -295,10 +301,11 @@ describe('extends errors', () => {
       'apiVersion',
       'apiVersion is missing',
       apiHint,
+      false,
     ],
   ];
 
-  it.each(table)('%s', (_name, files, leafRel, fileRel, line, column, at, message, hint) => {
+  it.each(table)('%s', (_name, files, leafRel, fileRel, line, column, at, message, hint, shown = true) => {
     const dir = tree(files);
     const r = loadProfile(path.join(dir, leafRel));
     const f = r.findings;
@@ -312,8 +319,8 @@ describe('extends errors', () => {
       message: message.replaceAll('{}', dir),
       ...(hint === undefined ? {} : { hint: hint.replaceAll('{}', dir) }),
     });
-    // The file the finding names was read, so its source line can be printed.
-    expect(r.sources.has(path.join(dir, fileRel))).toBe(true);
+    // A file is a source (its lines printed under findings) only once it is known to be a profile.
+    expect(r.sources.has(path.join(dir, fileRel))).toBe(shown);
   });
 
   it('stops at a chain error without a merged profile', () => {
@@ -321,18 +328,16 @@ describe('extends errors', () => {
     expect(loadProfile(path.join(dir, 'a.yaml')).loaded).toBeUndefined();
   });
 
-  it('reports every apiVersion problem in the chain at once, and still merges', () => {
+  it('stops at a file that is not a profile: nothing of it is merged, shown or followed', () => {
     const dir = tree({
       'p.yaml': 'apiVersion: cocca-bake/v1\nextends: sub/noapi.yaml\n',
       'sub/noapi.yaml': 'name: x\nextends: deeper/wrong.yaml\n',
       'sub/deeper/wrong.yaml': 'apiVersion: cocca-bake/v2\n',
     });
     const r = loadProfile(path.join(dir, 'p.yaml'));
-    expect(r.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.path, f.message])).toEqual([
-      ['sub/noapi.yaml', 1, 1, 'apiVersion', 'apiVersion is missing'],
-      ['sub/deeper/wrong.yaml', 1, 13, 'apiVersion', 'unknown apiVersion "cocca-bake/v2"'],
-    ]);
-    expect(r.loaded?.chain).toHaveLength(3);
+    expect(r.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.path, f.message])).toEqual([['sub/noapi.yaml', 1, 1, 'apiVersion', 'apiVersion is missing']]);
+    expect(r.loaded).toBeUndefined();
+    expect([...r.sources.keys()]).toEqual([path.join(dir, 'p.yaml')]);
   });
 
   it('reports an unreadable leaf as the file named on the command line, at 1:1', () => {
@@ -348,5 +353,83 @@ describe('extends errors', () => {
     expect(loadProfile(path.join(dir, 'p.yaml')).findings).toEqual([
       { file: path.join(dir, 'p.yaml'), line: 1, column: 1, severity: 'error', path: '', message: 'a profile is a YAML mapping (key: value lines)', hint: 'start from profiles/af-south-1.yaml' },
     ]);
+  });
+});
+
+describe('what loadProfile reads, and what it keeps', () => {
+  const chainOf = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}.yaml`, `apiVersion: cocca-bake/v1\n${i < n - 1 ? `extends: c${i + 1}.yaml\n` : ''}name: c${i}\n`]));
+
+  it(`follows a chain of ${MAX_EXTENDS_CHAIN} files and refuses a longer one at the extends that would go past it`, () => {
+    const ok = tree(chainOf(MAX_EXTENDS_CHAIN));
+    expect(loaded(loadProfile(path.join(ok, 'c0.yaml'))).chain).toHaveLength(MAX_EXTENDS_CHAIN);
+    const long = tree(chainOf(MAX_EXTENDS_CHAIN + 1));
+    const r = loadProfile(path.join(long, 'c0.yaml'));
+    expect(r.loaded).toBeUndefined();
+    expect(r.findings).toEqual([
+      { file: path.join(long, `c${MAX_EXTENDS_CHAIN - 1}.yaml`), line: 2, column: 10, severity: 'error', path: 'extends', message: 'the extends chain is longer than 8 files', hint: 'a base, a region and a role need three; merge some bases' },
+    ]);
+  });
+
+  it('keeps the lines of profiles only: a base that is not one is named, not shown', () => {
+    const dir = tree({ 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: ci/secrets.yaml\n', 'ci/secrets.yaml': 'token: s3cr3t\n' });
+    const r = loadProfile(path.join(dir, 'p.yaml'));
+    expect(r.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.message])).toEqual([['ci/secrets.yaml', 1, 1, 'apiVersion is missing']]);
+    expect([...r.sources.keys()]).toEqual([path.join(dir, 'p.yaml')]);
+    expect([...r.sources.values()].join('')).not.toContain('s3cr3t');
+  });
+
+  it('does not repeat an apiVersion that is not plainly ours', () => {
+    const dir = tree({ 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: k.yaml\n', 'k.yaml': 'apiVersion: v1\nkind: Config\n' });
+    expect(loadProfile(path.join(dir, 'p.yaml')).findings.map((f) => f.message)).toEqual(['apiVersion is not cocca-bake/v1: this is not a cocca-bake profile (its content is not shown)']);
+  });
+
+  it('confines extends to --root when given, and the profile itself too', () => {
+    const dir = tree({ 'shared/b.yaml': 'apiVersion: cocca-bake/v1\nname: b\n', 'profiles/p.yaml': 'apiVersion: cocca-bake/v1\nextends: ../shared/b.yaml\n' });
+    const leaf = path.join(dir, 'profiles/p.yaml');
+    expect(loaded(loadProfile(leaf)).root).toEqual({ dir, real: dir, how: 'marker' });
+    const narrow = loadProfile(leaf, { root: path.join(dir, 'profiles') });
+    expect(narrow.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.message])).toEqual([
+      ['profiles/p.yaml', 2, 10, `cannot read "${path.join(dir, 'shared/b.yaml')}": it is outside the repository root ${path.join(dir, 'profiles')} (--root)`],
+    ]);
+    const elsewhere = loadProfile(leaf, { root: path.join(dir, 'shared') });
+    expect(elsewhere.findings.map((f) => [f.line, f.column, f.message])).toEqual([[1, 1, `cannot read profile: it is outside the repository root ${path.join(dir, 'shared')} (--root)`]]);
+    expect(loadProfile(leaf, { root: path.join(dir, 'nope') }).findings.map((f) => f.message)).toEqual([`--root ${path.join(dir, 'nope')}: not a directory`]);
+  });
+
+  it('follows a symlinked base that stays inside the root, named as written', () => {
+    const dir = tree({ 'real/b.yaml': 'apiVersion: cocca-bake/v1\nname: b\n', 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: link.yaml\n' });
+    symlinkSync('real/b.yaml', path.join(dir, 'link.yaml'));
+    const l = loaded(loadProfile(path.join(dir, 'p.yaml')));
+    expect(l.merged.name).toBe('b');
+    expect(originOf(l, ['name']).file).toBe(path.join(dir, 'link.yaml'));
+  });
+
+  it('reports bytes that are not UTF-8 at their line and column, as the file\'s problem', () => {
+    const dir = tree({});
+    writeFileSync(path.join(dir, 'p.yaml'), Buffer.concat([Buffer.from('apiVersion: cocca-bake/v1\nname: a'), Buffer.from([0xff]), Buffer.from('\n')]));
+    expect(loadProfile(path.join(dir, 'p.yaml')).findings).toEqual([
+      { file: path.join(dir, 'p.yaml'), line: 2, column: 8, severity: 'error', path: '', message: 'the file is not UTF-8 text: an invalid byte sequence starts here', hint: 'a profile is UTF-8 text' },
+    ]);
+  });
+
+  it('merges keys named like Object.prototype members as own keys, and never through the prototype', () => {
+    const dir = tree({
+      'b.yaml': 'apiVersion: cocca-bake/v1\nconstructor: {a: 1}\nssh: {toString: x}\n',
+      'p.yaml': 'apiVersion: cocca-bake/v1\nextends: b.yaml\nconstructor: {b: 2}\nhasOwnProperty: 3\n',
+    });
+    const m = loaded(loadProfile(path.join(dir, 'p.yaml'))).merged;
+    expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+    expect(Object.keys(m)).toEqual(['apiVersion', 'constructor', 'ssh', 'hasOwnProperty']);
+    expect(m.constructor).toEqual({ a: 1, b: 2 });
+    expect(m.ssh).toEqual({ toString: 'x' });
+    expect(({} as Record<string, unknown>).b).toBeUndefined(); // nothing reached Object.prototype
+  });
+
+  it('refuses __proto__ in a base at its position, before anything is merged', () => {
+    const dir = tree({ 'b.yaml': 'apiVersion: cocca-bake/v1\nssh:\n  __proto__: {polluted: 1}\n', 'p.yaml': 'apiVersion: cocca-bake/v1\nextends: b.yaml\n' });
+    const r = loadProfile(path.join(dir, 'p.yaml'));
+    expect(r.findings.map((f) => [path.relative(dir, f.file), f.line, f.column, f.message])).toEqual([['b.yaml', 3, 3, 'the key __proto__ is not allowed']]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -38,10 +38,15 @@ afterAll(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A fresh temp directory holding `files` (relative paths, parents created), removed after the file's tests. */
+/**
+ * A fresh temp directory holding `files` (relative paths, parents created), removed after the
+ * file's tests. With a profile (.yaml) in it, it is a profile repository: a `.git` marker makes
+ * it the root that files a profile names must stay inside (generator/profile/files.ts).
+ */
 export function tempTree(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'cocca-bake-test-'));
   dirs.push(dir);
+  if (Object.keys(files).some((f) => /\.ya?ml$/.test(f))) mkdirSync(path.join(dir, '.git'));
   for (const [rel, text] of Object.entries(files)) {
     const file = path.join(dir, rel);
     mkdirSync(path.dirname(file), { recursive: true });

@@ -729,6 +729,7 @@ describe('regressions found by review', () => {
   });
 
   it('reports a directory given as resin.template as an error, not a crash', () => {
-    expect(errors('resin: {template: tpl}\n', { 'tpl/x': '' }).map((e) => [e[0], e[3]])).toEqual([['resin.template', 'resin.xml template "tpl" is not a file']]);
+    // Named .xml: a name without it is refused before the file is looked at (files.ts).
+    expect(errors('resin: {template: tpl.xml}\n', { 'tpl.xml/x': '' }).map((e) => [e[0], e[3]])).toEqual([['resin.template', 'resin.xml template "tpl.xml" is a directory, not a regular file']]);
   });
 });
