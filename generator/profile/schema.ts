@@ -6,6 +6,7 @@ import { packageFile } from '../paths.js';
 import type { Finding, PathSegment } from './findings.js';
 import { formatPath } from './findings.js';
 import { originOf, type LoadedProfile } from './load.js';
+import { redactCredentials } from './urls.js';
 
 type SchemaNode = { description?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
@@ -61,7 +62,8 @@ function closest(word: string, choices: string[]): string | undefined {
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? best[0] : undefined;
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+// A refused URL is shown too: never with its credentials.
+const show = (v: unknown): string => redactCredentials(JSON.stringify(v) ?? String(v));
 
 function describe(err: ErrorObject, value: unknown, schema: SchemaNode, at: PathSegment[]): { at: PathSegment[]; message: string; hint?: string; key?: boolean } {
   const p = err.params as Record<string, unknown>;

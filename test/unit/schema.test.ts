@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFragment, CLEAN_BASE, expectFindings, PIN, type Fragment, type Want } from './profile-helpers.js';
 
 const E = 'error' as const;
+const W = 'warning' as const;
 
 interface Row extends Fragment {
   name: string;
@@ -160,7 +161,8 @@ const table: Row[] = [
     hints: [/plain http is refused/],
   },
   {
-    name: 'file:// accepted',
+    name: 'file:// accepted (for a qcow2: an AMI cannot read it, a rule says)',
+    files: { 'base.yaml': CLEAN_BASE.replace(/^targets:[\s\S]*$/m, `targets:\n  qemu:\n    baseImage: {url: https://mirror.example/jammy.img, sha256: ${PIN}}\n`) },
     yaml: `artifacts:\n  jdk: {url: "file:///srv/mirror/jdk.tar.gz", sha256: ${PIN}}\n`,
     want: [],
   },
@@ -195,7 +197,12 @@ const table: Row[] = [
   {
     name: 'a 32-character user name and _ are fine',
     yaml: `ssh:\n  allowUsers: [ubuntu, ${'u'.repeat(32)}, _svc, a-b_1]\n`,
-    want: [],
+    // The schema takes them; nothing creates them on the image (the rules' warning).
+    want: [
+      [W, 'ssh.allowUsers[1]', 5, 24, `nothing creates "${'u'.repeat(32)}" on ubuntu-22.04 images: AllowUsers lets it in only once something else does`],
+      [W, 'ssh.allowUsers[2]', 5, 58, 'nothing creates "_svc" on ubuntu-22.04 images: AllowUsers lets it in only once something else does'],
+      [W, 'ssh.allowUsers[3]', 5, 64, 'nothing creates "a-b_1" on ubuntu-22.04 images: AllowUsers lets it in only once something else does'],
+    ],
   },
   {
     name: 'an empty allowUsers',
