@@ -58,12 +58,10 @@ export function checkProfile(file: string): CompileResult {
  */
 function judgeRepaired(repaired: Repaired, fileOf: (at: PathSegment[]) => string, report: Report): void {
   const removed = repaired.removed.map((at) => formatPath(at));
+  /** Whether `at` (in the repaired copy) is a removed path or lies under one. */
   const isRemoved = (at: readonly PathSegment[]): boolean => {
-    const o = repaired.original(at);
-    return removed.some((r) => {
-      const here = formatPath(o);
-      return here === r || here.startsWith(`${r}.`) || here.startsWith(`${r}[`);
-    });
+    const here = formatPath(repaired.original(at));
+    return removed.some((r) => here === r || here.startsWith(`${r}.`) || here.startsWith(`${r}[`));
   };
   let tainted = false;
   const writes: PathSegment[][] = [];

@@ -6,6 +6,7 @@
 // reads (see judgeRepaired in index.ts).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { formatPath, type PathSegment } from './findings.js';
+import { segments } from './schema.js';
 
 type Node = Record<string, unknown> | unknown[];
 
@@ -31,19 +32,6 @@ const STAND_INS: Record<string, unknown> = {
 const MAX_ROUNDS = 16;
 
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null;
-
-/** Segments of an ajv instancePath, numbers where the parent is a list. */
-function segments(instancePath: string, root: unknown): PathSegment[] {
-  const out: PathSegment[] = [];
-  let node: unknown = root;
-  for (const raw of instancePath.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    const seg: PathSegment = Array.isArray(node) ? Number(key) : key;
-    out.push(seg);
-    node = isNode(node) ? (node as Record<string | number, unknown>)[seg] : undefined;
-  }
-  return out;
-}
 
 /**
  * What to remove for one schema error: a path in `doc`; null when nothing is to be done;

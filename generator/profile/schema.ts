@@ -31,7 +31,7 @@ export function schemaValidator(): ValidateFunction {
 }
 
 /** Segments of an ajv instancePath, numbers where the parent is a list. */
-function segments(instancePath: string, root: unknown): PathSegment[] {
+export function segments(instancePath: string, root: unknown): PathSegment[] {
   const out: PathSegment[] = [];
   let node: unknown = root;
   for (const raw of instancePath.split('/').slice(1)) {
