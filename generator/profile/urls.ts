@@ -14,22 +14,40 @@ export function redactUrl(url: string): string {
   return url.replace(USERINFO, '$1***@');
 }
 
-const USERINFO_IN_TEXT = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@'"]*@/gi;
+/**
+ * Where `text` holds URL credentials: [start, end) of each userinfo-and-@ after a scheme's "//".
+ * A scan from each "://" (no regular expression: a long value must not take quadratic time).
+ */
+function userinfoSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (let i = text.indexOf('://'); i !== -1; i = text.indexOf('://', i + 3)) {
+    let s = i;
+    while (s > 0 && /[A-Za-z0-9+.-]/.test(text[s - 1]!)) s--;
+    while (s < i && !/[A-Za-z]/.test(text[s]!)) s++;
+    if (s === i) continue; // no scheme before "://"
+    let e = i + 3;
+    while (e < text.length && !/[/?#\s@'"]/.test(text[e]!)) e++;
+    if (text[e] === '@') spans.push([i + 3, e + 1]);
+  }
+  return spans;
+}
 
 /** Every URL in `text` with its credentials replaced by ***: for values shown in messages. */
 export function redactCredentials(text: string): string {
-  return text.replace(USERINFO_IN_TEXT, '$1***@');
+  return redactLine(text, 1).line;
 }
 
 /** A source line with its credentials replaced by ***, and where its 1-based `column` moved to. */
 export function redactLine(line: string, column: number): { line: string; column: number } {
+  let out = '';
+  let last = 0;
   let shift = 0;
-  const out = line.replace(USERINFO_IN_TEXT, (all: string, scheme: string, offset: number) => {
-    const shown = `${scheme}***@`;
-    if (offset + all.length < column) shift += all.length - shown.length;
-    return shown;
-  });
-  return { line: out, column: column - shift };
+  for (const [start, end] of userinfoSpans(line)) {
+    out += `${line.slice(last, start)}***@`;
+    if (end < column) shift += end - start - 4;
+    last = end;
+  }
+  return { line: out + line.slice(last), column: column - shift };
 }
 
 export interface AptSource {

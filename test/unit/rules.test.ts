@@ -1037,6 +1037,13 @@ describe('urls.ts', () => {
     expect(redactLine(line, 14)).toEqual({ line: r.line, column: 14 });
   });
 
+  it('takes linear time on a long hostile value (no backtracking pattern)', () => {
+    const t = performance.now();
+    for (const text of ['a'.repeat(200_000), '://'.repeat(70_000), `a://${'b'.repeat(200_000)}`, `${'a-'.repeat(100_000)}://`]) redactLine(text, 5);
+    // A quadratic scan of these takes tens of seconds.
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
   it('parseAptSource takes a one-line source apart', () => {
     const src = parseAptSource('deb [arch=amd64 trusted=yes signed-by=/k.gpg] http://m.example/ubuntu jammy main universe');
     expect(src).toEqual({

@@ -2,6 +2,7 @@
 // Leaves extend test/fixtures/profiles/base/clean.yaml (no findings of its own); a row's
 // fragment starts on line 4 of the leaf, after apiVersion, extends and name.
 import { describe, expect, it } from 'vitest';
+import { profileSchema } from '../../generator/profile/schema.js';
 import { checkFragment, CLEAN_BASE, expectFindings, PIN, type Fragment, type Want } from './profile-helpers.js';
 
 const E = 'error' as const;
@@ -309,6 +310,27 @@ describe('schema findings through checkProfile', () => {
     if (row.hints) {
       expect(r.findings.map((f) => f.hint)).toEqual(row.hints.map((h) => (h instanceof RegExp ? expect.stringMatching(h) : h)));
     }
+  });
+
+  it('has no pattern that takes quadratic time on a long hostile value', () => {
+    const patterns = new Set<string>();
+    const walk = (n: unknown): void => {
+      if (!n || typeof n !== 'object') return;
+      const pattern = (n as { pattern?: unknown }).pattern;
+      if (typeof pattern === 'string') patterns.add(pattern);
+      Object.values(n).forEach(walk);
+    };
+    walk(profileSchema());
+    const n = 20_000;
+    const values = ['a'.repeat(n), '.'.repeat(n), `a@${'.'.repeat(n)} `, ' '.repeat(n), `deb http:x${' a'.repeat(n)}  `, `ssh-rsa ${'A'.repeat(n)}!`, `/${'a/'.repeat(n)}!`, `${'0'.repeat(n)}!`, `a@${'a.'.repeat(n)}@`];
+    for (const p of patterns) {
+      const re = new RegExp(p, 'u'); // as ajv compiles them
+      const t = performance.now();
+      for (const v of values) re.test(`${v}!`);
+      // Linear patterns take a few milliseconds here; a quadratic one about half a second.
+      expect([p, performance.now() - t < 150]).toEqual([p, true]);
+    }
+    expect(patterns.size).toBeGreaterThan(15);
   });
 
   it('reports a value listed twice, once', () => {
