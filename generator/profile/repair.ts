@@ -51,7 +51,7 @@ function cutFor(err: ErrorObject, doc: Record<string, unknown>): PathSegment[] |
     case 'required':
       // An object without a required key goes whole; at the top a stand-in fills the key.
       if (at.length > 0) return at;
-      return String(p.missingProperty) in STAND_INS ? [String(p.missingProperty)] : undefined;
+      return Object.hasOwn(STAND_INS, String(p.missingProperty)) ? [String(p.missingProperty)] : undefined;
     default:
       // The keyword of a propertyNames schema reports the whole object: the propertyNames
       // error beside it names the key.
@@ -106,7 +106,7 @@ export function repairDocument(raw: Record<string, unknown>, validate: ValidateF
     for (const cut of [...cuts.values()].sort(comparePaths).reverse()) {
       if (cut.length === 0) return undefined;
       const last = cut[cut.length - 1]!;
-      if (cut.length === 1 && typeof last === 'string' && last in STAND_INS) {
+      if (cut.length === 1 && typeof last === 'string' && Object.hasOwn(STAND_INS, last)) {
         // A top-level required key, missing or of the wrong shape.
         doc[last] = structuredClone(STAND_INS[last]);
         removed.push([last]);

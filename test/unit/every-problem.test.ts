@@ -115,6 +115,17 @@ describe('schema errors and rule findings in one run', () => {
       ],
     },
     {
+      name: "keys named like Object's own properties are unknown keys, at every level (never a crash, never dropped)",
+      yaml: 'constructor: 1\ntoString: {}\n__proto__: {a: 1}\nssh: {constructor: 3, port: 0}\n',
+      want: [
+        [E, 'constructor', 4, 1, 'unknown key "constructor"'],
+        [E, 'toString', 5, 1, 'unknown key "toString"'],
+        [E, '__proto__', 6, 1, 'unknown key "__proto__"'],
+        [E, 'ssh.constructor', 7, 7, 'unknown key "constructor"'],
+        [E, 'ssh.port', 7, 29, '0 is out of range: must be >= 1'],
+      ],
+    },
+    {
       name: 'a missing host: a stand-in takes its place and is never judged',
       yaml: 'host: null\nfail2ban:\n  banTime: "0"\n',
       want: [
