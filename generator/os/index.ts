@@ -8,3 +8,6 @@ const modules: Record<OsName, OsModule> = { 'ubuntu-22.04': ubuntu2204, 'debian-
 export function osModule(name: OsName): OsModule {
   return modules[name];
 }
+
+/** Every OS module: whose image a user name belongs to, when it is not the profile's. */
+export const OS_MODULES: readonly OsModule[] = Object.values(modules);

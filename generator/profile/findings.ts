@@ -1,4 +1,6 @@
 // A finding is one problem in a profile, pinned to where the value was written.
+import { redactLine } from './urls.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Origin {
@@ -47,8 +49,10 @@ export function formatFinding(f: Finding, sourceOf: (file: string) => string | u
   const src = text?.split(/\r\n|\r|\n/)[f.line - 1];
   if (src !== undefined) {
     const gutter = String(f.line).length;
-    lines.push(` ${f.line} | ${src}`);
-    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, f.column - 1))}^`);
+    // The line may hold a URL with credentials, which a CI log must not show.
+    const shown = redactLine(src, f.column);
+    lines.push(` ${f.line} | ${shown.line}`);
+    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, shown.column - 1))}^`);
   }
   if (f.hint) lines.push(`  hint: ${f.hint}`);
   return lines.join('\n');

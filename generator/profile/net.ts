@@ -76,3 +76,22 @@ export function fqdnProblem(name: string): string | undefined {
   if (/^\d+$/.test(labels[labels.length - 1]!)) return 'ends in a numeric label: an IP address is not a host name';
   return undefined;
 }
+
+/** Whether `cidrs` together hold every address of `family`, as 0.0.0.0/1 and 128.0.0.0/1 do. */
+export function coversEveryAddress(cidrs: readonly Cidr[], family: 4 | 6): boolean {
+  const width = family === 4 ? 32 : 128;
+  const ranges = cidrs
+    .filter((c) => c.family === family)
+    .map((c) => {
+      const size = 1n << BigInt(width - c.prefix);
+      const start = bits(c) & ~(size - 1n);
+      return [start, start + size] as const;
+    })
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let next = 0n;
+  for (const [start, end] of ranges) {
+    if (start > next) return false;
+    if (end > next) next = end;
+  }
+  return next === 1n << BigInt(width);
+}

@@ -32,8 +32,15 @@ export function applyDerivedDefaults(p: Profile, os: OsModule): void {
   if (p.targets.qemu) p.targets.qemu.baseImage ??= { url: os.cloudImage.url, sha256: os.cloudImage.sha256 };
 }
 
+/**
+ * The host name as it goes into the hostname, resin.xml and the certificate: without the root's
+ * trailing dot (registry.nic.example. is the same name, but hostname and certbot refuse the dot).
+ */
+export const canonicalFqdn = (fqdn: string): string => fqdn.replace(/\.$/, '');
+
 /** Only called on a profile that passed every check, so every lookup succeeds. */
-export function resolveProfile(p: Profile, profileFile: string, resinTemplate?: string): ResolvedProfile {
+export function resolveProfile(checked: Profile, profileFile: string, resinTemplate?: string): ResolvedProfile {
+  const p: Profile = { ...checked, host: { ...checked.host, fqdn: canonicalFqdn(checked.host.fqdn) } };
   const downloads = {} as Record<ArtifactName, Artifact>;
   let jdkHome = p.java.home;
   for (const src of artifactSources(p)) {

@@ -3,16 +3,19 @@
 import { SERVICE_PORTS } from '../ports.js';
 import { copyKmsKeys } from '../aws/kms.js';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
+import { OS_MODULES } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
 import { neededSecrets } from '../instance/contract.js';
 import { PGTUNE_CONNECTIONS, RESERVED_CONNECTIONS } from '../stack/postgres.js';
-import { builtInResinPorts } from '../stack/resin.js';
-import { checkOperatorTemplate, resinListeners, resinRootProblem, RESIN_PLACEHOLDERS, type ResinListeners } from '../stack/resin-xml.js';
+import { builtInResinPorts, RESIN_PORTS } from '../stack/resin.js';
+import { checkOperatorTemplate, resinInternalPorts, resinListeners, resinRootProblem, RESIN_PLACEHOLDERS, type ResinListeners } from '../stack/resin-xml.js';
 import { RESIN_TEMPLATE_FILE, type FileKind, type NamedText } from './files.js';
 import type { PathSegment, Severity } from './findings.js';
-import { fqdnProblem, hasHostBits, networkOf, parseCidr } from './net.js';
+import { contactEmailProblem, databaseNameProblem, publicNameProblem } from './names.js';
+import { coversEveryAddress, fqdnProblem, hasHostBits, networkOf, parseCidr, type Cidr } from './net.js';
 import { loginUsers } from './resolve.js';
 import type { Artifact, ArtifactName, Profile } from './types.js';
+import { hasCredentials, parseAptSource, redactUrl, unsignedBy } from './urls.js';
 
 export type Report = (at: PathSegment[], severity: Severity, message: string, hint?: string) => void;
 
@@ -37,10 +40,23 @@ export function ec2MemoryGiB(type: string): number | undefined {
 /** Reads the file a profile value (at `at`) names, relative to the profile file that wrote it, confined (files.ts). */
 export type ReadNamed = (at: PathSegment[], name: string, kind: FileKind) => NamedText;
 
+/**
+ * One semantic rule. Rules are small and independent: on a profile the schema refused, each runs
+ * on the repaired copy and is silenced when it read a value the repair stood in for
+ * (index.ts), so a rule that reads less keeps more of its findings.
+ */
+export type Rule = (p: Profile, os: OsModule, report: Report, read: ReadNamed) => void;
+
 export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Report): void {
+  for (const rule of RULES) rule(p, os, report, read);
+}
+
+function checkHostName(p: Profile, _os: OsModule, report: Report): void {
   const fqdnWhy = fqdnProblem(p.host.fqdn);
   if (fqdnWhy) report(['host', 'fqdn'], 'error', `${JSON.stringify(p.host.fqdn)} ${fqdnWhy}`, 'the name clients reach the registry by; it goes into resin.xml and the certificate');
+}
 
+function checkTrustedNetworks(p: Profile, _os: OsModule, report: Report): void {
   p.firewall.trusted.forEach((text, i) => {
     const c = parseCidr(text);
     if (!c) report(['firewall', 'trusted', i], 'error', `${JSON.stringify(text)} is not an IPv4 or IPv6 address or CIDR`, 'write a network like 203.0.113.0/24 or 2001:db8::/32, or one address');
@@ -50,11 +66,28 @@ export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Re
   if (p.firewall.trusted.length === 0) {
     report(['firewall', 'trusted'], 'error', 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in', 'list the networks operators come from, e.g. [203.0.113.0/24]');
   }
+}
 
+/** /0 in pieces (0.0.0.0/1 and 128.0.0.0/1) trusts everybody as much as /0 does. */
+function checkTrustedCoverage(p: Profile, _os: OsModule, report: Report): void {
+  const nets = p.firewall.trusted.map(parseCidr).filter((c): c is Cidr => c !== undefined && !hasHostBits(c));
+  for (const family of [4, 6] as const) {
+    const mine = nets.filter((c) => c.family === family);
+    // A /0 has its own warning.
+    if (mine.some((c) => c.prefix === 0) || !coversEveryAddress(mine, family)) continue;
+    const shown = mine.slice(0, 4).map(networkOf).join(', ') + (mine.length > 4 ? `, and ${mine.length - 4} more` : '');
+    report(['firewall', 'trusted'], 'warning', `together these networks hold every IPv${family} address (${shown}): ssh and DNS are open to the whole Internet`, 'list your office and bastion networks instead');
+  }
+}
+
+function checkPortOverlap(p: Profile, _os: OsModule, report: Report): void {
   const both = p.firewall.publicPorts.filter((port) => p.firewall.trustedPorts.includes(port));
   for (const port of both) {
     report(['firewall', 'trustedPorts', p.firewall.trustedPorts.indexOf(port)], 'error', `port ${port} is both public and trusted-only`, 'remove it from one of firewall.publicPorts and firewall.trustedPorts');
   }
+}
+
+function checkSshPort(p: Profile, _os: OsModule, report: Report): void {
   const service = Object.entries(SERVICE_PORTS).find(([, port]) => port === p.ssh.port)?.[0];
   if (service || p.firewall.publicPorts.includes(p.ssh.port) || p.firewall.trustedPorts.includes(p.ssh.port)) {
     report(
@@ -64,14 +97,33 @@ export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Re
       `the stack binds ${Object.values(SERVICE_PORTS).join(', ')}, and the firewall opens ${[...p.firewall.publicPorts, ...p.firewall.trustedPorts].join(', ')}; pick another port, e.g. 2222`,
     );
   }
+}
 
-  checkLoginUsers(p, os, report);
+function checkRootLogin(p: Profile, _os: OsModule, report: Report): void {
   if (p.ssh.allowUsers.includes('root')) report(['ssh', 'allowUsers', p.ssh.allowUsers.indexOf('root')], 'warning', 'root is allowed by AllowUsers but PermitRootLogin forbids it', 'remove root');
+}
 
+function checkTls(p: Profile, _os: OsModule, report: Report): void {
   if (p.tls.mode === 'letsencrypt' && !p.tls.email) report(['tls'], 'error', "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there", 'add tls.email: hostmaster@your-domain');
   if (p.tls.mode !== 'letsencrypt' && p.tls.email) report(['tls', 'email'], 'warning', `tls.email is only used with tls.mode letsencrypt (this profile uses ${p.tls.mode})`, 'remove tls.email, or set tls.mode: letsencrypt');
+}
 
+/** Let's Encrypt certifies public DNS names only, and certbot registers the address as given. */
+function checkLetsEncryptName(p: Profile, _os: OsModule, report: Report): void {
+  if (p.tls.mode !== 'letsencrypt' || fqdnProblem(p.host.fqdn)) return;
+  const why = publicNameProblem(p.host.fqdn);
+  if (why) report(['host', 'fqdn'], 'error', `${JSON.stringify(p.host.fqdn)} ${why}: Let's Encrypt (tls.mode letsencrypt) cannot certify it`, 'use a name in the public DNS, or tls.mode lab or custom for a private name');
+}
+
+function checkLetsEncryptEmail(p: Profile, _os: OsModule, report: Report): void {
+  if (p.tls.mode !== 'letsencrypt' || p.tls.email === undefined) return;
+  const why = contactEmailProblem(p.tls.email);
+  if (why) report(['tls', 'email'], 'error', `${JSON.stringify(p.tls.email)} ${why}`, "an address at your own public domain, e.g. hostmaster@nic.tld: Let's Encrypt sends expiry warnings there");
+}
+
+function checkResinTemplate(p: Profile, _os: OsModule, report: Report, read: ReadNamed): void {
   let listeners: ResinListeners | undefined = { ports: builtInResinPorts(), unknown: [] };
+  let internal: number[] = [RESIN_PORTS.cluster, RESIN_PORTS.watchdog];
   if (p.resin.template) {
     const got = read(['resin', 'template'], p.resin.template, RESIN_TEMPLATE_FILE);
     const notResin = got.ok ? resinRootProblem(got.text) : got.missing ? 'is not a file' : got.why;
@@ -95,84 +147,224 @@ export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Re
         if (!text.includes(`@@${name}@@`)) report(['resin', 'template'], 'warning', `resin.xml template ${JSON.stringify(p.resin.template)} has no @@${name}@@: ${what}`, name === 'RESIN_HEAP_MB' ? 'in its <server>: <jvm-arg>-Xmx@@RESIN_HEAP_MB@@m</jvm-arg>' : 'in its <database>: <max-connections>@@DB_MAX_CONNECTIONS@@</max-connections><max-overflow-connections>0</max-overflow-connections>');
       }
       listeners = resinListeners(text);
+      internal = resinInternalPorts(text) ?? [];
     }
   }
-  if (listeners) checkServedPorts(p, listeners, report);
-  checkSizing(p, report);
-  checkSecrets(p, report);
+  if (listeners) checkServedPorts(p, listeners, internal, report);
+}
 
+function checkAptSources(p: Profile, _os: OsModule, report: Report): void {
   p.apt.sources?.forEach((line, i) => {
-    if (/\[[^\]]*\btrusted=yes\b/.test(line)) report(['apt', 'sources', i], 'warning', 'trusted=yes turns off apt\'s signature checks for this source', 'use signed-by=/path/to/key for a signed mirror; trusted=yes only suits a local, read-only repository');
+    const src = parseAptSource(line);
+    if (!src) return;
+    if (hasCredentials(src.uri)) {
+      report(['apt', 'sources', i], 'error', `the source ${redactUrl(src.uri)} carries credentials: they would stay in the image's apt sources and in the user-data`, 'give apt its credentials on the build network instead (a mirror that needs none there, or /etc/apt/auth.conf.d put in place by your own tooling)');
+    }
+    const unsigned = unsignedBy(src);
+    if (unsigned && /^http:/i.test(src.uri)) {
+      report(['apt', 'sources', i], 'error', `${unsigned} over plain http: apt would install, as root, whatever anyone on the network path serves`, 'use an https mirror, or a signed one: signed-by=/usr/share/keyrings/KEY.gpg in place of ' + unsigned);
+    } else if (unsigned) {
+      report(['apt', 'sources', i], 'warning', `${unsigned} turns off apt's signature checks for this source`, `use signed-by=/path/to/key for a signed mirror; ${unsigned} only suits a local, read-only repository`);
+    }
+    if (p.targets.aws && /^file:/i.test(src.uri)) {
+      report(['apt', 'sources', i], 'error', `a file: source cannot serve an AMI's bake: Packer bakes on a fresh EC2 instance, where ${src.uri} does not exist`, 'serve the mirror over https (or http with signed-by) from a host the builder reaches');
+    }
   });
+}
+
+function checkAptPostgres(p: Profile, _os: OsModule, report: Report): void {
   if (p.apt.sources && p.postgres.source === 'pgdg') {
     report(['postgres', 'source'], 'warning', 'postgres.source pgdg adds PostgreSQL\'s repository beside apt.sources', 'with a mirror that carries PostgreSQL, set postgres.source: apt');
   }
+}
 
+/**
+ * A download URL of the profile: no credentials (they would sit in the image and the user-data),
+ * and, for an AMI, no file:// path for the bake, which runs where that path does not exist.
+ * `readBy`: the bake, first boot, or the machine that runs Packer (the qemu base image).
+ */
+function downloadUrlRule(at: PathSegment[], what: string, readBy: 'bake' | 'boot' | 'packer', used: (p: Profile) => boolean = () => true): Rule {
+  return (p, _os, report) => {
+    const url = at.reduce<unknown>((node, seg) => (node as Record<string | number, unknown> | undefined)?.[seg], p);
+    if (typeof url !== 'string') return;
+    if (hasCredentials(url)) {
+      report(at, 'error', `${what} ${redactUrl(url)} carries credentials: they would be written into the image's scripts and the user-data`, 'serve the file without credentials, from a mirror only your build network reaches');
+    }
+    if (readBy === 'bake' && p.targets.aws && /^file:/i.test(url) && used(p)) {
+      report(at, 'error', `${what} ${url} cannot serve an AMI's bake: Packer bakes on a fresh EC2 instance, where that file does not exist`, 'serve it over https from a host the builder reaches (e.g. a private S3 bucket behind a VPC endpoint)');
+    }
+    // First boot may find it: a volume in the image's fstab, a file the user-data writes.
+    if (readBy === 'boot' && p.targets.aws && /^file:/i.test(url)) {
+      report(at, 'warning', `${what} ${url} is read at first boot on each instance made from the AMI: nothing cocca-bake does puts it there`, 'serve it over https, or make sure each instance has it before first boot (a volume, a file your user-data writes)');
+    }
+  };
+}
+
+function checkDatabaseName(p: Profile, _os: OsModule, report: Report): void {
+  const why = databaseNameProblem(p.postgres.database);
+  if (why) report(['postgres', 'database'], 'error', `${JSON.stringify(p.postgres.database)} ${why}`, 'pick a name of your own, e.g. registry');
+}
+
+/** The JDK unpacks to /usr/lib/jvm/HOME: "." or ".." would make Java's home a system directory. */
+function checkJavaHome(p: Profile, _os: OsModule, report: Report): void {
+  const home = p.java.home;
+  if (home !== undefined && (home === '.' || home.includes('..'))) {
+    report(['java', 'home'], 'error', `${JSON.stringify(home)} is not a directory name inside /usr/lib/jvm: JAVA_HOME would leave it`, 'the name of the directory the JDK tarball unpacks to, e.g. jdk1.8.0_351');
+  }
+}
+
+function checkFail2banTimes(p: Profile, _os: OsModule, report: Report): void {
+  const zero = (t: string) => /^0+[smhdw]?$/.test(t);
+  if (zero(p.fail2ban.findTime)) report(['fail2ban', 'findTime'], 'error', `a findTime of ${JSON.stringify(p.fail2ban.findTime)} counts failures over no time at all: fail2ban would never ban`, 'e.g. 10m');
+  if (zero(p.fail2ban.banTime)) report(['fail2ban', 'banTime'], 'error', `a banTime of ${JSON.stringify(p.fail2ban.banTime)} lifts each ban as it is made: fail2ban would protect nothing`, 'e.g. 1h');
+}
+
+function checkAwsSize(p: Profile, _os: OsModule, report: Report): void {
   const aws = p.targets.aws;
-  if (aws) {
-    const mem = ec2MemoryGiB(aws.instanceType);
-    if (mem === undefined) report(['targets', 'aws', 'instanceType'], 'warning', `cannot tell the memory of ${aws.instanceType}: the ${SEED_MEMORY_GIB} GiB minimum is not checked`, 'the check knows the t, m, r and c families; make sure the type has 12 GiB or more');
-    else if (mem < SEED_MEMORY_GIB) report(['targets', 'aws', 'instanceType'], 'warning', `${aws.instanceType} has ${mem} GiB of memory, below the seed's ${SEED_MEMORY_GIB} GiB`, 'CoCCA asks 12 GiB (16 GiB in its 2023 guides): e.g. t3.xlarge or m6i.xlarge');
-    if (aws.volumeSizeGiB < SEED_DISK_GIB) report(['targets', 'aws', 'volumeSizeGiB'], 'warning', `${aws.volumeSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'the registry database and its backups grow; CoCCA asks 150 GiB (200 GiB in later guides)');
-    if (aws.copyTo.includes(aws.region)) report(['targets', 'aws', 'copyTo', aws.copyTo.indexOf(aws.region)], 'error', `copyTo names the build region ${aws.region}`, 'list only the other regions');
-    if (aws.public) {
-      report(['targets', 'aws', 'public'], 'warning', 'the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image', 'share with accounts instead: targets.aws.shareWith');
-    } else if (aws.shareWith.length > 0 && !aws.kmsKeyId) {
-      report(['targets', 'aws', 'shareWith'], 'error', "an encrypted AMI cannot be shared when it is encrypted with the account's default EBS key", 'set targets.aws.kmsKeyId to a customer-managed KMS key whose policy lets those accounts use it');
-    } else if (aws.shareWith.length > 0) {
-      // Found now rather than after an hour of building: each shared copy needs a key in its region.
-      const keys = copyKmsKeys(aws);
-      aws.copyTo.forEach((region, i) => {
-        if (!keys[region]) report(['targets', 'aws', 'copyTo', i], 'error', `the copy in ${region} is shared but has no KMS key there (${aws.kmsKeyId} is not a multi-Region key)`, `set targets.aws.copyKmsKeyIds.${region} to a key in ${region}, or use a multi-Region key (mrk-...) with a replica there`);
-      });
-    }
-    for (const region of Object.keys(aws.copyKmsKeyIds ?? {})) {
-      if (!aws.copyTo.includes(region)) report(['targets', 'aws', 'copyKmsKeyIds', region], 'error', `${region} is not a copyTo region`, `add ${region} to targets.aws.copyTo, or remove this key`);
-    }
+  if (!aws) return;
+  const mem = ec2MemoryGiB(aws.instanceType);
+  if (mem === undefined) report(['targets', 'aws', 'instanceType'], 'warning', `cannot tell the memory of ${aws.instanceType}: the ${SEED_MEMORY_GIB} GiB minimum is not checked`, 'the check knows the t, m, r and c families; make sure the type has 12 GiB or more');
+  else if (mem < SEED_MEMORY_GIB) report(['targets', 'aws', 'instanceType'], 'warning', `${aws.instanceType} has ${mem} GiB of memory, below the seed's ${SEED_MEMORY_GIB} GiB`, 'CoCCA asks 12 GiB (16 GiB in its 2023 guides): e.g. t3.xlarge or m6i.xlarge');
+}
+
+function checkAwsVolume(p: Profile, _os: OsModule, report: Report): void {
+  const aws = p.targets.aws;
+  if (aws && aws.volumeSizeGiB < SEED_DISK_GIB) report(['targets', 'aws', 'volumeSizeGiB'], 'warning', `${aws.volumeSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'the registry database and its backups grow; CoCCA asks 150 GiB (200 GiB in later guides)');
+}
+
+function checkAwsCopies(p: Profile, _os: OsModule, report: Report): void {
+  const aws = p.targets.aws;
+  if (!aws) return;
+  if (aws.copyTo.includes(aws.region)) report(['targets', 'aws', 'copyTo', aws.copyTo.indexOf(aws.region)], 'error', `copyTo names the build region ${aws.region}`, 'list only the other regions');
+  for (const region of Object.keys(aws.copyKmsKeyIds ?? {})) {
+    if (!aws.copyTo.includes(region)) report(['targets', 'aws', 'copyKmsKeyIds', region], 'error', `${region} is not a copyTo region`, `add ${region} to targets.aws.copyTo, or remove this key`);
   }
+}
+
+function checkAwsSharing(p: Profile, _os: OsModule, report: Report): void {
+  const aws = p.targets.aws;
+  if (!aws) return;
+  if (aws.public) {
+    report(['targets', 'aws', 'public'], 'warning', 'the AMI will be public and unencrypted (AWS refuses to publish encrypted snapshots): anyone can launch your registry image', 'share with accounts instead: targets.aws.shareWith');
+  } else if (aws.shareWith.length > 0 && !aws.kmsKeyId) {
+    report(['targets', 'aws', 'shareWith'], 'error', "an encrypted AMI cannot be shared when it is encrypted with the account's default EBS key", 'set targets.aws.kmsKeyId to a customer-managed KMS key whose policy lets those accounts use it');
+  } else if (aws.shareWith.length > 0) {
+    // Found now rather than after an hour of building: each shared copy needs a key in its region.
+    const keys = copyKmsKeys(aws);
+    aws.copyTo.forEach((region, i) => {
+      if (!keys[region]) report(['targets', 'aws', 'copyTo', i], 'error', `the copy in ${region} is shared but has no KMS key there (${aws.kmsKeyId} is not a multi-Region key)`, `set targets.aws.copyKmsKeyIds.${region} to a key in ${region}, or use a multi-Region key (mrk-...) with a replica there`);
+    });
+  }
+}
+
+function checkQemu(p: Profile, _os: OsModule, report: Report): void {
   const qemu = p.targets.qemu;
-  if (qemu && qemu.diskSizeGiB < SEED_DISK_GIB) report(['targets', 'qemu', 'diskSizeGiB'], 'warning', `${qemu.diskSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'CoCCA asks 150 GiB; a qcow2 only takes the space it uses');
-  if (qemu?.baseImage.sha256 === UNPINNED) report(['targets', 'qemu'], 'warning', `the qemu base image ${qemu.baseImage.url} is not pinned: Packer will read the publisher's checksum file at build time`, 'set targets.qemu.baseImage: {url, sha256}');
-  if (!aws && !qemu) report(['targets'], 'warning', 'no build target: render writes user-data only, and no Packer source', 'add targets.aws or targets.qemu');
-
-  checkArtifacts(p, report);
+  if (!qemu) return;
+  if (qemu.diskSizeGiB < SEED_DISK_GIB) report(['targets', 'qemu', 'diskSizeGiB'], 'warning', `${qemu.diskSizeGiB} GiB is below the seed's ${SEED_DISK_GIB} GiB disk`, 'CoCCA asks 150 GiB; a qcow2 only takes the space it uses');
 }
 
-/** Each artifact the stack downloads: from the profile's artifacts map, else the catalog. */
-export function artifactSources(p: Profile): Array<{ name: ArtifactName; kind?: CatalogKind; version?: string; versionAt?: PathSegment[]; used: boolean }> {
-  return [
-    { name: 'openssl', kind: 'openssl', version: p.openssl.version, versionAt: ['openssl', 'version'], used: p.openssl.enabled },
-    { name: 'jdk', kind: 'jdk', version: p.java.version, versionAt: ['java', 'version'], used: p.java.source === 'tarball' },
-    { name: 'resin', kind: 'resin', version: p.resin.version, versionAt: ['resin', 'version'], used: true },
-    { name: 'jdbc', kind: 'jdbc', version: p.jdbc.version, versionAt: ['jdbc', 'version'], used: true },
-    { name: 'war', used: true },
-    { name: 'keystore', used: true },
-  ];
+function checkQemuBaseImage(p: Profile, _os: OsModule, report: Report): void {
+  const qemu = p.targets.qemu;
+  if (qemu?.baseImage.sha256 === UNPINNED) report(['targets', 'qemu'], 'warning', `the qemu base image ${redactUrl(qemu.baseImage.url)} is not pinned: Packer will read the publisher's checksum file at build time`, 'set targets.qemu.baseImage: {url, sha256}');
 }
 
-function checkArtifacts(p: Profile, report: Report): void {
-  for (const src of artifactSources(p)) {
-    const own = p.artifacts[src.name];
-    if (own && !src.used) {
-      report(['artifacts', src.name], 'warning', `artifacts.${src.name} is not used by this profile`, src.name === 'jdk' ? 'java.source is apt: remove artifacts.jdk, or set java.source: tarball' : 'openssl.enabled is false: remove artifacts.openssl');
-      continue;
-    }
-    if (!src.used) continue;
-    let art: Artifact | undefined = own;
-    let at: PathSegment[] = ['artifacts', src.name, 'sha256'];
-    if (!art && src.kind) {
-      art = lookup(src.kind, src.version!);
-      at = src.versionAt!;
-      if (!art) {
-        report(src.versionAt!, 'error', `the catalog has no ${src.name} ${src.version}`, `give its download as artifacts.${src.name}: {url: ..., sha256: ...}`);
-        continue;
-      }
-    }
-    if (!art) continue; // war and keystore default to CoCCA's downloads, which are unpinned
-    if (art.sha256 === UNPINNED) {
-      report(at, 'warning', `${src.name} download ${art.url} is not pinned to a SHA-256`, `download it once, check it, and set artifacts.${src.name}.sha256`);
+function checkAnyTarget(p: Profile, _os: OsModule, report: Report): void {
+  if (!p.targets.aws && !p.targets.qemu) report(['targets'], 'warning', 'no build target: render writes user-data only, and no Packer source', 'add targets.aws or targets.qemu');
+}
+
+const ARTIFACT_NAMES: readonly ArtifactName[] = ['openssl', 'jdk', 'resin', 'jdbc', 'war', 'keystore'];
+
+/** Every rule, each judging on its own (see Rule). */
+export const RULES: readonly Rule[] = [
+  checkHostName,
+  checkTrustedNetworks,
+  checkTrustedCoverage,
+  checkPortOverlap,
+  checkSshPort,
+  checkLoginUsers,
+  checkAllowedUsers,
+  checkRootLogin,
+  checkTls,
+  checkLetsEncryptName,
+  checkLetsEncryptEmail,
+  checkResinTemplate,
+  checkHeapArgs,
+  checkPool,
+  checkSecrets,
+  checkAptSources,
+  checkAptPostgres,
+  checkDatabaseName,
+  checkJavaHome,
+  checkFail2banTimes,
+  checkAwsSize,
+  checkAwsVolume,
+  checkAwsCopies,
+  checkAwsSharing,
+  checkQemu,
+  checkQemuBaseImage,
+  checkAnyTarget,
+  ...ARTIFACT_NAMES.map((name) => (p: Profile, _os: OsModule, report: Report) => checkArtifact(p, name, report)),
+  checkCoccaDownloads,
+  ...ARTIFACT_NAMES.map((name) => downloadUrlRule(['artifacts', name, 'url'], `the ${name} download`, 'bake', (p) => artifactSource(p, name).used)),
+  downloadUrlRule(['postgres', 'backup', 'url'], 'the backup', 'boot'),
+  downloadUrlRule(['targets', 'qemu', 'baseImage', 'url'], 'the qemu base image', 'packer'),
+];
+
+interface ArtifactSource {
+  name: ArtifactName;
+  kind?: CatalogKind;
+  version?: string;
+  versionAt?: PathSegment[];
+  used: boolean;
+}
+
+/** Where one artifact the stack downloads comes from: the profile's artifacts map, else the catalog. */
+export function artifactSource(p: Profile, name: ArtifactName): ArtifactSource {
+  switch (name) {
+    case 'openssl':
+      return { name, kind: 'openssl', version: p.openssl.version, versionAt: ['openssl', 'version'], used: p.openssl.enabled };
+    case 'jdk':
+      return { name, kind: 'jdk', version: p.java.version, versionAt: ['java', 'version'], used: p.java.source === 'tarball' };
+    case 'resin':
+      return { name, kind: 'resin', version: p.resin.version, versionAt: ['resin', 'version'], used: true };
+    case 'jdbc':
+      return { name, kind: 'jdbc', version: p.jdbc.version, versionAt: ['jdbc', 'version'], used: true };
+    case 'war':
+    case 'keystore':
+      return { name, used: true };
+  }
+}
+
+/** Each artifact the stack downloads. */
+export function artifactSources(p: Profile): ArtifactSource[] {
+  return ARTIFACT_NAMES.map((name) => artifactSource(p, name));
+}
+
+function checkArtifact(p: Profile, name: ArtifactName, report: Report): void {
+  const src = artifactSource(p, name);
+  const own = p.artifacts[src.name];
+  if (own && !src.used) {
+    report(['artifacts', src.name], 'warning', `artifacts.${src.name} is not used by this profile`, src.name === 'jdk' ? 'java.source is apt: remove artifacts.jdk, or set java.source: tarball' : 'openssl.enabled is false: remove artifacts.openssl');
+    return;
+  }
+  if (!src.used) return;
+  let art: Artifact | undefined = own;
+  let at: PathSegment[] = ['artifacts', src.name, 'sha256'];
+  if (!art && src.kind) {
+    art = lookup(src.kind, src.version!);
+    at = src.versionAt!;
+    if (!art) {
+      report(src.versionAt!, 'error', `the catalog has no ${src.name} ${src.version}`, `give its download as artifacts.${src.name}: {url: ..., sha256: ...}`);
+      return;
     }
   }
+  if (!art) return; // war and keystore default to CoCCA's downloads, which are unpinned
+  if (art.sha256 === UNPINNED) {
+    report(at, 'warning', `${src.name} download ${redactUrl(art.url)} is not pinned to a SHA-256`, `download it once, check it, and set artifacts.${src.name}.sha256`);
+  }
+}
+
+function checkCoccaDownloads(p: Profile, _os: OsModule, report: Report): void {
   for (const name of ['war', 'keystore'] as const) {
     if (!p.artifacts[name]) {
       report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `set artifacts.${name}: {url, sha256} to a copy you checked`);
@@ -180,7 +372,9 @@ function checkArtifacts(p: Profile, report: Report): void {
   }
 }
 
-/** Every target's login user is allowed in, and is one its image has. */
+const TARGET_IMAGE = { aws: 'AMI', qemu: 'qcow2' } as const;
+
+/** Every target's login user is allowed in, and is the one its image has. */
 function checkLoginUsers(p: Profile, os: OsModule, report: Report): void {
   if (p.ssh.loginUser === 'root') report(['ssh', 'loginUser'], 'error', 'root cannot be the login user: PermitRootLogin is off', `use the image's default user (${describeUsers(os)})`);
   const seen = new Set<string>();
@@ -190,27 +384,69 @@ function checkLoginUsers(p: Profile, os: OsModule, report: Report): void {
     report(
       ['ssh', 'allowUsers'],
       'error',
-      `AllowUsers leaves out ${JSON.stringify(user)}, the user the ${target === 'aws' ? 'AMI' : 'qcow2'} (${os.name}) is provisioned and reached with`,
+      `AllowUsers leaves out ${JSON.stringify(user)}, the user the ${TARGET_IMAGE[target]} (${os.name}) is provisioned and reached with`,
       `add ${user} to ssh.allowUsers${p.ssh.loginUser ? '' : ', or set ssh.loginUser'}`,
     );
   }
+  const user = p.ssh.loginUser;
+  if (!user || user === 'root') return;
   const custom = p.targets.qemu && p.targets.qemu.baseImage.url !== os.cloudImage.url;
-  if (p.ssh.loginUser && p.ssh.loginUser !== 'root' && !Object.values(os.users).includes(p.ssh.loginUser)) {
+  if (!Object.values(os.users).includes(user)) {
     report(
       ['ssh', 'loginUser'],
       custom && !p.targets.aws ? 'warning' : 'error',
-      `nothing creates ${JSON.stringify(p.ssh.loginUser)} on ${os.name} images: the profile's ssh keys go to the image's default user (${describeUsers(os)})`,
+      `nothing creates ${JSON.stringify(user)} on ${os.name} images: the profile's ssh keys go to the image's default user (${describeUsers(os)})`,
       custom && !p.targets.aws ? 'make sure your base image creates this user' : 'remove ssh.loginUser to use the image\'s own user',
+    );
+    return;
+  }
+  // One image's user is not the other's: Debian's AMI has admin, its qcow2 debian.
+  for (const target of (['aws', 'qemu'] as const).filter((t) => p.targets[t] && os.users[t] !== user)) {
+    const mine = target === 'qemu' && custom;
+    report(
+      ['ssh', 'loginUser'],
+      mine ? 'warning' : 'error',
+      `${JSON.stringify(user)} is the user of ${os.name}'s ${TARGET_IMAGE[target === 'aws' ? 'qemu' : 'aws']}, not of its ${TARGET_IMAGE[target]}: nothing creates it there, and the profile's ssh keys go to ${os.users[target]}`,
+      mine ? 'make sure your base image creates this user' : `remove ssh.loginUser: each image is then reached with its own user (${describeUsers(os)})`,
     );
   }
 }
 
+/** AllowUsers may name more users than the images have: someone else must create them (a warning). */
+function checkAllowedUsers(p: Profile, os: OsModule, report: Report): void {
+  const login = new Set(loginUsers(p, os).map((u) => u.user));
+  p.ssh.allowUsers.forEach((user, i) => {
+    if (user === 'root' || login.has(user)) return;
+    const owner = OS_MODULES.flatMap((m) => (['aws', 'qemu'] as const).filter((t) => m.users[t] === user).map((t) => `${m.name}'s ${TARGET_IMAGE[t]}`));
+    report(
+      ['ssh', 'allowUsers', i],
+      'warning',
+      owner.length > 0
+        ? `${JSON.stringify(user)} is the user of ${owner.join(' and ')}, not of the images this profile makes: nothing creates it here`
+        : `nothing creates ${JSON.stringify(user)} on ${os.name} images: AllowUsers lets it in only once something else does`,
+      `remove it, or create the user yourself; the login user ${[...login].join(' and ')} gets the profile's ssh keys`,
+    );
+  });
+}
+
 const describeUsers = (os: OsModule): string => (os.users.aws === os.users.qemu ? os.users.aws : `${os.users.aws} for the AMI, ${os.users.qemu} for the qcow2`);
 
-/** A public port that nothing listens on is open for nothing (or for something not yet configured). */
-function checkServedPorts(p: Profile, listeners: ResinListeners, report: Report): void {
+/**
+ * A public port that nothing listens on is open for nothing (or for something not yet configured);
+ * one of Resin's internal ports must never be public.
+ */
+function checkServedPorts(p: Profile, listeners: ResinListeners, internal: number[], report: Report): void {
   const source = p.resin.template ? `resin.template ${JSON.stringify(p.resin.template)}` : 'the built-in resin.xml';
   p.firewall.publicPorts.forEach((port, i) => {
+    if (internal.includes(port) && !listeners.ports.includes(port)) {
+      report(
+        ['firewall', 'publicPorts', i],
+        'error',
+        `port ${port} carries Resin's own traffic (a <server> cluster port or the watchdog's, in ${source}): open to the world, anyone could talk to Resin's cluster and watchdog`,
+        'remove it from firewall.publicPorts: Resin uses it on the private address and the loopback only',
+      );
+      return;
+    }
     if (listeners.ports.includes(port)) return;
     if (listeners.unknown.length > 0) {
       report(['firewall', 'publicPorts', i], 'warning', `cannot tell whether anything listens on port ${port}: ${source} has listeners whose port is not a number here (${listeners.unknown.join('; ')})`, 'write the ports of resin.xml as numbers, so first boot can wait for them');
@@ -225,12 +461,16 @@ function checkServedPorts(p: Profile, listeners: ResinListeners, report: Report)
   });
 }
 
-/** The heap is cocca-sizing's to set; a fixed pool must fit below PostgreSQL's max_connections. */
-function checkSizing(p: Profile, report: Report): void {
+/** The heap is cocca-sizing's to set. */
+function checkHeapArgs(p: Profile, _os: OsModule, report: Report): void {
   const heapArg = /(^|\s)-(Xm[sx]\S*|XX:(Max|Initial|Min)HeapSize=\S*|XX:MaxRAMPercentage=\S*)/.exec(p.resin.jvmArgs);
   if (heapArg) {
     report(['resin', 'jvmArgs'], 'error', `resin.jvmArgs sets the heap (${heapArg[0].trim()}), which first boot sizes from the instance's memory`, 'use resin.heap.mib for a fixed heap, or resin.heap.percent');
   }
+}
+
+/** A fixed pool must fit below PostgreSQL's max_connections. */
+function checkPool(p: Profile, _os: OsModule, report: Report): void {
   const pool = p.resin.pool.maxConnections;
   if (pool === undefined) return;
   const max = p.postgres.tune.connections ?? PGTUNE_CONNECTIONS[p.postgres.tune.dbType];
@@ -245,7 +485,7 @@ function checkSizing(p: Profile, report: Report): void {
 }
 
 /** First boot needs secrets only the operator has: the profile must say where they come from. */
-function checkSecrets(p: Profile, report: Report): void {
+function checkSecrets(p: Profile, _os: OsModule, report: Report): void {
   const needed = neededSecrets(p);
   const s = p.secrets;
   if (!s) {

@@ -6,6 +6,7 @@ import { packageFile } from '../paths.js';
 import type { Finding, PathSegment } from './findings.js';
 import { formatPath } from './findings.js';
 import { originOf, type LoadedProfile } from './load.js';
+import { redactCredentials } from './urls.js';
 
 type SchemaNode = { description?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
@@ -24,8 +25,13 @@ export function profileSchema(): SchemaNode {
   return compile().schema;
 }
 
+/** The compiled schema (ajv, defaults filled in place): what the repair runs again and again. */
+export function schemaValidator(): ValidateFunction {
+  return compile().validate;
+}
+
 /** Segments of an ajv instancePath, numbers where the parent is a list. */
-function segments(instancePath: string, root: unknown): PathSegment[] {
+export function segments(instancePath: string, root: unknown): PathSegment[] {
   const out: PathSegment[] = [];
   let node: unknown = root;
   for (const raw of instancePath.split('/').slice(1)) {
@@ -61,7 +67,8 @@ function closest(word: string, choices: string[]): string | undefined {
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? best[0] : undefined;
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+// A refused URL is shown too: never with its credentials.
+const show = (v: unknown): string => redactCredentials(JSON.stringify(v) ?? String(v));
 
 function describe(err: ErrorObject, value: unknown, schema: SchemaNode, at: PathSegment[]): { at: PathSegment[]; message: string; hint?: string; key?: boolean } {
   const p = err.params as Record<string, unknown>;
@@ -98,6 +105,10 @@ function describe(err: ErrorObject, value: unknown, schema: SchemaNode, at: Path
     case 'minLength':
     case 'maxLength':
       return { at, message: `${show(value)} is not a valid value here`, hint };
+    case 'propertyNames': {
+      const name = String(p.propertyName);
+      return { at: [...at, name], key: true, message: `${show(name)} is not a valid key here`, hint };
+    }
     case 'uniqueItems':
       return { at: [...at, Number(p.i)], message: `${show((value as unknown[])[Number(p.i)])} is listed twice`, hint };
     case 'minItems':
@@ -115,6 +126,9 @@ export function checkSchema(loaded: LoadedProfile, doc: Record<string, unknown>)
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const err of validate.errors ?? []) {
+    // A propertyNames schema's own keyword reports the whole object; the propertyNames error
+    // beside it names the key.
+    if (err.schemaPath.includes('/propertyNames/')) continue;
     const at = segments(err.instancePath, raw);
     const value = at.reduce<unknown>((n, s) => (n as Record<string | number, unknown> | undefined)?.[s], raw);
     const d = describe(err, value, schema, at);

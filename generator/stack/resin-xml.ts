@@ -66,6 +66,8 @@ interface TemplateData extends ResinXmlInput {
 }
 
 const PLACEHOLDER_RE = /@@([A-Z0-9_]+)@@/g;
+/** A Resin EL expression: ${...} or #{...} (no nested braces, as in resin.xml files). */
+const EL_RE = /[$#]\{[^}]*\}?/g;
 
 // ---------------------------------------------------------------------------
 // stage 1: render
@@ -194,6 +196,22 @@ function checkTemplate(text: string, required: readonly string[]): string[] {
     if (!names.has(name)) problems.push(`required placeholder @@${name}@@ is missing: ${WHY_REQUIRED[name] ?? 'the built-in template uses it'}`);
   }
 
+  // Resin evaluates ${...} and #{...} after first boot has filled the placeholders in: a value
+  // there (a password, a name) would be read as an expression. A placeholder right after "$" or
+  // "#", or right before "{", could open one with the value's first or last character.
+  for (const el of text.matchAll(EL_RE)) {
+    for (const m of el[0].matchAll(PLACEHOLDER_RE)) {
+      problems.push(`line ${lineOf(text, el.index + m.index)}: placeholder @@${m[1]!}@@ is inside the EL expression ${JSON.stringify(el[0])}: Resin would evaluate the value first boot puts there`);
+    }
+  }
+  for (const m of occurrences) {
+    const before = text[m.index - 1];
+    const after = text[m.index + m[0].length];
+    if (before === '$' || before === '#' || after === '{') {
+      problems.push(`line ${lineOf(text, m.index)}: placeholder @@${m[1]!}@@ ${after === '{' ? 'is followed by "{"' : `follows "${before}"`}: with the value filled in, Resin could read an EL expression (\${...} or #{...}) there`);
+    }
+  }
+
   // Same-length dummies keep every offset (and line number) of the original text.
   const dummied = text.replace(PLACEHOLDER_RE, (all) => 'x'.repeat(all.length));
   const scan = scanXml(dummied);
@@ -279,6 +297,31 @@ export function resinListeners(text: string): ResinListeners | undefined {
     else unknown.push(`line ${lineOf(text, el.offset)}: <${el.name}> ${raw === undefined ? 'has no port' : 'has a port that is not a number here (an expression or a placeholder)'}`);
   });
   return { ports: [...ports].sort((a, b) => a - b), unknown };
+}
+
+/**
+ * The ports of Resin's own traffic in a template: each <server>'s cluster port and each
+ * watchdog port. Not listeners of the stack: they serve Resin's servers and its watchdog, and
+ * must never be public. undefined when the template is not well-formed.
+ */
+export function resinInternalPorts(text: string): number[] | undefined {
+  const scan = scanXml(text.replace(PLACEHOLDER_RE, (all) => 'x'.repeat(all.length)));
+  if (scan.error) return undefined;
+  const local = (name: string) => name.slice(name.indexOf(':') + 1);
+  const ports = new Set<number>();
+  const add = (raw: string | undefined) => {
+    const value = (raw ?? '').trim();
+    if (/^[0-9]{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535) ports.add(Number(value));
+  };
+  scan.elements.forEach((el, i) => {
+    const name = local(el.name);
+    if (name === 'server' || name === 'server-multi') {
+      add(el.attrs.find((a) => local(a.name) === 'port')?.value ?? scan.elements.find((c) => c.parent === i && local(c.name) === 'port')?.text);
+      add(el.attrs.find((a) => local(a.name) === 'watchdog-port')?.value);
+    }
+    if (name === 'watchdog-port') add(el.text);
+  });
+  return [...ports].sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------------------

@@ -29,14 +29,16 @@ describe.skipIf(!canRun)("cocca-certbot waits for DNS before stopping Resin (san
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-certbot-'));
     await execa('npm', ['run', '-s', 'build']);
+    // validate refuses Let's Encrypt for a name that cannot be public (.example): the profile
+    // names a public one; each attempt below hands the instance its own FQDN in values.env.
     rootfs = await renderInstanceTree(
       work,
       `apiVersion: cocca-bake/v1
 name: letest
-host: {fqdn: registry.nic.example}
+host: {fqdn: registry.coccaregistry.org}
 firewall: {trusted: [192.0.2.0/24]}
 secrets: {source: user-data}
-tls: {mode: letsencrypt, email: hostmaster@nic.example, staging: true}
+tls: {mode: letsencrypt, email: hostmaster@coccaregistry.org, staging: true}
 targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "${'0'.repeat(64)}"}}}
 `,
     );
@@ -72,7 +74,7 @@ kill "$(cat /tmp/dnsmasq.pid)"
     expect(r.ok, r.output).toBe(true);
     expect(r.output).toContain("here.nic.example resolves here: asking Let's Encrypt");
     const calls = (r.output.split('== calls')[1] ?? '');
-    expect(calls).toContain('CERTBOT certonly --standalone --non-interactive --agree-tos -m hostmaster@nic.example -d here.nic.example --staging');
+    expect(calls).toContain('CERTBOT certonly --standalone --non-interactive --agree-tos -m hostmaster@coccaregistry.org -d here.nic.example --staging');
     // The hooks stopped and started Resin around it (the sandbox's systemctl logs them).
     expect(r.output).toMatch(/systemctl\(stub\) stop resin\.service[\s\S]*systemctl\(stub\) start resin\.service/);
   });

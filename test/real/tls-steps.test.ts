@@ -23,10 +23,10 @@ async function labKeystore(name: string, args: string[]): Promise<{ url: string;
 let lab: { url: string; sha256: string };
 
 /** A profile with a build target, so the render holds the instance tree; its lab keystore is `keystore`. */
-const render = (tls: string, keystore = lab) =>
+const render = (tls: string, { keystore = lab, fqdn = 'srs.nic.example' } = {}) =>
   renderInstanceTree(
     work,
-    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: srs.nic.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\ntls: ${tls}\n` +
+    `apiVersion: cocca-bake/v1\nname: tlstest\nhost: {fqdn: ${fqdn}}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\ntls: ${tls}\n` +
       `artifacts: {keystore: {url: "${keystore.url}", sha256: "${keystore.sha256}"}}\n` +
       `targets: {qemu: {baseImage: {url: "file:///dev/null", sha256: "${'0'.repeat(64)}"}}}\n`,
   );
@@ -109,14 +109,15 @@ if bash -euo pipefail /usr/local/lib/cocca/steps/boot/*-tls.keystore.sh; then ec
 
   it('refuses at bake a lab keystore that holds no private key', async () => {
     const certOnly = await labKeystore('cert-only.jks', ['-importcert', '-noprompt', '-alias', 'ca', '-file', path.join(work, 'ca.pem')]);
-    const rootfs = await render('{mode: lab}', certOnly);
+    const rootfs = await render('{mode: lab}', { keystore: certOnly });
     const r = await runSandboxed(rootfs, `${setup}\nbash -euo pipefail /usr/local/lib/cocca/steps/bake/*-app.keystore.sh`);
     expect(r.ok).toBe(false);
     expect(r.output).toContain("ERROR: /opt/resin/conf/keys/cocca-lab.jks holds no private key entry (CoCCA's lab keystore is a JKS with one)");
   });
 
   it("turns a certificate into Resin's JKS through PKCS12 (the Let's Encrypt deploy hook)", async () => {
-    const rootfs = await render('{mode: letsencrypt, email: hostmaster@nic.example}');
+    // Let's Encrypt certifies public names only: validate refuses .example there.
+    const rootfs = await render('{mode: letsencrypt, email: hostmaster@coccaregistry.org}', { fqdn: 'srs.coccaregistry.org' });
     const r = await runSandboxed(
       rootfs,
       `${setup}

@@ -55,7 +55,7 @@ describe('validate: exit codes', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`${FX}/lockout.yaml:5:12: error: firewall.trusted:`);
     expect(r.stderr).toContain(`${FX}/warn-public.yaml:6:13: warning: targets.aws.public:`);
-    expect(r.stderr).toMatch(/^3 profiles: 2 valid, 1 invalid \(2 errors, 1 warning\)$/m);
+    expect(r.stderr).toMatch(/^3 profiles: 2 valid, 1 invalid \(2 errors, 2 warnings\)$/m);
     expectNoCrash(r.stderr);
   });
 
@@ -103,7 +103,11 @@ describe('validate: the text report', () => {
         ' 7 |   allowUsers: [alice]',
         '   |               ^',
         '  hint: add ubuntu to ssh.allowUsers, or set ssh.loginUser',
-        '1 profile: 0 valid, 1 invalid (2 errors, 0 warnings)',
+        `${FX}/lockout.yaml:7:16: warning: ssh.allowUsers[0]: nothing creates "alice" on ubuntu-22.04 images: AllowUsers lets it in only once something else does`,
+        ' 7 |   allowUsers: [alice]',
+        '   |                ^',
+        "  hint: remove it, or create the user yourself; the login user ubuntu gets the profile's ssh keys",
+        '1 profile: 0 valid, 1 invalid (2 errors, 1 warning)',
         '',
       ].join('\n'),
     );
@@ -273,6 +277,15 @@ describe('validate --format json and --strict', () => {
         path: 'ssh.allowUsers',
         message: 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with',
         hint: 'add ubuntu to ssh.allowUsers, or set ssh.loginUser',
+      },
+      {
+        file: `${FX}/lockout.yaml`,
+        line: 7,
+        column: 16,
+        severity: 'warning',
+        path: 'ssh.allowUsers[0]',
+        message: 'nothing creates "alice" on ubuntu-22.04 images: AllowUsers lets it in only once something else does',
+        hint: "remove it, or create the user yourself; the login user ubuntu gets the profile's ssh keys",
       },
       {
         file: `${FX}/base/bad-trusted.yaml`,

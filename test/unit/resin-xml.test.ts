@@ -13,6 +13,7 @@ import {
   RESIN_PLACEHOLDERS,
   RESIN_SERVER_ID,
   checkOperatorTemplate,
+  resinInternalPorts,
   resinListeners,
   renderResinXml,
   renderResinXmlTemplate,
@@ -547,6 +548,24 @@ describe('checkOperatorTemplate', () => {
     expect(checkOperatorTemplate(OPERATOR.replace('address="*" port="80"', 'address="127.0.0.1" port="80"'))).toEqual([]);
   });
 
+  it("finds a placeholder inside Resin's EL, or next to its opening (Resin would evaluate the value)", () => {
+    const el = (from: string, to: string) => checkOperatorTemplate(OPERATOR.replace(from, to));
+    expect(el('<password>@@DB_PASSWORD@@</password>', '<password>${\'@@DB_PASSWORD@@\'}</password>')).toEqual([
+      `line 13: placeholder @@DB_PASSWORD@@ is inside the EL expression "\${'@@DB_PASSWORD@@'}": Resin would evaluate the value first boot puts there`,
+    ]);
+    expect(el('<host-alias>@@FQDN@@</host-alias>', '<host-alias>#{x.y(\n"@@FQDN@@")}</host-alias>')).toEqual([
+      expect.stringMatching(/^line 16: placeholder @@FQDN@@ is inside the EL expression "#\{x\.y\(\\n\\"@@FQDN@@\\"\)\}"/),
+    ]);
+    expect(el('<password>@@DB_PASSWORD@@</password>', '<password>$@@DB_PASSWORD@@</password>')).toEqual([
+      'line 13: placeholder @@DB_PASSWORD@@ follows "$": with the value filled in, Resin could read an EL expression (${...} or #{...}) there',
+    ]);
+    expect(el('<password>@@DB_PASSWORD@@</password>', '<password>@@DB_PASSWORD@@{x}</password>')).toEqual([
+      expect.stringMatching(/^line 13: placeholder @@DB_PASSWORD@@ is followed by "\{"/),
+    ]);
+    // EL of its own, away from every placeholder, is the operator's business.
+    expect(el('<user>postgres</user>', '<user>${resin.user}</user>')).toEqual([]);
+  });
+
   it('accepts what XML allows: CDATA, PIs, references, single quotes, a BOM', () => {
     const t = `\uFEFF<?xml version='1.0'?><?resin hint?><resin xmlns="http://caucho.com/ns/resin"><a b='x&#x41;&#65;&quot;'><![CDATA[<&]]>&lt;&#128512;</a><p>@@PRIVATE_IPV4@@ @@DB_PASSWORD@@</p></resin>`;
     expect(checkOperatorTemplate(t)).toEqual([]);
@@ -569,5 +588,21 @@ describe('resinListeners: the ports a template listens on', () => {
   });
   it('is undefined for a template that is not well-formed', () => {
     expect(resinListeners('<resin><http port="80"></resin>')).toBeUndefined();
+  });
+});
+
+describe("resinInternalPorts: Resin's cluster and watchdog ports, which must never be public", () => {
+  const wrap = (inner: string) => `<resin xmlns="http://caucho.com/ns/resin"><cluster id="app">${inner}</cluster></resin>`;
+  it.each([
+    ['the built-in template', null, [6600, 6800]],
+    ['a server port attribute and a watchdog-port element', wrap('<server id="a" port="7800"><watchdog-port>7600</watchdog-port><http port="80"/></server>'), [7600, 7800]],
+    ['a server-multi, a child <port>, a watchdog-port attribute', wrap('<server-multi id-prefix="a" address-list="x" port="6801"/><server id="b" watchdog-port="6601"><port>6802</port></server>'), [6601, 6801, 6802]],
+    ['EL and placeholders are not numbers here', wrap('<server id="a" port="${p}"><watchdog-port>@@FQDN@@</watchdog-port></server>'), []],
+    ['listeners are not internal', wrap('<server id="a"><http port="80"/><protocol port="700"/></server>'), []],
+  ])('%s', (_what, xml, want) => {
+    expect(resinInternalPorts(xml ?? renderResinXml(INPUT))).toEqual(want);
+  });
+  it('is undefined for a template that is not well-formed', () => {
+    expect(resinInternalPorts('<resin><server port="6800"></resin>')).toBeUndefined();
   });
 });

@@ -3,7 +3,9 @@
 // Leaves extend test/fixtures/profiles/base/clean.yaml unless a row says otherwise; a fragment
 // starts on line 4 of the leaf.
 import { describe, expect, it } from 'vitest';
-import { fqdnProblem, hasHostBits, networkOf, parseCidr } from '../../generator/profile/net.js';
+import { contactEmailProblem, databaseNameProblem, publicNameProblem } from '../../generator/profile/names.js';
+import { coversEveryAddress, fqdnProblem, hasHostBits, networkOf, parseCidr } from '../../generator/profile/net.js';
+import { hasCredentials, parseAptSource, redactLine, redactUrl, unsignedBy } from '../../generator/profile/urls.js';
 import { ec2MemoryGiB, SEED_DISK_GIB, SEED_MEMORY_GIB } from '../../generator/profile/rules.js';
 import { checkFragment, CLEAN_BASE, expectFindings, PIN, type Fragment, type Want } from './profile-helpers.js';
 
@@ -24,6 +26,8 @@ const TEMPLATE =
   '<resin>\n  <server address="@@PRIVATE_IPV4@@">\n    <jvm-arg>-Xmx@@RESIN_HEAP_MB@@m</jvm-arg>\n    <http port="80"/>\n    <http port="443"/>\n  </server>\n' +
   '  <database><password>@@DB_PASSWORD@@</password><max-connections>@@DB_MAX_CONNECTIONS@@</max-connections></database>\n</resin>\n';
 const CLEAN_NO_TARGETS = CLEAN_BASE.replace(/^targets:[\s\S]*$/m, '');
+/** A host name that can be public (the clean base's .example cannot): two lines. */
+const PUBLIC = 'host:\n  fqdn: srs.coccaregistry.org\n';
 
 // What a leaf of the bare base (no artifacts) always gets: catalog downloads nobody pinned,
 // reported at the top of the leaf because no file wrote those paths.
@@ -127,16 +131,27 @@ const table: Row[] = [
   {
     name: 'lockout: allowUsers without the login user',
     yaml: 'ssh:\n  allowUsers: [alice]\n',
-    want: [[E, 'ssh.allowUsers', 5, 15, 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with']],
-    hints: ['add ubuntu to ssh.allowUsers, or set ssh.loginUser'],
+    want: [
+      [E, 'ssh.allowUsers', 5, 15, 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with'],
+      [W, 'ssh.allowUsers[0]', 5, 16, 'nothing creates "alice" on ubuntu-22.04 images: AllowUsers lets it in only once something else does'],
+    ],
+    hints: ['add ubuntu to ssh.allowUsers, or set ssh.loginUser', "remove it, or create the user yourself; the login user ubuntu gets the profile's ssh keys"],
   },
   {
     name: 'lockout: allowUsers without a set login user',
     yaml: 'ssh:\n  loginUser: ubuntu\n  allowUsers:\n    - alice\n',
-    want: [[E, 'ssh.allowUsers', 7, 5, 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with']],
-    hints: ['add ubuntu to ssh.allowUsers'],
+    want: [
+      [E, 'ssh.allowUsers', 7, 5, 'AllowUsers leaves out "ubuntu", the user the AMI (ubuntu-22.04) is provisioned and reached with'],
+      [W, 'ssh.allowUsers[0]', 7, 7, 'nothing creates "alice" on ubuntu-22.04 images: AllowUsers lets it in only once something else does'],
+    ],
+    hints: ['add ubuntu to ssh.allowUsers', expect.any(String)],
   },
-  { name: 'allowUsers with the login user is fine', yaml: 'ssh:\n  allowUsers: [alice, ubuntu]\n', want: [] },
+  { name: 'allowUsers with the login user is fine', yaml: 'ssh:\n  allowUsers: [ubuntu]\n', want: [] },
+  {
+    name: 'allowUsers with a user nothing creates beside the login user (warning)',
+    yaml: 'ssh:\n  allowUsers: [alice, ubuntu]\n',
+    want: [[W, 'ssh.allowUsers[0]', 5, 16, 'nothing creates "alice" on ubuntu-22.04 images: AllowUsers lets it in only once something else does']],
+  },
   { name: 'a set login user alone is fine (allowUsers follows it)', yaml: 'ssh:\n  loginUser: ubuntu\n', want: [] },
   {
     name: 'a login user no image of the OS creates',
@@ -155,8 +170,11 @@ const table: Row[] = [
   {
     name: 'debian-12: the qcow2 user does not log in to the AMI',
     yaml: 'os: debian-12\nssh:\n  allowUsers: [debian]\n',
-    want: [[E, 'ssh.allowUsers', 6, 15, 'AllowUsers leaves out "admin", the user the AMI (debian-12) is provisioned and reached with']],
-    hints: ['add admin to ssh.allowUsers, or set ssh.loginUser'],
+    want: [
+      [E, 'ssh.allowUsers', 6, 15, 'AllowUsers leaves out "admin", the user the AMI (debian-12) is provisioned and reached with'],
+      [W, 'ssh.allowUsers[0]', 6, 16, '"debian" is the user of debian-12\'s qcow2, not of the images this profile makes: nothing creates it here'],
+    ],
+    hints: ['add admin to ssh.allowUsers, or set ssh.loginUser', "remove it, or create the user yourself; the login user admin gets the profile's ssh keys"],
   },
   {
     name: 'debian-12 with both targets: both image users by default',
@@ -229,11 +247,11 @@ const table: Row[] = [
   // tls
   {
     name: 'letsencrypt without an email',
-    yaml: 'tls:\n  mode: letsencrypt\n',
-    want: [[E, 'tls', 5, 3, "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there"]],
+    yaml: `${PUBLIC}tls:\n  mode: letsencrypt\n`,
+    want: [[E, 'tls', 7, 3, "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there"]],
     hints: ['add tls.email: hostmaster@your-domain'],
   },
-  { name: 'letsencrypt with an email is fine', yaml: 'tls:\n  mode: letsencrypt\n  email: hostmaster@nic.example\n', want: [] },
+  { name: 'letsencrypt with an email is fine', yaml: `${PUBLIC}tls:\n  mode: letsencrypt\n  email: hostmaster@coccaregistry.org\n`, want: [] },
   {
     name: 'an email without letsencrypt (warning)',
     yaml: 'tls:\n  email: hostmaster@nic.example\n',
@@ -531,6 +549,213 @@ const table: Row[] = [
     yaml: 'java:\n  source: apt\n',
     want: [[W, 'artifacts.jdk', 11, 8, 'artifacts.jdk is not used by this profile', 'base.yaml']],
   },
+  // issue 10: accepted, then locked out or broken at boot
+  {
+    name: 'trusted networks that hold every IPv4 address in pieces (warning, like /0)',
+    yaml: trusted('0.0.0.0/1', '128.0.0.0/1'),
+    want: [[W, 'firewall.trusted', 6, 5, 'together these networks hold every IPv4 address (0.0.0.0/1, 128.0.0.0/1): ssh and DNS are open to the whole Internet']],
+    hints: ['list your office and bastion networks instead'],
+  },
+  {
+    name: 'trusted networks that hold every IPv6 address in pieces, overlapping (warning)',
+    yaml: trusted('"::/1"', '"8000::/2"', '"c000::/2"', '"2001:db8::/32"'),
+    want: [[W, 'firewall.trusted', 6, 5, 'together these networks hold every IPv6 address (::/1, 8000::/2, c000::/2, 2001:db8::/32): ssh and DNS are open to the whole Internet']],
+  },
+  { name: 'trusted networks that leave a gap are fine', yaml: trusted('0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3', '224.0.0.0/4'), want: [] },
+  {
+    name: 'a /0 beside pieces: only the /0 warning',
+    yaml: trusted('0.0.0.0/0', '0.0.0.0/1', '128.0.0.0/1'),
+    want: [[W, 'firewall.trusted[0]', 6, 7, '"0.0.0.0/0" trusts the whole Internet with ssh and DNS']],
+  },
+  {
+    name: "Resin's cluster port made public",
+    yaml: 'firewall:\n  publicPorts: [80, 443, 6800]\n',
+    want: [[E, 'firewall.publicPorts[2]', 5, 26, "port 6800 carries Resin's own traffic (a <server> cluster port or the watchdog's, in the built-in resin.xml): open to the world, anyone could talk to Resin's cluster and watchdog"]],
+    hints: ['remove it from firewall.publicPorts: Resin uses it on the private address and the loopback only'],
+  },
+  {
+    name: "Resin's watchdog port made public",
+    yaml: 'firewall:\n  publicPorts: [80, 443, 6600]\n',
+    want: [[E, 'firewall.publicPorts[2]', 5, 26, /^port 6600 carries Resin's own traffic/]],
+  },
+  {
+    name: "an operator template's own cluster port made public",
+    yaml: 'firewall:\n  publicPorts: [80, 443, 7800]\nresin:\n  template: t.xml\n',
+    files: { 't.xml': TEMPLATE.replace('<server address="@@PRIVATE_IPV4@@">', '<server address="@@PRIVATE_IPV4@@" port="7800">') },
+    want: [[E, 'firewall.publicPorts[2]', 5, 26, /^port 7800 carries Resin's own traffic \(a <server> cluster port or the watchdog's, in resin\.template "t\.xml"\)/]],
+  },
+  { name: "Resin's cluster port for trusted sources only is not refused", yaml: 'firewall:\n  trustedPorts: [53, 6800]\n', want: [] },
+  {
+    name: 'an unsigned apt source over plain http',
+    yaml: 'apt:\n  sources: ["deb [trusted=yes] http://mirror.example/ubuntu jammy main"]\npostgres:\n  source: apt\n',
+    want: [[E, 'apt.sources[0]', 5, 13, 'trusted=yes over plain http: apt would install, as root, whatever anyone on the network path serves']],
+    hints: ['use an https mirror, or a signed one: signed-by=/usr/share/keyrings/KEY.gpg in place of trusted=yes'],
+  },
+  {
+    name: 'allow-insecure over plain http, among other options',
+    yaml: 'apt:\n  sources:\n    - deb [arch=amd64 allow-insecure=yes] http://mirror.example/ubuntu jammy main\npostgres:\n  source: apt\n',
+    want: [[E, 'apt.sources[0]', 6, 7, /^allow-insecure=yes over plain http/]],
+  },
+  {
+    name: 'an unsigned apt source over https (warning)',
+    yaml: 'apt:\n  sources: ["deb [trusted=yes] https://mirror.example/ubuntu jammy main"]\npostgres:\n  source: apt\n',
+    want: [[W, 'apt.sources[0]', 5, 13, "trusted=yes turns off apt's signature checks for this source"]],
+  },
+  { name: 'a signed apt source over plain http is fine', yaml: 'apt:\n  sources: ["deb [signed-by=/usr/share/keyrings/m.gpg] http://mirror.example/ubuntu jammy main"]\npostgres:\n  source: apt\n', want: [] },
+  {
+    name: 'an apt source with credentials (not printed)',
+    yaml: 'apt:\n  sources: ["deb https://ops:hunter2@mirror.example/ubuntu jammy main"]\npostgres:\n  source: apt\n',
+    want: [[E, 'apt.sources[0]', 5, 13, "the source https://***@mirror.example/ubuntu carries credentials: they would stay in the image's apt sources and in the user-data"]],
+  },
+  {
+    name: 'a file: apt source for an AMI',
+    yaml: 'apt:\n  sources: ["deb [signed-by=/srv/m.gpg] file:/srv/mirror ./"]\npostgres:\n  source: apt\n',
+    want: [[E, 'apt.sources[0]', 5, 13, "a file: source cannot serve an AMI's bake: Packer bakes on a fresh EC2 instance, where file:/srv/mirror does not exist"]],
+  },
+  {
+    name: 'a file: apt source for a qcow2 is fine',
+    base: null,
+    yaml: `${CLEAN_NO_TARGETS}name: t\napt:\n  sources: ["deb [signed-by=/srv/m.gpg] file:/srv/mirror ./"]\npostgres:\n  source: apt\ntargets:\n  qemu:\n    baseImage: {url: https://mirror.example/u.img, sha256: ${PIN}}\n`,
+    want: [],
+  },
+  {
+    name: 'an artifact URL with credentials (not printed)',
+    yaml: `artifacts:\n  war: {url: "https://ci:s3cr3t@mirror.example/ROOT.war", sha256: ${PIN}}\n`,
+    want: [[E, 'artifacts.war.url', 5, 14, "the war download https://***@mirror.example/ROOT.war carries credentials: they would be written into the image's scripts and the user-data"]],
+    hints: ['serve the file without credentials, from a mirror only your build network reaches'],
+  },
+  {
+    name: 'a token alone before the host is a credential too',
+    yaml: `artifacts:\n  jdbc: {url: "https://ghp_abc123@mirror.example/pg.jar", sha256: ${PIN}}\n`,
+    want: [[E, 'artifacts.jdbc.url', 5, 15, /^the jdbc download https:\/\/\*\*\*@mirror\.example\/pg\.jar carries credentials/]],
+  },
+  {
+    name: 'an unpinned artifact with credentials: the warning does not print them either',
+    yaml: 'artifacts:\n  war: {url: "https://ci:s3cr3t@mirror.example/ROOT.war", sha256: unpinned}\n',
+    want: [
+      [E, 'artifacts.war.url', 5, 14, /^the war download https:\/\/\*\*\*@mirror\.example\/ROOT\.war carries credentials/],
+      [W, 'artifacts.war.sha256', 5, 67, 'war download https://***@mirror.example/ROOT.war is not pinned to a SHA-256'],
+    ],
+  },
+  { name: 'an @ in the path is no credential', yaml: `artifacts:\n  war: {url: "https://mirror.example/builds/v1@2/ROOT.war", sha256: ${PIN}}\n`, want: [] },
+  {
+    name: 'a file:// artifact for an AMI',
+    yaml: `artifacts:\n  jdk: {url: "file:///srv/mirror/jdk.tar.gz", sha256: ${PIN}}\n`,
+    want: [[E, 'artifacts.jdk.url', 5, 14, "the jdk download file:///srv/mirror/jdk.tar.gz cannot serve an AMI's bake: Packer bakes on a fresh EC2 instance, where that file does not exist"]],
+  },
+  {
+    name: 'a file:// artifact the profile does not use: only unused',
+    yaml: `openssl:\n  enabled: false\nartifacts:\n  openssl: {url: "file:///srv/o.tar.gz", sha256: ${PIN}}\n`,
+    want: [[W, 'artifacts.openssl', 7, 12, 'artifacts.openssl is not used by this profile']],
+  },
+  {
+    name: 'a file:// backup for an AMI (warning: first boot may find it)',
+    yaml: `postgres:\n  backup: {url: "file:///srv/registry.sql.gz", sha256: ${PIN}}\n`,
+    want: [[W, 'postgres.backup.url', 5, 17, 'the backup file:///srv/registry.sql.gz is read at first boot on each instance made from the AMI: nothing cocca-bake does puts it there']],
+  },
+  {
+    name: 'a file:// qemu base image beside an AMI is fine (Packer reads it where it runs)',
+    yaml: `targets:\n  qemu:\n    baseImage: {url: "file:///srv/jammy.img", sha256: ${PIN}}\n`,
+    want: [],
+  },
+  ...['template0', 'template1', 'postgres'].map((db): Row => ({
+    name: `the database ${db}, which every cluster already has`,
+    yaml: `postgres:\n  database: ${db}\n`,
+    want: [[E, 'postgres.database', 5, 13, new RegExp(`^"${db}" is (the|PostgreSQL)`.replace('PostgreSQL', "the cluster's"))]],
+    hints: ['pick a name of your own, e.g. registry'],
+  })),
+  ...['select', 'user', 'authorization'].map((db): Row => ({
+    name: `the database ${db}, an SQL reserved word`,
+    yaml: `postgres:\n  database: ${db}\n`,
+    want: [[E, 'postgres.database', 5, 13, `"${db}" is an SQL reserved word: every statement that names the database would have to quote it (ALTER DATABASE, GRANT ... ON DATABASE, a dump made with --create)`]],
+  })),
+  { name: 'a database named like a key word SQL allows as a name (between) is fine', yaml: 'postgres:\n  database: between\n', want: [] },
+  {
+    name: 'java.home ..',
+    yaml: 'java:\n  home: ..\n',
+    want: [[E, 'java.home', 5, 9, '".." is not a directory name inside /usr/lib/jvm: JAVA_HOME would leave it']],
+  },
+  { name: 'java.home .', yaml: 'java:\n  home: .\n', want: [[E, 'java.home', 5, 9, /^"\." is not a directory name inside/]] },
+  { name: 'java.home with a dotted name is fine', yaml: 'java:\n  home: jdk1.8.0_351\n', want: [] },
+  {
+    name: "a Let's Encrypt e-mail certbot would read as an option",
+    yaml: `${PUBLIC}tls:\n  mode: letsencrypt\n  email: --agree-tos@coccaregistry.org\n`,
+    want: [[E, 'tls.email', 8, 10, '"--agree-tos@coccaregistry.org" begins with "-": certbot would read it as an option, not as the address']],
+  },
+  {
+    name: "a Let's Encrypt e-mail that is no address",
+    yaml: `${PUBLIC}tls:\n  mode: letsencrypt\n  email: "host..master@coccaregistry.org"\n`,
+    want: [[E, 'tls.email', 8, 10, /^"host\.\.master@coccaregistry\.org" is not an e-mail address: "host\.\.master" before the @/]],
+  },
+  {
+    name: "a Let's Encrypt e-mail at a domain that cannot be public",
+    yaml: `${PUBLIC}tls:\n  mode: letsencrypt\n  email: hostmaster@nic.example\n`,
+    want: [[E, 'tls.email', 8, 10, '"hostmaster@nic.example" has a domain Let\'s Encrypt refuses: "nic.example" ends in .example, which is never public (RFC 2606 reserves .example for documentation)']],
+  },
+  { name: 'a bad e-mail without letsencrypt: only unused (warning)', yaml: 'tls:\n  email: -x@nic.example\n', want: [[W, 'tls.email', 5, 10, 'tls.email is only used with tls.mode letsencrypt (this profile uses lab)']] },
+  ...(
+    [
+      ['registry.nic.example', 'ends in .example, which is never public (RFC 2606 reserves .example for documentation)'],
+      ['registry.nic.test', 'ends in .test, which is never public (RFC 2606 reserves .test for testing)'],
+      ['registry.local', 'ends in .local, which is never public (RFC 6762 gives .local to multicast DNS on the local link)'],
+      ['srs.corp.internal', 'ends in .internal, which is never public (ICANN keeps .internal for private networks)'],
+      ['registry.invalid', 'ends in .invalid, which is never public (RFC 2606 reserves .invalid for names that must not resolve)'],
+      ['srs.localhost', 'ends in .localhost, which is never public (RFC 6761 keeps .localhost for the local machine)'],
+      ['registry.home.arpa', 'ends in .arpa, which is never public (.arpa holds infrastructure names (reverse DNS, home.arpa))'],
+      ['srs.example.com', 'is under example.com, which RFC 2606 reserves for documentation'],
+      ['srs.lan', 'ends in .lan, which is never public (RFC 6762 lists .lan as a private, undelegated name)'],
+    ] as const
+  ).map(([name, why]): Row => ({
+    name: `Let's Encrypt for ${name}, which cannot be public`,
+    yaml: `host:\n  fqdn: ${name}\ntls:\n  mode: letsencrypt\n  email: hostmaster@coccaregistry.org\n`,
+    want: [[E, 'host.fqdn', 5, 9, `"${name}" ${why}: Let's Encrypt (tls.mode letsencrypt) cannot certify it`]],
+    hints: ['use a name in the public DNS, or tls.mode lab or custom for a private name'],
+  })),
+  {
+    name: "Let's Encrypt for a single label: the host-name error alone",
+    yaml: 'host:\n  fqdn: registry\ntls:\n  mode: letsencrypt\n  email: hostmaster@coccaregistry.org\n',
+    want: [[E, 'host.fqdn', 5, 9, '"registry" is not fully qualified: it needs a domain, e.g. registry.nic.example']],
+  },
+  { name: "the lab keystore for a private name is fine", yaml: 'host:\n  fqdn: srs.corp.internal\n', want: [] },
+  {
+    name: 'a fail2ban banTime of zero',
+    yaml: 'fail2ban:\n  banTime: "0"\n',
+    want: [[E, 'fail2ban.banTime', 5, 12, 'a banTime of "0" lifts each ban as it is made: fail2ban would protect nothing']],
+  },
+  {
+    name: 'a fail2ban findTime of zero minutes, written 00m',
+    yaml: 'fail2ban:\n  findTime: 00m\n',
+    want: [[E, 'fail2ban.findTime', 5, 13, 'a findTime of "00m" counts failures over no time at all: fail2ban would never ban']],
+  },
+  { name: 'fail2ban times of one second and ten minutes are fine', yaml: 'fail2ban:\n  findTime: 10m\n  banTime: 1s\n', want: [] },
+  {
+    name: "debian-12: the AMI's user as the login user of a qcow2 too",
+    yaml: `os: debian-12\nssh:\n  loginUser: admin\ntargets:\n  qemu: {}\n`,
+    want: [
+      [E, 'ssh.loginUser', 6, 14, `"admin" is the user of debian-12's AMI, not of its qcow2: nothing creates it there, and the profile's ssh keys go to debian`],
+      [W, 'targets.qemu', 8, 9, /^the qemu base image .* is not pinned/],
+    ],
+    hints: ['remove ssh.loginUser: each image is then reached with its own user (admin for the AMI, debian for the qcow2)', expect.any(String)],
+  },
+  {
+    name: "debian-12: the AMI's user on a qcow2 of your own base image (warning)",
+    yaml: `os: debian-12\nssh:\n  loginUser: admin\ntargets:\n  qemu:\n    baseImage: {url: https://mirror.example/own.qcow2, sha256: ${PIN}}\n`,
+    want: [[W, 'ssh.loginUser', 6, 14, /^"admin" is the user of debian-12's AMI, not of its qcow2/]],
+    hints: ['make sure your base image creates this user'],
+  },
+  {
+    name: 'a user of another OS in allowUsers (warning)',
+    yaml: 'ssh:\n  allowUsers: [ubuntu, admin]\n',
+    want: [[W, 'ssh.allowUsers[1]', 5, 24, '"admin" is the user of debian-12\'s AMI, not of the images this profile makes: nothing creates it here']],
+  },
+  {
+    name: "an operator template with a placeholder inside Resin's EL",
+    yaml: 'resin:\n  template: t.xml\n',
+    files: { 't.xml': TEMPLATE.replace('<password>@@DB_PASSWORD@@</password>', '<password>${"@@DB_PASSWORD@@".trim()}</password>') },
+    want: [[E, 'resin.template', 5, 13, 'resin.xml template "t.xml": line 7: placeholder @@DB_PASSWORD@@ is inside the EL expression "${\\"@@DB_PASSWORD@@\\".trim()}": Resin would evaluate the value first boot puts there']],
+  },
+  { name: 'an operator template with EL beside its placeholders is fine', yaml: 'resin:\n  template: t.xml\n', files: { 't.xml': TEMPLATE.replace('<resin>', '<resin>\n  <resin-system-auth-key>${resin.systemKey}</resin-system-auth-key>') }, want: [] },
+
 ];
 
 describe('semantic rules through checkProfile', () => {
@@ -553,7 +778,7 @@ describe('semantic rules through checkProfile', () => {
         '  trusted: [10.0.0.5/24]', // 7
         'ssh:', // 8
         '  port: 443', // 9
-        '  allowUsers: [alice]', // 10
+        '  allowUsers: [bob]', // 10
         'tls:', // 11
         '  mode: letsencrypt', // 12
         'targets:', // 13
@@ -567,6 +792,7 @@ describe('semantic rules through checkProfile', () => {
       [E, 'firewall.trusted[0]', 7, 13, /has bits set beyond its \/24 prefix/],
       [E, 'ssh.port', 9, 9, /clashes with the https service|clashes with a port the firewall opens/],
       [E, 'ssh.allowUsers', 10, 15, /leaves out "ubuntu"/],
+      [W, 'ssh.allowUsers[0]', 10, 16, /nothing creates "bob"/],
       [E, 'tls', 12, 3, /needs tls.email/],
       [E, 'targets.aws.copyTo[0]', 15, 14, /names the build region/],
     ]);
@@ -599,6 +825,16 @@ describe('semantic rules through checkProfile', () => {
     });
     expect(r.findings).toEqual([]);
     expect(r.profile!.resinTemplate).toBe(TEMPLATE);
+  });
+
+  it("passes the host name on without the root's trailing dot (the same name, the same digest)", () => {
+    const dotted = checkFragment({ yaml: 'host:\n  fqdn: srs.nic.example.\n' });
+    const plain = checkFragment({ yaml: 'host:\n  fqdn: srs.nic.example\n' });
+    expect(dotted.findings).toEqual([]);
+    expect(dotted.profile!.host.fqdn).toBe('srs.nic.example');
+    expect(dotted.profile!.digest).toBe(plain.profile!.digest);
+    // Two dots are an empty label, not a root to strip.
+    expect(checkFragment({ yaml: 'host:\n  fqdn: srs.nic.example..\n' }).findings.map((f) => f.message)).toEqual(['"srs.nic.example.." has an empty label (two dots in a row)']);
   });
 
   it('gives the same digest for the same profile, another for a change', () => {
@@ -710,6 +946,121 @@ describe('net.ts', () => {
       [`${`${label63}.`.repeat(4)}example`, 'is longer than 253 characters'],
     ];
     for (const [name, want] of table) expect([name, fqdnProblem(name)]).toEqual([name, want]);
+  });
+});
+
+describe('coversEveryAddress', () => {
+  const covers = (family: 4 | 6, ...nets: string[]) => coversEveryAddress(nets.map((n) => parseCidr(n)!), family);
+  it('holds for /0 and for halves, quarters and overlaps that add up', () => {
+    expect(covers(4, '0.0.0.0/0')).toBe(true);
+    expect(covers(4, '0.0.0.0/1', '128.0.0.0/1')).toBe(true);
+    expect(covers(4, '128.0.0.0/2', '0.0.0.0/1', '192.0.0.0/2', '10.0.0.0/8')).toBe(true);
+    expect(covers(6, '::/1', '8000::/1')).toBe(true);
+  });
+  it('fails with any gap, and for the other family', () => {
+    expect(covers(4, '0.0.0.0/1', '128.0.0.0/2')).toBe(false);
+    expect(covers(4, '0.0.0.0/1', '192.0.0.0/2')).toBe(false);
+    expect(covers(4, '0.0.0.0/1', '128.0.0.0/1', '::/1')).toBe(true);
+    expect(covers(6, '0.0.0.0/1', '128.0.0.0/1')).toBe(false);
+    expect(covers(4)).toBe(false);
+  });
+});
+
+describe('names.ts', () => {
+  it('publicNameProblem: names no public CA can check', () => {
+    const table: Array<[string, RegExp | undefined]> = [
+      ['srs.coccaregistry.org', undefined],
+      ['srs.coccaregistry.org.', undefined],
+      ['nic.co.za', undefined],
+      ['registry', /^is a single label/],
+      ['192.0.2.1', /^is an IP address/],
+      ['2001:db8::1', /^is an IP address/],
+      ['a.EXAMPLE', /^ends in \.example/],
+      ['a.test', /^ends in \.test/],
+      ['a.onion', /^ends in \.onion/],
+      ['a.alt', /^ends in \.alt/],
+      ['1.2.0.192.in-addr.arpa', /^ends in \.arpa/],
+      ['www.example.net', /^is under example\.net/],
+      ['example.org', /^is under example\.org/],
+      ['myexample.com', undefined],
+    ];
+    for (const [name, want] of table) expect([name, publicNameProblem(name)]).toEqual([name, want ? expect.stringMatching(want) : undefined]);
+  });
+
+  it('contactEmailProblem: an address certbot registers as given', () => {
+    const table: Array<[string, RegExp | undefined]> = [
+      ['hostmaster@coccaregistry.org', undefined],
+      ["o'brien+le@nic.co.za", undefined],
+      ['-m@coccaregistry.org', /^begins with "-"/],
+      ['--register-unsafely-without-email', /^begins with "-"/],
+      ['@coccaregistry.org', /^is not an e-mail address \(name@domain\)$/],
+      ['hostmaster@', /^is not an e-mail address \(name@domain\)$/],
+      ['.host@coccaregistry.org', /^is not an e-mail address: "\.host" before the @/],
+      ['a"b@coccaregistry.org', /^is not an e-mail address: "a\\"b" before the @/],
+      [`${'a'.repeat(65)}@coccaregistry.org`, /before the @ is not a plain local part/],
+      ['host@coccaregistry', /^is not an e-mail address: its domain "coccaregistry" is not fully qualified/],
+      ['host@nic_x.org', /^is not an e-mail address: its domain "nic_x\.org" has an invalid label/],
+      ['host@nic.local', /^has a domain Let's Encrypt refuses: "nic\.local" ends in \.local/],
+    ];
+    for (const [addr, want] of table) expect([addr, contactEmailProblem(addr)]).toEqual([addr, want ? expect.stringMatching(want) : undefined]);
+  });
+
+  it('databaseNameProblem: the system databases and reserved words', () => {
+    expect(databaseNameProblem('registry')).toBeUndefined();
+    expect(databaseNameProblem('between')).toBeUndefined();
+    expect(databaseNameProblem('user')).toMatch(/^is an SQL reserved word/);
+    expect(databaseNameProblem('template0')).toMatch(/accepts no connections/);
+    expect(databaseNameProblem('template1')).toMatch(/copied into each one/);
+    expect(databaseNameProblem('postgres')).toMatch(/maintenance database/);
+    expect(databaseNameProblem('constructor')).toBeUndefined();
+  });
+});
+
+describe('urls.ts', () => {
+  it('finds and hides credentials before the host, never a @ in the path', () => {
+    const table: Array<[string, boolean, string]> = [
+      ['https://u:p@h.example/x', true, 'https://***@h.example/x'],
+      ['https://token@h.example/x', true, 'https://***@h.example/x'],
+      ['file://u@localhost/srv/x', true, 'file://***@localhost/srv/x'],
+      ['https://h.example/a@b', false, 'https://h.example/a@b'],
+      ['https://h.example/?q=a@b', false, 'https://h.example/?q=a@b'],
+      ['file:///srv/x', false, 'file:///srv/x'],
+    ];
+    for (const [url, has, shown] of table) expect([url, hasCredentials(url), redactUrl(url)]).toEqual([url, has, shown]);
+  });
+
+  it('redactLine hides every URL credential on a line and moves the column with it', () => {
+    const line = '  war: {url: "https://ci:s3cr3t@m.example/ROOT.war", sha256: unpinned}';
+    const r = redactLine(line, line.indexOf('unpinned') + 1);
+    expect(r.line).toBe('  war: {url: "https://***@m.example/ROOT.war", sha256: unpinned}');
+    expect(r.line.indexOf('unpinned') + 1).toBe(r.column);
+    expect(redactLine(line, 14)).toEqual({ line: r.line, column: 14 });
+  });
+
+  it('takes linear time on a long hostile value (no backtracking pattern)', () => {
+    const t = performance.now();
+    for (const text of ['a'.repeat(200_000), '://'.repeat(70_000), `a://${'b'.repeat(200_000)}`, `${'a-'.repeat(100_000)}://`]) redactLine(text, 5);
+    // A quadratic scan of these takes tens of seconds.
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
+  it('parseAptSource takes a one-line source apart', () => {
+    const src = parseAptSource('deb [arch=amd64 trusted=yes signed-by=/k.gpg] http://m.example/ubuntu jammy main universe');
+    expect(src).toEqual({
+      type: 'deb',
+      options: new Map([
+        ['arch', 'amd64'],
+        ['trusted', 'yes'],
+        ['signed-by', '/k.gpg'],
+      ]),
+      uri: 'http://m.example/ubuntu',
+      suite: 'jammy',
+      components: ['main', 'universe'],
+    });
+    expect(unsignedBy(src!)).toBe('trusted=yes');
+    expect(unsignedBy(parseAptSource('deb [trusted=no] http://m.example/u jammy main')!)).toBeUndefined();
+    expect(parseAptSource('deb file:/srv/mirror ./')).toMatchObject({ uri: 'file:/srv/mirror', suite: './', components: [] });
+    expect(parseAptSource('rpm http://x y')).toBeUndefined();
   });
 });
 

@@ -2,9 +2,27 @@
 // Leaves extend test/fixtures/profiles/base/clean.yaml (no findings of its own); a row's
 // fragment starts on line 4 of the leaf, after apiVersion, extends and name.
 import { describe, expect, it } from 'vitest';
+import { profileSchema } from '../../generator/profile/schema.js';
 import { checkFragment, CLEAN_BASE, expectFindings, PIN, type Fragment, type Want } from './profile-helpers.js';
 
 const E = 'error' as const;
+const W = 'warning' as const;
+
+/**
+ * The rules run beside the schema (every problem at once): a standalone leaf with no trusted
+ * list, no secrets, no pinned downloads and no target gets these too, reported at `line` (the
+ * top of the leaf, or the line of its first key when the document starts with a comment).
+ */
+const standaloneRules = (line: number, target = true): Want[] => [
+  [W, 'artifacts', line, 1, "keystore comes from CoCCA's latest download, which is not pinned to a SHA-256"],
+  [W, 'artifacts', line, 1, "war comes from CoCCA's latest download, which is not pinned to a SHA-256"],
+  [E, 'firewall.trusted', line, 1, 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in'],
+  [W, 'java.version', line, 1, 'jdk download https://updates.coccaregistry.org/jdk-8u351-linux-x64.tar.gz is not pinned to a SHA-256'],
+  [W, 'jdbc.version', line, 1, 'jdbc download https://jdbc.postgresql.org/download/postgresql-42.5.0.jar is not pinned to a SHA-256'],
+  [W, 'resin.version', line, 1, 'resin download https://caucho.com/download/resin-4.0.66.tar.gz is not pinned to a SHA-256'],
+  [E, 'secrets', line, 1, "first boot needs SOURCE_KEYSTORE_PASSWORD (tls.mode lab: CoCCA's lab keystore is re-keyed with it), and the profile does not say where it comes from"],
+  ...(target ? [[W, 'targets', line, 1, 'no build target: render writes user-data only, and no Packer source'] as Want] : []),
+];
 
 interface Row extends Fragment {
   name: string;
@@ -160,7 +178,8 @@ const table: Row[] = [
     hints: [/plain http is refused/],
   },
   {
-    name: 'file:// accepted',
+    name: 'file:// accepted (for a qcow2: an AMI cannot read it, a rule says)',
+    files: { 'base.yaml': CLEAN_BASE.replace(/^targets:[\s\S]*$/m, `targets:\n  qemu:\n    baseImage: {url: https://mirror.example/jammy.img, sha256: ${PIN}}\n`) },
     yaml: `artifacts:\n  jdk: {url: "file:///srv/mirror/jdk.tar.gz", sha256: ${PIN}}\n`,
     want: [],
   },
@@ -195,7 +214,12 @@ const table: Row[] = [
   {
     name: 'a 32-character user name and _ are fine',
     yaml: `ssh:\n  allowUsers: [ubuntu, ${'u'.repeat(32)}, _svc, a-b_1]\n`,
-    want: [],
+    // The schema takes them; nothing creates them on the image (the rules' warning).
+    want: [
+      [W, 'ssh.allowUsers[1]', 5, 24, `nothing creates "${'u'.repeat(32)}" on ubuntu-22.04 images: AllowUsers lets it in only once something else does`],
+      [W, 'ssh.allowUsers[2]', 5, 58, 'nothing creates "_svc" on ubuntu-22.04 images: AllowUsers lets it in only once something else does'],
+      [W, 'ssh.allowUsers[3]', 5, 64, 'nothing creates "a-b_1" on ubuntu-22.04 images: AllowUsers lets it in only once something else does'],
+    ],
   },
   {
     name: 'an empty allowUsers',
@@ -237,26 +261,27 @@ const table: Row[] = [
     name: 'a missing required key, at the top of the leaf',
     base: null,
     yaml: '# no host\napiVersion: cocca-bake/v1\nname: t\n',
-    want: [[E, 'host', 2, 1, 'missing required key "host"']],
-    hints: ["The server's identity."],
+    want: [...standaloneRules(2).slice(0, 3), [E, 'host', 2, 1, 'missing required key "host"'], ...standaloneRules(2).slice(3)],
+    hints: [...standaloneRules(2).slice(0, 3).map(() => expect.any(String)), "The server's identity.", ...standaloneRules(2).slice(3).map(() => expect.any(String))],
   },
   {
     name: 'a missing host.fqdn, at host',
     base: null,
     yaml: 'apiVersion: cocca-bake/v1\nname: t\nhost: {}\n',
-    want: [[E, 'host.fqdn', 3, 7, 'missing required key "fqdn"']],
+    want: [...standaloneRules(1), [E, 'host.fqdn', 3, 7, 'missing required key "fqdn"']],
   },
   {
     name: 'a bad profile name',
     base: null,
     yaml: 'apiVersion: cocca-bake/v1\nname: Bad_Name\nhost: {fqdn: registry.nic.example}\n',
-    want: [[E, 'name', 2, 7, '"Bad_Name" is not a valid value here']],
+    want: [...standaloneRules(1), [E, 'name', 2, 7, '"Bad_Name" is not a valid value here']],
   },
   {
     name: 'an AWS target without a region',
     base: null,
     yaml: 'apiVersion: cocca-bake/v1\nname: t\nhost: {fqdn: registry.nic.example}\ntargets:\n  aws:\n    instanceType: t3.xlarge\n',
-    want: [[E, 'targets.aws.region', 6, 5, 'missing required key "region"']],
+    // No "no build target" warning: it would judge targets, which lost its aws to the repair.
+    want: [...standaloneRules(1, false), [E, 'targets.aws.region', 6, 5, 'missing required key "region"']],
   },
   // In the base: the error names the base file and its line.
   {
@@ -285,6 +310,27 @@ describe('schema findings through checkProfile', () => {
     if (row.hints) {
       expect(r.findings.map((f) => f.hint)).toEqual(row.hints.map((h) => (h instanceof RegExp ? expect.stringMatching(h) : h)));
     }
+  });
+
+  it('has no pattern that takes quadratic time on a long hostile value', () => {
+    const patterns = new Set<string>();
+    const walk = (n: unknown): void => {
+      if (!n || typeof n !== 'object') return;
+      const pattern = (n as { pattern?: unknown }).pattern;
+      if (typeof pattern === 'string') patterns.add(pattern);
+      Object.values(n).forEach(walk);
+    };
+    walk(profileSchema());
+    const n = 20_000;
+    const values = ['a'.repeat(n), '.'.repeat(n), `a@${'.'.repeat(n)} `, ' '.repeat(n), `deb http:x${' a'.repeat(n)}  `, `ssh-rsa ${'A'.repeat(n)}!`, `/${'a/'.repeat(n)}!`, `${'0'.repeat(n)}!`, `a@${'a.'.repeat(n)}@`];
+    for (const p of patterns) {
+      const re = new RegExp(p, 'u'); // as ajv compiles them
+      const t = performance.now();
+      for (const v of values) re.test(`${v}!`);
+      // Linear patterns take a few milliseconds here; a quadratic one about half a second.
+      expect([p, performance.now() - t < 150]).toEqual([p, true]);
+    }
+    expect(patterns.size).toBeGreaterThan(15);
   });
 
   it('reports a value listed twice, once', () => {

@@ -1,4 +1,4 @@
-# cocca-bake 0.1.0: profile eu-west-1 (digest 141280cc9b93d8653a0b3c7c19c5eba08edb9684a51ca27a8bf1ab80f2d9b4be). Generated: edit the profile, not this file.
+# cocca-bake 0.1.0: profile eu-west-1 (digest bbe3e09c5756348ba311e08910ffbf22ff78ae0f5ceaf07b20925b964dd55f17). Generated: edit the profile, not this file.
 packer {
   required_version = ">= 1.10.0"
 
@@ -35,7 +35,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "eu-west-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "141280cc9b93d8653a0b3c7c19c5eba08edb9684a51ca27a8bf1ab80f2d9b4be"
+    "cocca-bake:profile-digest" = "bbe3e09c5756348ba311e08910ffbf22ff78ae0f5ceaf07b20925b964dd55f17"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
@@ -47,7 +47,7 @@ source "amazon-ebs" "cocca" {
     "cocca-bake:profile"        = "eu-west-1"
     "cocca-bake:role"           = "registry"
     "cocca-bake:version"        = "0.1.0"
-    "cocca-bake:profile-digest" = "141280cc9b93d8653a0b3c7c19c5eba08edb9684a51ca27a8bf1ab80f2d9b4be"
+    "cocca-bake:profile-digest" = "bbe3e09c5756348ba311e08910ffbf22ff78ae0f5ceaf07b20925b964dd55f17"
     "cocca-bake:os"             = "ubuntu-22.04"
     "cocca-bake:postgres"       = "15"
     "cocca-bake:java"           = "8u351"
