@@ -142,8 +142,6 @@ function mergeMaps(base: Plain, over: Plain): Plain {
   const out: Plain = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = Object.hasOwn(out, k) ? out[k] : undefined;
-    // Defined, not assigned: `out.__proto__ = v` would set the prototype and drop the key
-    // (the schema must see it, and refuse it as unknown).
     Object.defineProperty(out, k, { value: isMap(b) && isMap(v) ? mergeMaps(b, v) : v, enumerable: true, writable: true, configurable: true });
   }
   return out;

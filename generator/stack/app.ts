@@ -28,7 +28,7 @@ export const app: Component = {
           `chmod 0600 ${LAB_KEYSTORE}`,
           // Its key's alias, read now (a JKS lists its entries without the password, which only
           // first boot has), so first boot re-keys it with one keytool run instead of two.
-          `alias=$(keytool -list -keystore ${LAB_KEYSTORE} -storetype JKS </dev/null 2>/dev/null | awk -F, '/PrivateKeyEntry/ {print $1; exit}') || true`,
+          `alias=$(keytool -list -keystore ${LAB_KEYSTORE} -storetype JKS </dev/null 2>/dev/null | awk -F, '/PrivateKeyEntry/ && !n++ {print $1}') || true`,
           `[ -n "$alias" ] || die "${LAB_KEYSTORE} holds no private key entry (CoCCA's lab keystore is a JKS with one)"`,
           `printf '%s\\n' "$alias" >${LAB_KEYSTORE_ALIAS}`,
         ),

@@ -31,7 +31,7 @@ function repositoryStep(codename: string): Step {
       'mkdir -p "${key%/*}"',
       `fetch ${shq(PGDG_KEY_URL)} unpinned /var/cache/cocca/pgdg.asc`,
       // The key is trusted by its fingerprint, not by where it came from.
-      'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" {print $10; exit}\')',
+      'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" && !n++ {print $10}\')',
       `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
       'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
       `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
@@ -98,7 +98,7 @@ export const postgres: Component = {
           `chown postgres:postgres ${etc}/conf.d/50-pgtune.conf`,
           // For firstboot.json: the figures as JSON (every value is a whole number).
           "json='' text=''",
-          `while IFS== read -r k v; do json+="\${json:+,}\\"$k\\":$v" text+="\${text:+ }$k=$v"; done <${SIZING_ENV}`,
+          `while IFS="=" read -r k v; do json+="\${json:+,}\\"$k\\":$v" text+="\${text:+ }$k=$v"; done <${SIZING_ENV}`,
           `printf '{%s}\\n' "$json" >"$COCCA_STATE/sizing.json"`,
           'log "sizing: $text"',
         ),

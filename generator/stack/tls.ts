@@ -33,7 +33,7 @@ const rekeyScript = (owner: string) =>
     'refused() { die "cannot open $src with the password given for it ($(printf "%s" "$1" | grep -m1 "keytool error" | sed "s/^keytool error: //"))"; }',
     'if [ -z "$alias" ]; then',
     '  listing=$(kt -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW 2>&1) || refused "$listing"',
-    '  alias=$(printf "%s\\n" "$listing" | awk -F, \'/PrivateKeyEntry/ {print $1; exit}\')',
+    '  alias=$(printf "%s\\n" "$listing" | awk -F, \'/PrivateKeyEntry/ && !n++ {print $1}\')',
     '  [ -n "$alias" ] || die "no private key entry in $src"',
     'fi',
     `dest=${INSTANCE_KEYSTORE}`,

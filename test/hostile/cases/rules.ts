@@ -89,10 +89,11 @@ export const cases: HostileCase[] = [
   },
 
   {
+    // (__proto__ itself the parser refuses before anything is merged: see cases/files.ts.)
     name: "all at once: keys named like Object's own properties are refused, not dropped or crashed on",
-    yaml: '__proto__:\n  ssh: {port: 1}\nconstructor: 1\nssh:\n  toString: x\n  port: 2222\n',
+    yaml: 'constructor: 1\nssh:\n  toString: x\n  port: 2222\n',
     exit: 1,
-    stderr: [`${P}:4:1: error: __proto__: unknown key "__proto__"`, `${P}:6:1: error: constructor: unknown key "constructor"`, `${P}:8:3: error: ssh.toString: unknown key "toString"`, '(3 errors, 0 warnings)'],
+    stderr: [`${P}:4:1: error: constructor: unknown key "constructor"`, `${P}:6:3: error: ssh.toString: unknown key "toString"`, '(2 errors, 0 warnings)'],
   },
 
   // Locked out: users

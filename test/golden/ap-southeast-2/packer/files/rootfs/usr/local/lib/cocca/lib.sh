@@ -96,7 +96,7 @@ apt_get() {
 apt_install() {
   local missing=() p
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
   log "apt install ${missing[*]}"
@@ -179,7 +179,7 @@ random_password() {
 }
 wait_port() {
   local port=$1 deadline=$((SECONDS + $2))
-  until ss -Hltn "sport = :$port" | grep -q .; do
+  until [ -n "$(ss -Hltn "sport = :$port")" ]; do
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 1
   done

@@ -6,6 +6,6 @@ mkdir -p "$COCCA_STATE"
 mv -f /var/lib/cocca/sizing.env.new /var/lib/cocca/sizing.env
 chown postgres:postgres /etc/postgresql/15/main/conf.d/50-pgtune.conf
 json='' text=''
-while IFS== read -r k v; do json+="${json:+,}\"$k\":$v" text+="${text:+ }$k=$v"; done </var/lib/cocca/sizing.env
+while IFS="=" read -r k v; do json+="${json:+,}\"$k\":$v" text+="${text:+ }$k=$v"; done </var/lib/cocca/sizing.env
 printf '{%s}\n' "$json" >"$COCCA_STATE/sizing.json"
 log "sizing: $text"

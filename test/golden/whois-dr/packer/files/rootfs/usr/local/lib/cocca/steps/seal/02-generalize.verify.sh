@@ -20,8 +20,8 @@ compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets 
 compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null && bad "apt lists are left"
 compgen -G "/var/cache/apt/archives/*.deb" >/dev/null && bad "apt caches are left"
 compgen -G "/usr/local/src/*" >/dev/null && bad "build trees are left in /usr/local/src"
-if find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | grep -q .; then bad "log files are not empty: $(find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | head -3 | tr '\n' ' ')"; fi
-if find /var/log/journal -name "*@*.journal*" 2>/dev/null | grep -q .; then bad "archived journal files are left"; fi
+if [ -n "$(find /var/log -path /var/log/journal -prune -o -type f -size +0 -print -quit)" ]; then bad "log files are not empty: $(find /var/log -path /var/log/journal -prune -o -type f -size +0 -print | head -3 | tr '\n' ' ')"; fi
+if [ -n "$(find /var/log/journal -name "*@*.journal*" -print -quit 2>/dev/null)" ]; then bad "archived journal files are left"; fi
 grep -qx 'ENABLED=yes' /etc/ufw/ufw.conf || bad "ufw is not set to start with the instance"
 grep -q '^enable cocca-firstboot.service$' /etc/systemd/system-preset/00-cocca-image.preset || bad "the units are not kept as baked (/etc/systemd/system-preset/00-cocca-image.preset)"
 [ "$problems" -eq 0 ] || die "$problems generalization check(s) failed"
