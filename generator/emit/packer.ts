@@ -42,7 +42,7 @@ export const HCL_FIELDS: readonly string[] = [
  * What a qemuArgs item may reference: the values Packer's qemu builder gives qemuargs when it
  * starts the VM (builder/qemu step_run.go), e.g. the forwarded ssh port for -netdev hostfwd.
  */
-export const QEMU_ARGS_FIELDS = ['HTTPIP', 'HTTPPort', 'HTTPDir', 'OutputDir', 'Name', 'SSHHostPort'] as const;
+export const QEMU_ARGS_FIELDS = ['SSHHostPort', 'Name', 'OutputDir', 'HTTPIP', 'HTTPPort', 'HTTPDir'] as const;
 
 /** Packer before 1.7 has no `packer init`/required_plugins: it needs the legacy flavor. */
 export function flavorFor(packerVersion: string): PackerFlavor {

@@ -8,6 +8,7 @@ import { loadProfile, originOf } from './load.js';
 import { applyDerivedDefaults, resolveProfile } from './resolve.js';
 import { checkRules } from './rules.js';
 import { checkSchema } from './schema.js';
+import { checkStrings } from './strings.js';
 import type { Profile, ResolvedProfile } from './types.js';
 
 export interface CompileResult {
@@ -22,6 +23,10 @@ export function checkProfile(file: string): CompileResult {
   const { loaded, findings, sources } = loadProfile(file);
   if (!loaded || findings.some((f) => f.severity === 'error')) return { file, findings: sortFindings(findings), sources };
 
+  const report = (at: PathSegment[], severity: Finding['severity'], message: string, hint?: string) =>
+    findings.push({ ...originOf(loaded, at), severity, path: formatPath(at), message, hint });
+  // Whatever the schema says: what no output can carry is refused in every field.
+  checkStrings(loaded.merged, report);
   const doc = structuredClone(loaded.merged);
   const schemaFindings = checkSchema(loaded, doc);
   findings.push(...schemaFindings);
@@ -33,9 +38,7 @@ export function checkProfile(file: string): CompileResult {
   const absolute = path.resolve(file);
   // A relative path in a profile (resin.template) is relative to the file that wrote it.
   const fileOf = (at: PathSegment[]) => path.resolve(originOf(loaded, at).file);
-  checkRules(p, os, fileOf, (at, severity, message, hint) => {
-    findings.push({ ...originOf(loaded, at), severity, path: formatPath(at), message, hint });
-  });
+  checkRules(p, os, fileOf, report);
   const ok = !findings.some((f) => f.severity === 'error');
   const template = p.resin.template ? path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template) : undefined;
   const profile = ok ? resolveProfile(p, absolute, template) : undefined;
