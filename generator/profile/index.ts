@@ -1,6 +1,7 @@
 // The front half of the pipeline: load → check → resolve. Everything a user can get wrong
 // in a profile becomes a finding here; nothing past this point sees an invalid profile.
 import path from 'node:path';
+import { firstBootSizeProblem } from '../emit/limits.js';
 import { osModule } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
 import { formatPath, sortFindings, type Finding, type PathSegment } from './findings.js';
@@ -41,6 +42,12 @@ export function checkProfile(file: string): CompileResult {
   checkRules(p, os, fileOf, report);
   const ok = !findings.some((f) => f.severity === 'error');
   const template = p.resin.template ? path.resolve(path.dirname(fileOf(['resin', 'template'])), p.resin.template) : undefined;
-  const profile = ok ? resolveProfile(p, absolute, template) : undefined;
+  let profile = ok ? resolveProfile(p, absolute, template) : undefined;
+  const tooLarge = profile && firstBootSizeProblem(profile);
+  if (tooLarge) {
+    // Only the keys grow without bound in that file: the rest is a name, a digest and flags.
+    report(p.ssh.authorizedKeys.length > 0 ? ['ssh', 'authorizedKeys'] : [], 'error', tooLarge, 'an instance of the AMI boots from this user-data alone: install fewer or shorter ssh.authorizedKeys here, the others once the server is up');
+    profile = undefined;
+  }
   return { file, profile, os, findings: sortFindings(findings), sources };
 }

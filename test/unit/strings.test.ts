@@ -150,6 +150,25 @@ describe('profile strings through checkProfile', () => {
   });
 });
 
+describe('the first-boot user-data fits EC2 (what render refuses, validate refuses)', () => {
+  const keys = (n: number) => `ssh:\n  authorizedKeys:\n${Array.from({ length: n }, (_, i) => `    - ssh-rsa ${'A'.repeat(700)}${i} k${i}\n`).join('')}`;
+  const ssm = 'secrets:\n  source: aws-ssm\n  parameterPath: /cocca/t/\n';
+
+  it('refuses keys that push it over 16 KiB, at ssh.authorizedKeys', () => {
+    const r = checkFragment({ yaml: ssm + keys(24) });
+    expectFindings(r.findings, r.dir, [[E, 'ssh.authorizedKeys', 9, 5, /^the first-boot user-data would be 1[67]\d{3} bytes: over EC2's 16384-byte limit$/]]);
+    expect(r.profile).toBeUndefined();
+  });
+  it('takes the same keys when they fit', () => {
+    const r = checkFragment({ yaml: ssm + keys(18) });
+    expectFindings(r.findings, r.dir, []);
+  });
+  it('takes them when render writes no user-data (secrets from user-data: made per instance)', () => {
+    const r = checkFragment({ yaml: keys(24) });
+    expectFindings(r.findings, r.dir, []);
+  });
+});
+
 describe('lineProblem', () => {
   it.each([
     ['plain text, é, 中文, 🦀', undefined],
