@@ -3,10 +3,12 @@
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cases as basics } from './cases/basics.js';
+import { cases as escaping } from './cases/escaping.js';
 import { REPO, runHostileCase, type HostileCase } from './harness.js';
 
 const CLASSES: Record<string, HostileCase[]> = {
   basics,
+  escaping,
 };
 
 beforeAll(async () => {
