@@ -51,9 +51,9 @@ const table: Row[] = [
     want: [[E, 'artifacts.war.url', 5, 14, '"https://m.example/ROOT\\u007f.war" holds the control character U+007F at character 23']],
   },
   {
-    name: 'a C1 control (CSI) in a KMS key id',
-    yaml: kms('"alias/cocca\\x9b2J"'),
-    want: [[E, 'targets.aws.kmsKeyId', 7, 15, '"alias/cocca\\u009b2J" holds the control character U+009B at character 12']],
+    name: 'a C1 control (CSI) in a base image URL',
+    yaml: qemu('').replace('base.img', 'a\\x9b2J.img'),
+    want: [[E, 'targets.qemu.baseImage.url', 6, 22, '"https://m.example/a\\u009b2J.img" holds the control character U+009B at character 20']],
   },
   {
     name: 'NEL (U+0085), a line break to YAML 1.1, in resin.jvmArgs',
@@ -74,7 +74,15 @@ const table: Row[] = [
   {
     name: 'a lone surrogate in a KMS key id',
     yaml: kms('"\\ud800"'),
-    want: [[E, 'targets.aws.kmsKeyId', 7, 15, '"\\ud800" holds an unpaired surrogate (U+D800) at character 1, which no UTF-8 file can hold']],
+    want: [
+      [E, 'targets.aws.kmsKeyId', 7, 15, '"\\ud800" holds an unpaired surrogate (U+D800) at character 1, which no UTF-8 file can hold'],
+      [E, 'targets.aws.kmsKeyId', 7, 15, '"\\ud800" is not a valid value here'],
+    ],
+  },
+  {
+    name: 'a lone surrogate in a qemu argument',
+    yaml: qemu('    qemuArgs:\n      - ["-name", "x\\udbff"]\n'),
+    want: [[E, 'targets.qemu.qemuArgs[0][1]', 8, 19, '"x\\udbff" holds an unpaired surrogate (U+DBFF) at character 2, which no UTF-8 file can hold']],
   },
   { name: 'an astral character (a surrogate pair) is one character, and fine', yaml: 'description: "crab \\U0001F980"\n', want: [] },
 
@@ -82,10 +90,14 @@ const table: Row[] = [
   {
     name: 'a KMS key id not in NFC (e + combining acute)',
     yaml: kms('"alias/caf\\u0065\\u0301"'),
-    want: [[E, 'targets.aws.kmsKeyId', 7, 15, '"alias/cafe\\u0301" is not in Unicode NFC: Packer\'s HCL would change it to "alias/caf\\u00e9"']],
+    want: [
+      [E, 'targets.aws.kmsKeyId', 7, 15, /is not a valid value here$/],
+      [E, 'targets.aws.kmsKeyId', 7, 15, '"alias/cafe\\u0301" is not in Unicode NFC: Packer\'s HCL would change it to "alias/caf\\u00e9"'],
+    ],
   },
-  { name: 'the same KMS key id in NFC', yaml: kms('"alias/caf\\u00e9"'), want: [] },
+  { name: 'a KMS key id in one of the forms Packer takes', yaml: kms('arn:aws:kms:eu-west-1:123456789012:alias/cocca-ami'), want: [] },
   { name: 'NFC is only asked where HCL normalizes: the description', yaml: 'description: "caf\\u0065\\u0301"\n', want: [] },
+  { name: 'a base image URL in NFC', yaml: qemu('').replace('base.img', '\\u00e1.img'), want: [] },
   {
     name: 'a base image URL not in NFC',
     yaml: qemu('').replace('base.img', 'a\\u0301.img'),
@@ -99,9 +111,12 @@ const table: Row[] = [
   {
     name: '{{ in a KMS key id',
     yaml: kms('"alias/{{ env `AWS_SECRET_ACCESS_KEY` }}"'),
-    want: [[E, 'targets.aws.kmsKeyId', 7, 15, /holds "\{\{", which Packer evaluates as a Go template/]],
+    want: [
+      [E, 'targets.aws.kmsKeyId', 7, 15, /holds "\{\{", which Packer evaluates as a Go template/],
+      [E, 'targets.aws.kmsKeyId', 7, 15, /is not a valid value here$/],
+    ],
   },
-  { name: 'a lone }} is plain text to Go templates', yaml: kms('"alias/a}}b"'), want: [] },
+  { name: 'a lone }} is plain text to Go templates', yaml: qemu('').replace('base.img', 'a}}b.img'), want: [] },
   { name: '{{ where nothing evaluates it: the description', yaml: 'description: "{{ not a template here }}"\n', want: [] },
   {
     name: 'qemuArgs naming the forwarded ssh port',

@@ -123,9 +123,15 @@ export const cases: HostileCase[] = [
     stderr: [at(8, 19, 'targets.qemu.qemuArgs[0][1]: "n\\u0303" is not in Unicode NFC: Packer\'s HCL would change it to "\\u00f1"')],
   },
   {
-    name: 'HCL sequences ${ and %{ and a lone }} in a KMS key id render as text',
-    yaml: kms('"alias/${x}-%{y}-}}"'),
+    name: 'HCL sequences ${ and %{ and a lone }} in the base image URL render as text',
+    yaml: qemu('"https://m.example/${x}-%{y}-}}.img"'),
     exit: 0,
+  },
+  {
+    name: 'a KMS key id in no form Packer takes',
+    yaml: kms('"my key"'),
+    exit: 1,
+    stderr: [at(7, 15, 'targets.aws.kmsKeyId: "my key" is not a valid value here')],
   },
 
   // other fields: one line of printable text everywhere
