@@ -38,3 +38,12 @@ export function showValue(value: string, max = 60): string {
 export function asciiValue(value: string, max = 60): string {
   return showValue(value, max).replace(/[^\x20-\x7e]/g, (c) => (c === '…' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
+
+/**
+ * Text for a terminal or a CI log: control characters (all but TAB), DEL, C1 and the line
+ * separators as \uXXXX, so nothing a profile holds can move the cursor, recolour or rewrite
+ * the lines around it. Findings are printed through this.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,4 +1,6 @@
 // A finding is one problem in a profile, pinned to where the value was written.
+import { terminalSafe } from './characters.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Origin {
@@ -37,16 +39,16 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** Butane-style text: the location line, the source line with a caret, then a hint. */
+/** Butane-style text: the location line, the source line with a caret, then a hint; terminal-safe. */
 export function formatFinding(f: Finding, sourceOf: (file: string) => string | undefined): string {
-  const lines = [`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`];
+  const lines = [terminalSafe(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`)];
   const text = sourceOf(f.file);
   const src = text?.split(/\r?\n/)[f.line - 1];
   if (src !== undefined) {
     const gutter = String(f.line).length;
-    lines.push(` ${f.line} | ${src}`);
-    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, f.column - 1))}^`);
+    lines.push(` ${f.line} | ${terminalSafe(src)}`);
+    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(terminalSafe(src.slice(0, Math.max(0, f.column - 1))).length)}^`);
   }
-  if (f.hint) lines.push(`  hint: ${f.hint}`);
+  if (f.hint) lines.push(`  hint: ${terminalSafe(f.hint)}`);
   return lines.join('\n');
 }

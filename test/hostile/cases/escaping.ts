@@ -160,6 +160,13 @@ export const cases: HostileCase[] = [
     stderr: [at(5, 14, 'artifacts.war.url: "https://m.example/ROOT\\u007f.war" holds the control character U+007F at character 23')],
   },
   {
+    name: 'terminal escapes in a comment on the line of an error are not echoed raw',
+    yaml: 'ssh:\n  port: 0 # \x1b[2J\x1b]0;owned\x07\n',
+    exit: 1,
+    stderr: [at(5, 9, 'ssh.port: 0 is out of range'), ' 5 |   port: 0 # \\u001b[2J\\u001b]0;owned\\u0007\n   |         ^\n'],
+    never: ['\x1b', '\x07'],
+  },
+  {
     name: 'a NUL in a firewall source',
     yaml: 'firewall:\n  trusted: ["198.51.100.0/24\\0"]\n',
     exit: 1,
