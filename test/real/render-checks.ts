@@ -66,6 +66,9 @@ function kindOf(rel: string, data: Buffer): Kind | undefined {
 export class OutputChecker {
   readonly work = mkdtempSync(path.join(tmpdir(), 'cocca-render-checks-'));
   private readonly distinct = new Map<string, Distinct>();
+  /** Files another test checks: kind:sha256 to where they are written here. */
+  private readonly checked = new Map<string, string>();
+  private readonly hclCache = new Map<string, Promise<unknown>>();
   private readonly packerDirs = new Map<string, { dir: string; label: string }>();
   private readonly problems: string[] = [];
   private readonly words: Array<ValueCheck & { token: string }> = [];
@@ -88,6 +91,23 @@ export class OutputChecker {
   }
 
   /**
+   * Takes a render's files as already checked (by another test), so that later renders are
+   * checked for what they change; `except` files are still checked. lib.sh is kept for kv_get.
+   */
+  markChecked(label: string, files: Files, except: (rel: string) => boolean): void {
+    for (const [rel, data] of files) {
+      const kind = kindOf(rel, data);
+      if (!kind || except(rel)) continue;
+      const file = path.join(this.work, 'checked', rel);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, data);
+      this.checked.set(`${kind}:${sha(data)}`, file);
+      if (rel === `${ROOTFS}usr/local/lib/cocca/lib.sh`) this.libSh ??= file;
+    }
+    this.add(label, new Map([...files].filter(([rel]) => except(rel))));
+  }
+
+  /**
    * Registers one render: `modern` by output path, and the legacy flavor's HCL. Files new to
    * the checker are written for the tools; the legacy Packer folder too, within packerMax.
    */
@@ -98,7 +118,7 @@ export class OutputChecker {
       const kind = kindOf(rel, data);
       if (!kind) continue;
       const key = `${kind}:${sha(data)}`;
-      if (this.distinct.has(key)) continue;
+      if (this.distinct.has(key) || this.checked.has(key)) continue;
       const text = data.toString('utf8');
       // A script that sources another (lib.sh, by its path on the instance or a directive) is
       // checked inside its render's rootfs, where ShellCheck finds it; step scripts opt out.
@@ -147,8 +167,8 @@ export class OutputChecker {
       return undefined;
     }
     const key = `${kindOf(rel, data) ?? 'other'}:${sha(data)}`;
-    const known = this.distinct.get(key);
-    if (known) return known.file;
+    const known = this.distinct.get(key)?.file ?? this.checked.get(key);
+    if (known) return known;
     const file = path.join(this.work, 'flat', `${key.replace(':', '-')}.${path.basename(rel)}`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, data);
@@ -235,16 +255,21 @@ export class OutputChecker {
   }
 
   private async hcl(files: Distinct[]): Promise<void> {
+    const parsed = (text: string) => {
+      const key = sha(text);
+      if (!this.hclCache.has(key)) this.hclCache.set(key, parse('cocca.pkr.hcl', text));
+      return this.hclCache.get(key)!;
+    };
     for (const f of files) {
       try {
-        await parse('cocca.pkr.hcl', readFileSync(f.file, 'utf8'));
+        await parsed(readFileSync(f.file, 'utf8'));
       } catch (err) {
         this.fail(f.label, `hcl2json ${f.rel}: ${(err as Error).message}`);
       }
     }
     for (const c of this.hcls) {
       try {
-        this.compare(c, c.get(await parse('cocca.pkr.hcl', c.hcl)));
+        this.compare(c, c.get(await parsed(c.hcl)));
       } catch (err) {
         this.fail(c.label, `${c.what}: hcl2json: ${(err as Error).message}`);
       }
