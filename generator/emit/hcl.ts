@@ -6,6 +6,14 @@
  * function, so a profile value can never turn into an interpolation or directive.
  * Raw HCL is only emitted through `expr(...)`, which callers must use on purpose.
  *
+ * Packer then runs its builders' and provisioners' strings through Go's text/template
+ * (Packer 1.6.6 as today's plugins: every config string at Prepare, boot_command, qemuargs
+ * and tags later with the build's values), and that layer has no escape HCL could write.
+ * So `quote` refuses `{{`; a string meant as a template (`{{ .Path }}` in execute_command,
+ * `{{ .SSHHostPort }}` in qemuargs) is a `goTemplate(...)`, whose actions may only name
+ * the values the caller allows: none of Packer's template functions (env, vault,
+ * consul_key, aws_secretsmanager) can be reached from here.
+ *
  * Layout follows hclwrite's formatter (what `packer fmt` runs), so the output is a
  * fixed point of `packer fmt`:
  *  - 2-space indentation per nesting level (blocks, objects, multi-line lists).
@@ -18,11 +26,15 @@
  *    own convention (blank line around every block, none between attributes).
  */
 
-export type HclValue = string | number | boolean | HclValue[] | { [k: string]: HclValue } | HclExpr;
+export type HclValue = string | number | boolean | HclValue[] | { [k: string]: HclValue } | HclExpr | HclGoTemplate;
 
 /** A raw HCL expression (e.g. `var.region`), written unquoted. Create with `expr()`. */
 export interface HclExpr {
   readonly expr: string;
+}
+/** A string Packer is meant to evaluate as a Go template. Create with `goTemplate()`. */
+export interface HclGoTemplate {
+  readonly template: string;
 }
 export interface HclBlock {
   type: string;
@@ -56,6 +68,37 @@ export const expr = (text: string): HclExpr => {
   return new RawExpr(text);
 };
 
+class GoTemplate implements HclGoTemplate {
+  constructor(readonly template: string) {
+    Object.freeze(this);
+  }
+}
+
+const GO_ACTION = /\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y;
+
+/**
+ * Why `text` is not a Go template whose every action is a bare `{{ .Field }}` with Field in
+ * `fields`, or undefined when it is. Go's text/template starts an action at every `{{` (a
+ * lone `}}` is plain text), so each `{{` must open one such reference.
+ */
+export function goTemplateProblem(text: string, fields: readonly string[]): string | undefined {
+  for (let at = text.indexOf('{{'); at !== -1; at = text.indexOf('{{', at)) {
+    GO_ACTION.lastIndex = at;
+    const m = GO_ACTION.exec(text);
+    if (!m) return `holds "{{" that does not open a reference like {{ .${fields[0] ?? 'Name'} }}: Packer evaluates it as a Go template`;
+    if (!fields.includes(m[1]!)) return `holds ${m[0]}, which is none of Packer's values here (${fields.map((f) => `{{ .${f} }}`).join(', ')})`;
+    at = GO_ACTION.lastIndex;
+  }
+  return undefined;
+}
+
+/** A string Packer evaluates as a Go template that may reference only `fields`; throws otherwise. */
+export const goTemplate = (text: string, fields: readonly string[]): HclGoTemplate => {
+  const problem = goTemplateProblem(text, fields);
+  if (problem) throw new Error(`hcl: template ${JSON.stringify(text)} ${problem}`);
+  return new GoTemplate(text);
+};
+
 export function attr(name: string, value: HclValue): HclAttr {
   return { name, value };
 }
@@ -74,12 +117,20 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /**
  * The one escaping function: returns a double-quoted HCL template that evaluates to
- * exactly `s`. Throws for input HCL cannot reproduce: lone UTF-16 surrogates (not
- * encodable as UTF-8), and text not in Unicode NFC, because HCL (via cty) normalizes
- * every string to NFC, so e.g. "e\u0301" would silently arrive as "\u00e9".
- * Callers holding arbitrary text should `.normalize('NFC')` first.
+ * exactly `s`, and that Packer's Go-template layer leaves alone. Throws for input that
+ * cannot arrive as written: lone UTF-16 surrogates (not encodable as UTF-8), text not in
+ * Unicode NFC, because HCL (via cty) normalizes every string to NFC, so e.g. "e\u0301"
+ * would silently arrive as "\u00e9", and `{{`, which Packer would evaluate (see the top).
+ * The profile's checks refuse all three in values that reach HCL (generator/profile/strings.ts).
  */
 export function quote(s: string): string {
+  if (s.includes('{{')) {
+    throw new RangeError(`hcl: string holds "{{", which Packer would evaluate as a Go template (use goTemplate() for a deliberate one): ${JSON.stringify(s)}`);
+  }
+  return quoteLiteral(s);
+}
+
+function quoteLiteral(s: string): string {
   if (LONE_SURROGATE.test(s)) {
     throw new RangeError(`hcl: string contains a lone surrogate: ${JSON.stringify(s)}`);
   }
@@ -201,7 +252,7 @@ function alignRows(rows: Row[], depth: number): string[] {
 }
 
 const isScalar = (v: HclValue): boolean =>
-  typeof v !== 'object' || v instanceof RawExpr;
+  typeof v !== 'object' || v instanceof RawExpr || v instanceof GoTemplate;
 
 /** Renders a value whose first line continues the current line at nesting `depth`. */
 function renderValue(v: HclValue, depth: number): string {
@@ -213,6 +264,7 @@ function renderValue(v: HclValue, depth: number): string {
     return String(v);
   }
   if (v instanceof RawExpr) return v.expr;
+  if (v instanceof GoTemplate) return quoteLiteral(v.template);
   const closePad = INDENT.repeat(depth);
   const itemPad = INDENT.repeat(depth + 1);
   if (Array.isArray(v)) {

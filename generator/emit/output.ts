@@ -9,10 +9,10 @@ import { COCCA_BAKE_VERSION } from '../version.js';
 import path from 'node:path';
 import { missingSecrets, userData } from './cloud-init.js';
 import { BUILD_USER } from '../stack/generalize.js';
+import { EC2_USER_DATA_LIMIT, firstBootSizeProblem, firstBootUserData } from './limits.js';
 import { packerHcl, type PackerFlavor } from './packer.js';
 
-/** EC2 refuses user-data over 16 KiB (before base64). */
-export const EC2_USER_DATA_LIMIT = 16 * 1024;
+export { EC2_USER_DATA_LIMIT } from './limits.js';
 
 export interface OutputFile {
   path: string; // relative to the output directory, '/'-separated
@@ -95,10 +95,9 @@ export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: R
       }
       files.push(file('cloud-init/full.yaml.gz', gz));
     }
-    const firstboot = Buffer.from(userData(profile, plan, 'firstboot'), 'utf8');
-    if (firstboot.length > EC2_USER_DATA_LIMIT && profile.targets.aws) {
-      throw new RenderError(`the first-boot user-data is ${firstboot.length} bytes: over EC2's ${EC2_USER_DATA_LIMIT}-byte limit`);
-    }
+    const firstboot = firstBootUserData(profile)!;
+    const tooLarge = firstBootSizeProblem(profile, firstboot);
+    if (tooLarge) throw new RenderError(tooLarge);
     files.push(file('cloud-init/firstboot.yaml', firstboot));
   }
 

@@ -7,11 +7,42 @@ import type { ResolvedProfile } from '../profile/types.js';
 import { UNPINNED } from '../catalog.js';
 import { BUILD_USER } from '../stack/generalize.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
-import { attr, block, expr, renderHcl, type HclBlock, type HclBody } from './hcl.js';
+import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 
 export type PackerFlavor = 'modern' | 'legacy';
 export const UPLOAD_DIR = '/tmp/cocca';
 const SEAL = '/usr/local/sbin/cocca-run seal';
+
+/**
+ * The profile values this emitter writes into HCL strings (`[]`: each item of a list). HCL
+ * hands Packer every string in NFC, and Packer evaluates them as Go templates: validate holds
+ * these values to both (generator/profile/strings.ts), so each arrives as written.
+ */
+export const HCL_FIELDS: readonly string[] = [
+  'name',
+  'role',
+  'os',
+  'ssh.loginUser',
+  'java.version',
+  'java.package',
+  'resin.version',
+  'openssl.version',
+  'jdbc.version',
+  'targets.aws.region',
+  'targets.aws.instanceType',
+  'targets.aws.kmsKeyId',
+  'targets.aws.shareWith[]',
+  'targets.aws.copyTo[]',
+  'targets.qemu.baseImage.url',
+  'targets.qemu.baseImage.sha256',
+  'targets.qemu.qemuArgs[][]',
+];
+
+/**
+ * What a qemuArgs item may reference: the values Packer's qemu builder gives qemuargs when it
+ * starts the VM (builder/qemu step_run.go), e.g. the forwarded ssh port for -netdev hostfwd.
+ */
+export const QEMU_ARGS_FIELDS = ['SSHHostPort', 'Name', 'OutputDir', 'HTTPIP', 'HTTPPort', 'HTTPDir'] as const;
 
 /** Packer before 1.7 has no `packer init`/required_plugins: it needs the legacy flavor. */
 export function flavorFor(packerVersion: string): PackerFlavor {
@@ -98,7 +129,7 @@ function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
     // A NoCloud seed creates the throwaway build user; generalize deletes it.
     attr('cd_files', ['seed/user-data', 'seed/meta-data']),
     attr('cd_label', 'cidata'),
-    ...(q.qemuArgs.length > 0 ? [attr('qemuargs', q.qemuArgs)] : []),
+    ...(q.qemuArgs.length > 0 ? [attr('qemuargs', q.qemuArgs.map((args) => args.map((a) => goTemplate(a, QEMU_ARGS_FIELDS))))] : []),
     attr('communicator', 'ssh'),
     attr('ssh_username', BUILD_USER),
     attr('ssh_password', expr('var.build_password')),
@@ -123,7 +154,7 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
   const sources = [awsSource(p, os, flavor), qemuSource(p, os)].filter((s): s is HclBlock => s !== undefined);
   if (sources.length === 0) return undefined;
   // Packer runs each inline list as one script: -e makes its first failing command fail the build.
-  const sudo = 'sudo -E bash -euo pipefail {{ .Path }}';
+  const sudo = goTemplate('sudo -E bash -euo pipefail {{ .Path }}', ['Path']);
   const body: HclBody = [
     { comment: `cocca-bake ${COCCA_BAKE_VERSION}: profile ${p.name} (digest ${p.digest}). Generated: edit the profile, not this file.` },
     flavor === 'modern'

@@ -1,4 +1,5 @@
 // A finding is one problem in a profile, pinned to where the value was written.
+import { terminalSafe } from './characters.js';
 import { redactLine } from './urls.js';
 
 export type Severity = 'error' | 'warning';
@@ -40,20 +41,21 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 /**
- * Butane-style text: the location line, the source line with a caret, then a hint. `sourceOf`
- * knows only files that are profiles: any other file's lines are never shown (docs/security.md).
+ * Butane-style text: the location line, the source line with a caret, then a hint; terminal-safe.
+ * `sourceOf` knows only files that are profiles: any other file's lines are never shown
+ * (docs/security.md).
  */
 export function formatFinding(f: Finding, sourceOf: (file: string) => string | undefined): string {
-  const lines = [`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`];
+  const lines = [terminalSafe(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`)];
   const text = sourceOf(f.file);
   const src = text?.split(/\r\n|\r|\n/)[f.line - 1];
   if (src !== undefined) {
     const gutter = String(f.line).length;
     // The line may hold a URL with credentials, which a CI log must not show.
     const shown = redactLine(src, f.column);
-    lines.push(` ${f.line} | ${shown.line}`);
-    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, shown.column - 1))}^`);
+    lines.push(` ${f.line} | ${terminalSafe(shown.line)}`);
+    lines.push(` ${' '.repeat(gutter)} | ${' '.repeat(terminalSafe(shown.line.slice(0, Math.max(0, shown.column - 1))).length)}^`);
   }
-  if (f.hint) lines.push(`  hint: ${f.hint}`);
+  if (f.hint) lines.push(`  hint: ${terminalSafe(f.hint)}`);
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // The front half of the pipeline: load → check → resolve. Everything a user can get wrong
 // in a profile becomes a finding here; nothing past this point sees an invalid profile.
 import path from 'node:path';
+import { firstBootSizeProblem } from '../emit/limits.js';
 import { osModule } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
 import { formatPath, sortFindings, type Finding, type PathSegment } from './findings.js';
@@ -11,6 +12,7 @@ import { applyDerivedDefaults, resolveProfile } from './resolve.js';
 import { checkRules, RULES, type ReadNamed, type Report } from './rules.js';
 import { readNamedText, RESIN_TEMPLATE_FILE, type NamedText } from './files.js';
 import { checkSchema, schemaValidator } from './schema.js';
+import { checkStrings } from './strings.js';
 import type { Profile, ResolvedProfile } from './types.js';
 
 export interface CompileResult {
@@ -30,12 +32,14 @@ export function checkProfile(file: string, options: CheckOptions = {}): CompileR
   const { loaded, findings, sources } = loadProfile(file, options);
   if (!loaded || findings.some((f) => f.severity === 'error')) return { file, findings: sortFindings(findings), sources };
 
-  const doc = structuredClone(loaded.merged);
-  const schemaFindings = checkSchema(loaded, doc);
-  findings.push(...schemaFindings);
   const report: Report = (at, severity, message, hint) => {
     findings.push({ ...originOf(loaded, at), severity, path: formatPath(at), message, hint });
   };
+  // Whatever the schema says: what no output can carry is refused in every field.
+  checkStrings(loaded.merged, report);
+  const doc = structuredClone(loaded.merged);
+  const schemaFindings = checkSchema(loaded, doc);
+  findings.push(...schemaFindings);
   // A relative path in a profile (resin.template) is relative to the file that wrote it. Each
   // file is read once: render uses the text the rules checked.
   const texts = new Map<string, NamedText>();
@@ -58,7 +62,13 @@ export function checkProfile(file: string, options: CheckOptions = {}): CompileR
   checkRules(p, os, read, report);
   const ok = !findings.some((f) => f.severity === 'error');
   const template = p.resin.template ? read(['resin', 'template'], p.resin.template, RESIN_TEMPLATE_FILE) : undefined;
-  const profile = ok ? resolveProfile(p, path.resolve(file), template?.ok ? template.text : undefined) : undefined;
+  let profile = ok ? resolveProfile(p, path.resolve(file), template?.ok ? template.text : undefined) : undefined;
+  const tooLarge = profile && firstBootSizeProblem(profile);
+  if (tooLarge) {
+    // Only the keys grow without bound in that file: the rest is a name, a digest and flags.
+    report(p.ssh.authorizedKeys.length > 0 ? ['ssh', 'authorizedKeys'] : [], 'error', tooLarge, 'an instance of the AMI boots from this user-data alone: install fewer or shorter ssh.authorizedKeys here, the others once the server is up');
+    profile = undefined;
+  }
   return { file, profile, os, findings: sortFindings(findings), sources };
 }
 

@@ -15,7 +15,6 @@ import { openssl } from './openssl.js';
 import { postgres } from './postgres.js';
 import { resin } from './resin.js';
 import { sshd } from './sshd.js';
-import { compactScript } from './compact.js';
 import { COCCA_LIB, lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './step.js';
 import { time } from './time.js';
 import { tls } from './tls.js';
@@ -77,7 +76,6 @@ export function plan(profile: ResolvedProfile, os: OsModule): Plan {
     if (seen.has(f.path)) throw new Error(`internal: two components write ${f.path}`);
     seen.add(f.path);
   }
-  for (const f of files) f.content = compactScript(f.content);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { steps, files };
 }

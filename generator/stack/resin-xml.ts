@@ -23,6 +23,7 @@
 import ejs from 'ejs';
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../paths.js';
+import { lineProblem } from '../profile/characters.js';
 
 /** The per-instance values left in resin.xml for first boot, as `@@NAME@@`. */
 export const RESIN_PLACEHOLDERS = ['PRIVATE_IPV4', 'FQDN', 'DB_PASSWORD', 'KEYSTORE_FILE', 'KEYSTORE_PASSWORD', 'RESIN_HEAP_MB', 'DB_MAX_CONNECTIONS'] as const;
@@ -110,11 +111,22 @@ function validate(input: ResinXmlInput): string[] {
   } else {
     // Resin reads <jvm-arg-line> as one line, split at whitespace; XML 1.0 cannot hold most
     // control characters at all.
-    if (/[\u0000-\u001f\u007f]/.test(input.jvmArgs)) problems.push('jvmArgs: must be one line without control characters');
-    if (/[\ud800-\udfff\ufffe\uffff]/u.test(input.jvmArgs)) problems.push('jvmArgs: contains characters XML cannot hold');
-    if (input.jvmArgs.includes('@@')) problems.push('jvmArgs: must not contain "@@" (the first-boot placeholder marker)');
-    if (/[$#]\{/.test(input.jvmArgs)) problems.push('jvmArgs: must not contain "${" or "#{" (Resin would evaluate it as an EL expression)');
+    const line = lineProblem(input.jvmArgs);
+    if (line) problems.push(`jvmArgs: must be one line without control characters (it ${line})`);
+    problems.push(...jvmArgsProblems(input.jvmArgs).map((p) => `jvmArgs: ${p}`));
   }
+  return problems;
+}
+
+/**
+ * What else keeps a one-line `jvmArgs` out of <jvm-arg-line>: validate refuses the same
+ * (generator/profile/strings.ts), so a profile it accepts always renders.
+ */
+export function jvmArgsProblems(jvmArgs: string): string[] {
+  const problems: string[] = [];
+  if (/[\ufffe\uffff]/.test(jvmArgs)) problems.push('contains characters XML cannot hold (U+FFFE, U+FFFF)');
+  if (jvmArgs.includes('@@')) problems.push('must not contain "@@" (the first-boot placeholder marker)');
+  if (/[$#]\{/.test(jvmArgs)) problems.push('must not contain "${" or "#{" (Resin would evaluate it as an EL expression)');
   return problems;
 }
 

@@ -43,10 +43,18 @@ export interface Component {
 
 export const stepId = (s: Pick<Step, 'component' | 'name'>): string => `${s.component}.${s.name}`;
 
-/** Quotes a value for bash: the one way profile values enter a script. */
+/**
+ * Quotes a value for bash: the one way profile values enter a script. Single quotes; a value
+ * with $, a backtick or a backslash goes in double quotes, with each \, ", $ and ` escaped,
+ * because ShellCheck takes those in single quotes for a mistake (SC2016, SC1003) and the
+ * scripts must pass it as written.
+ * Values never hold a line break or a control character (validate refuses them).
+ */
 export function shq(value: string | number): string {
   const s = String(value);
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s)) return s;
+  if (/[$`\\]/.test(s)) return `"${s.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Joins script lines, dropping `false`/`undefined` ones so conditionals read inline. */

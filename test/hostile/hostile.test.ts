@@ -3,12 +3,14 @@
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cases as basics } from './cases/basics.js';
+import { cases as escaping } from './cases/escaping.js';
 import { cases as files } from './cases/files.js';
 import { cases as rules } from './cases/rules.js';
 import { REPO, runHostileCase, type HostileCase } from './harness.js';
 
 const CLASSES: Record<string, HostileCase[]> = {
   basics,
+  escaping,
   files,
   rules,
 };

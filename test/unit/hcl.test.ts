@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attr, block, expr, quote, renderHcl, type HclBody } from '../../generator/emit/hcl.js';
+import { attr, block, expr, goTemplate, goTemplateProblem, quote, renderHcl, type HclBody } from '../../generator/emit/hcl.js';
 
 /** Strings a profile could plausibly (or maliciously) contain. */
 const HOSTILE: string[] = [
@@ -18,9 +18,9 @@ const HOSTILE: string[] = [
   '$${already escaped} %%{ also }',
   '$$${triple}',
   '$', '%', '$$', 'ends with $', '${', '%{', '~}',
-  // Packer later runs Go-template interpolation over some provisioner fields; that
-  // layer is not HCL and not quote()'s job (`{{user \`x\`}}` fails validate there).
-  '{{ .Name }}',
+  // Go-template delimiters: quote() refuses `{{` (see its tests); a lone `}}` or spaced
+  // braces are plain text to Go's text/template too.
+  '}} { { }',
   '# not a comment // nor this /* nor */',
   '<<EOF\nnot a heredoc\nEOF',
   'unicode: é ü ß 中文 Ω ﬁ',
@@ -81,6 +81,46 @@ describe('quote', () => {
   it('refuses strings HCL cannot reproduce exactly', () => {
     expect(() => quote('e\u0301')).toThrow(/NFC/); // HCL would turn it into "é"
     expect(() => quote('\uD800x')).toThrow(/surrogate/);
+  });
+
+  it('refuses "{{", which Packer would evaluate as a Go template, and nothing else of the braces', () => {
+    for (const s of ['{{', 'https://m.example/{{ env "HOME" }}.img', 'a{{b', '{{{', '}}{{']) expect(() => quote(s), s).toThrow(/Go template/);
+    for (const s of ['}}', '{ {', '{', '}', '{}{}', 'a}}b{', '$${x}']) expect(() => quote(s), s).not.toThrow();
+  });
+});
+
+describe('goTemplate: the deliberate Go templates', () => {
+  const FIELDS = ['Name', 'SSHHostPort', 'HTTPIP', 'HTTPPort'];
+  it.each([
+    '{{ .SSHHostPort }}',
+    '{{.Name}}',
+    'user,hostfwd=tcp:127.0.0.1:{{ .SSHHostPort }}-:22',
+    'http://{{ .HTTPIP }}:{{ .HTTPPort }}/',
+    '}}{{ .Name }}}}',
+    'no template at all',
+  ])('takes %j', (t) => {
+    expect(goTemplateProblem(t, FIELDS)).toBeUndefined();
+    expect(renderHcl([attr('a', goTemplate(t, FIELDS))])).toBe(`a = ${JSON.stringify(t)}\n`);
+  });
+  it.each([
+    ['{{ env "HOME" }}', /does not open a reference/],
+    ['{{ vault "secret/x" "key" }}', /does not open a reference/],
+    ['{{ aws_secretsmanager "prod" }}', /does not open a reference/],
+    ['{{ .Name | upper }}', /does not open a reference/],
+    ['{{- .Name }}', /does not open a reference/],
+    ['{{/* a comment */}}', /does not open a reference/],
+    ['{{{ .Name }}', /does not open a reference/],
+    ['{{ .Name }}{{', /does not open a reference/],
+    ['{{ .Nope }}', /none of Packer's values here/],
+    ['{{ .OutputDir }}', /none of Packer's values here/],
+  ] as const)('refuses %j', (t, why) => {
+    expect(goTemplateProblem(t, FIELDS)).toMatch(why);
+    expect(() => goTemplate(t, FIELDS)).toThrow(why);
+  });
+  it('keeps the HCL escaping: ${ and %{ stay literal around a template', async () => {
+    const t = '${x} %{y} {{ .Name }} "q" \\';
+    const json = await parse('x.pkr.hcl', renderHcl([attr('a', goTemplate(t, FIELDS))]));
+    expect(json.a).toBe(asJsonTemplate(t));
   });
 });
 
@@ -230,7 +270,7 @@ function representativeFile(): string {
       attr('memory', 2048),
       attr('headless', true),
       attr('qemuargs', [['-m', '2048M'], ['-smp', 'cpus=2'], ['-device', 'virtio-net,netdev=user.0']]),
-      attr('boot_command', ['<esc><wait>', 'linux ds=nocloud;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/<enter>']),
+      attr('boot_command', ['<esc><wait>', goTemplate('linux ds=nocloud;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/<enter>', ['HTTPIP', 'HTTPPort'])]),
     ]),
     block('source', ['amazon-ebs', 'x'], [
       attr('region', expr('var.region')),
@@ -290,6 +330,29 @@ describe('Packer accepts the output', () => {
     const r = packer(['validate', '.'], dir);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  // Why quote() refuses "{{": Packer runs its builders' strings through Go templates. The
+  // same qemu source validates with a plain iso_url and fails with a template in it.
+  it('Packer 1.6 evaluates "{{" in a builder string such as iso_url', (ctx) => {
+    ctx.skip(!HAVE_PACKER, NO_PACKER);
+    ctx.skip(!HAVE_NETNS, NO_NETNS);
+    const version = spawnSync('packer', ['version'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).stdout;
+    ctx.skip(!/^Packer v1\.6\./.test(version), `the qemu builder is built into Packer 1.6 only (found ${version.trim()})`);
+    const hcl = (url: string) =>
+      renderHcl([
+        block('source', ['qemu', 'q'], [attr('iso_url', url), attr('iso_checksum', `sha256:${'0'.repeat(64)}`), attr('disk_image', true), attr('communicator', 'none')]),
+        block('build', [], [attr('sources', ['source.qemu.q'])]),
+      ]);
+    const plain = tmpFile('build.pkr.hcl', hcl('https://m.example/base.img'));
+    const ok = packer(['validate', '.'], plain.dir);
+    expect(ok.stdout + ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    // Written past quote(), which refuses it.
+    const templated = tmpFile('build.pkr.hcl', hcl('https://m.example/base.img').replace('base.img', '{{ nope }}.img'));
+    const r = packer(['validate', '.'], templated.dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/iso_url.*template.*function "nope" not defined/s);
   });
 
   it('Packer evaluates each quoted string to exactly the input', (ctx) => {

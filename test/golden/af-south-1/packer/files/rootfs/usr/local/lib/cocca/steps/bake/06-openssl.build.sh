@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step openssl.build (bake): Build OpenSSL 1.1.1s into /usr/local/ssl (with make test)
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 if /usr/local/ssl/bin/openssl version 2>/dev/null | grep -q '^OpenSSL 1.1.1s '; then log "OpenSSL 1.1.1s already installed"; exit 0; fi

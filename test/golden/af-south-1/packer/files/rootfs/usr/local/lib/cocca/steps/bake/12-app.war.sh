@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step app.war (bake): Install the CoCCA ROOT.war
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 fetch https://updates.coccaregistry.org/ROOT.war unpinned /opt/resin/webapps/ROOT.war

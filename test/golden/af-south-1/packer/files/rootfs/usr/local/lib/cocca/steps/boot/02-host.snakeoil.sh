@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step host.snakeoil (boot): Make this instance's own snakeoil key and certificate
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 if ! getent group ssl-cert >/dev/null; then log "ssl-cert is not installed: no snakeoil pair to make"; exit 0; fi

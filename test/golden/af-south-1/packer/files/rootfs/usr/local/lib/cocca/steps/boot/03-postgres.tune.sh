@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step postgres.tune (boot): Size PostgreSQL and Resin for this instance's RAM and CPUs (pgtune)
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 mkdir -p "$COCCA_STATE"

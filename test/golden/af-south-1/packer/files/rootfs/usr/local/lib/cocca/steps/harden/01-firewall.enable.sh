@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step firewall.enable (harden): Enable the firewall
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 if iptables -n -L ufw-user-input >/dev/null 2>&1; then log "ufw is active"; else ufw --force enable; fi

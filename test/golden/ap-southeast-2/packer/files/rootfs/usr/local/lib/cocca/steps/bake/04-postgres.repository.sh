@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step postgres.repository (bake): Add the PGDG apt repository with a signed-by keyring
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 key=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step postgres.install (bake): Install PostgreSQL 15
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 apt_install postgresql-15 postgresql-client-15

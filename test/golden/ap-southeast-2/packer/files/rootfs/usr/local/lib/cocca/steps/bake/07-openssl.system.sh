@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step openssl.system (bake): Put OpenSSL 1.1.1 on the library path and PATH
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 echo /usr/local/ssl/lib >/etc/ld.so.conf.d/openssl-1.1.1.conf

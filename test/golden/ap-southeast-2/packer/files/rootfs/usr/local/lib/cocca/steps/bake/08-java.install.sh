@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step java.install (bake): Install JDK 8u352-temurin into /usr/lib/jvm/jdk8u352-b08
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 home=/usr/lib/jvm/jdk8u352-b08

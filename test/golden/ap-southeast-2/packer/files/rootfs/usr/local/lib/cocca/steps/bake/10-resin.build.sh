@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step resin.build (bake): Build and install Resin 4.0.66 into /opt/resin
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 if [ "$(cat /opt/resin/.cocca-version 2>/dev/null)" = 4.0.66 ]; then log "Resin 4.0.66 already installed"; exit 0; fi

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step host.name (boot): Set the host name
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 fqdn=$(value FQDN)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step resin.config (boot): Write resin.xml with this instance's address, name, sizes and secrets
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 umask 077

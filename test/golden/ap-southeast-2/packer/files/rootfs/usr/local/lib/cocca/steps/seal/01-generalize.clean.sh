@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step generalize.clean (seal): Generalize the image
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 systemctl stop rsyslog.service syslog.socket >/dev/null 2>&1 || true

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step generalize.verify (seal): Check the image holds nothing of the build machine
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 problems=0

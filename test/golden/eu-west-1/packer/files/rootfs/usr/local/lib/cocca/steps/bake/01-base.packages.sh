@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step base.packages (bake): Install build tools and base packages
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 apt_get update

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step base.updates (bake): Turn on unattended security upgrades
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 apt_install unattended-upgrades

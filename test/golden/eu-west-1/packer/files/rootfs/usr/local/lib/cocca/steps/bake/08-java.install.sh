@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step java.install (bake): Install JDK 8u351 into /usr/lib/jvm/jdk1.8.0_351
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 home=/usr/lib/jvm/jdk1.8.0_351

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step postgres.password (boot): Set the postgres password
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 PGNEWPASS=$(secret POSTGRES_PASSWORD)

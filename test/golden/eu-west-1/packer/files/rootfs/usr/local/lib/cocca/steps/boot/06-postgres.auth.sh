@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step postgres.auth (boot): Require a password (scram-sha-256) for the local postgres login
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 sed -i -E 's/^(local[[:space:]]+all[[:space:]]+postgres[[:space:]]+)(peer|md5|scram-sha-256)[[:space:]]*$/\1scram-sha-256/' /etc/postgresql/15/main/pg_hba.conf

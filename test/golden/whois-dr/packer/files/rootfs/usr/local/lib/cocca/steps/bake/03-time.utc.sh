@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step time.utc (bake): Set the clock to UTC with NTP
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 ln -sfn /usr/share/zoneinfo/UTC /etc/localtime

@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step postgres.start (boot): Start PostgreSQL 15
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 echo auto >/etc/postgresql/15/main/start.conf

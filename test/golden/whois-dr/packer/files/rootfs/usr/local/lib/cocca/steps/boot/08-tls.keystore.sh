@@ -1,4 +1,5 @@
 #!/bin/bash
+# cocca-bake step tls.keystore (boot): Re-key the CoCCA lab keystore for Resin
 # shellcheck source=/dev/null
 . /usr/local/lib/cocca/lib.sh
 [ -s /opt/resin/conf/keys/cocca-lab.jks ] || die "/opt/resin/conf/keys/cocca-lab.jks is missing"
