@@ -1,12 +1,11 @@
 // The hostile-profile set (issue 10): every class of untrusted input, through the built CLI.
 // Cases live in cases/<class>.ts; see harness.ts for what each one is held to.
-import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cases as basics } from './cases/basics.js';
 import { cases as escaping } from './cases/escaping.js';
 import { cases as files } from './cases/files.js';
 import { cases as rules } from './cases/rules.js';
-import { REPO, runHostileCase, type HostileCase } from './harness.js';
+import { runHostileCase, type HostileCase } from './harness.js';
 
 const CLASSES: Record<string, HostileCase[]> = {
   basics,
@@ -14,10 +13,6 @@ const CLASSES: Record<string, HostileCase[]> = {
   files,
   rules,
 };
-
-beforeAll(async () => {
-  await execa('npm', ['run', '-s', 'build'], { cwd: REPO });
-});
 
 describe.concurrent.each(Object.entries(CLASSES))('hostile profiles: %s', (_, cases) => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

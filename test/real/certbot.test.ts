@@ -4,7 +4,6 @@
 // that, each try says what the name resolves to, and Resin keeps serving. certbot itself is a
 // stand-in (Let's Encrypt cannot be reached from here): it records how it was called and runs
 // its pre- and post-hooks, as certbot does.
-import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,7 +27,6 @@ done
 describe.skipIf(!canRun)("cocca-certbot waits for DNS before stopping Resin (sandboxed, a real resolver)", () => {
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-certbot-'));
-    await execa('npm', ['run', '-s', 'build']);
     // validate refuses Let's Encrypt for a name that cannot be public (.example): the profile
     // names a public one; each attempt below hands the instance its own FQDN in values.env.
     rootfs = await renderInstanceTree(

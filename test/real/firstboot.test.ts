@@ -2,7 +2,6 @@
 // so the real ufw and sshd of the hardening touch nothing of this machine): what it is handed is
 // checked before anything changes, and a failure anywhere still leaves the server hardened and
 // says why, in firstboot.json and at login.
-import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,7 +24,6 @@ const SECRET = 'Lab-Keystore-Pass-7q';
 describe.skipIf(!canRun)('cocca-firstboot (sandboxed)', () => {
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-firstboot-'));
-    await execa('npm', ['run', '-s', 'build']);
     rootfs = await renderInstanceTree(
       work,
       `apiVersion: cocca-bake/v1

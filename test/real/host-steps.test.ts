@@ -1,7 +1,6 @@
 // The firewall and sshd steps run for real in the sandbox (its own network namespace, so
 // the host's netfilter is never touched): exactly the profile's ufw rules, enabled; the sshd
 // drop-in applied after `sshd -t`, and rolled back when sshd refuses it.
-import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +30,6 @@ ssh-keygen -A >/dev/null
 describe.skipIf(!canRun)('firewall and sshd steps (sandboxed)', () => {
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-host-steps-'));
-    await execa('npm', ['run', '-s', 'build']);
   });
   afterAll(async () => {
     await fs.rm(work, { recursive: true, force: true });

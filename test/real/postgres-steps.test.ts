@@ -1,6 +1,5 @@
 // The generated PostgreSQL boot steps, run for real against Debian's own cluster layout
 // (pg_createcluster) in a sandbox: pgtune drop-in, password, pg_hba, database, restore.
-import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -45,7 +44,6 @@ done
 describe.skipIf(!canRun)('PostgreSQL boot steps on a real PostgreSQL 15 cluster (sandboxed)', () => {
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-pg-steps-'));
-    await execa('npm', ['run', '-s', 'build']);
   });
   afterAll(async () => {
     await fs.rm(work, { recursive: true, force: true });

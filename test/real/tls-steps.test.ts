@@ -44,7 +44,6 @@ install -d /opt/resin/conf/keys
 describe.skipIf(!canRun)('keystore steps with the real keytool and openssl (sandboxed)', () => {
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-tls-steps-'));
-    await execa('npm', ['run', '-s', 'build']);
     await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=ca', '-days', '30', '-keyout', path.join(work, 'ca.key'), '-out', path.join(work, 'ca.pem')]);
     lab = await labKeystore('lab.jks', ['-genkeypair', '-keypass', 'labpass1', '-alias', 'star_coccaregistry_org', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=lab.coccaregistry.org', '-validity', '30']);
   });

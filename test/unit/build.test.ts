@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildMany, buildProfile, type AwsPublisher, type ProgressEvent } from '../../generator/build/index.js';
 import { findPacker } from '../../generator/build/packer-cli.js';
 import { parseLine } from '../../generator/build/progress.js';
@@ -16,9 +16,6 @@ const FAKE = path.resolve('test/fixtures/fake-packer/packer');
 let work: string;
 let calls: string;
 
-beforeAll(async () => {
-  await execa('npm', ['run', '-s', 'build']);
-});
 beforeEach(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-build-'));
   calls = path.join(work, 'calls.log');

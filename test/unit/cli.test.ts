@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLEAN_BASE, REPO, tempTree } from './profile-helpers.js';
 
 const CLI = path.join(REPO, 'dist/generator/cli.js');
@@ -32,9 +32,6 @@ function readTree(dir: string): Array<[string, string, number]> {
   return out;
 }
 
-beforeAll(async () => {
-  await execa('npm', ['run', '-s', 'build'], { cwd: REPO });
-});
 
 describe('validate: exit codes', () => {
   it('exits 0 for a valid profile, with the summary on stderr and nothing on stdout', async () => {

@@ -25,7 +25,6 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-secrets-'));
-  await execa('npm', ['run', '-s', 'build']);
 });
 afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
