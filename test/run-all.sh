@@ -12,8 +12,8 @@ reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 status=0
 # Unit and real-validator tests, then the end-to-end flows (systemd-nspawn, and the qemu build
-# under TCG; about 35 minutes,
-# 45 on a machine without the caches under /var/cache/cocca-bake-e2e).
+# under TCG; about 32 minutes,
+# 42 on a machine without the caches under /var/cache/cocca-bake-e2e).
 npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/unit.json" || status=$?
 npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$reports/e2e.json" || status=$?
 # shellcheck disable=SC2016  # the JavaScript is meant for node, not the shell
