@@ -43,7 +43,7 @@ export function missingSecrets(profile: ResolvedProfile, input: InstanceInput): 
 }
 
 function instanceEnv(profile: ResolvedProfile, input: InstanceInput): string {
-  const values = { FQDN: profile.host.fqdn.replace(/\.$/, ''), ...input.values };
+  const values = { FQDN: profile.host.fqdn, ...input.values };
   const problems: string[] = [];
   const out = Object.entries(values)
     .sort(([a], [b]) => (a === 'FQDN' ? -1 : b === 'FQDN' ? 1 : a < b ? -1 : 1))

@@ -5,6 +5,8 @@
 // written as UTF-8 at all, so the value would not arrive as written.
 
 const hex = (c: number): string => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+/** One UTF-16 unit as a JSON-style \uXXXX escape. */
+const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * Why `value` is not one line of text, or undefined when it is. `multiLine` text may also
@@ -31,12 +33,12 @@ export function showValue(value: string, max = 60): string {
   const chars = [...value];
   const json = chars.length <= max ? JSON.stringify(value) : `${JSON.stringify(chars.slice(0, max).join(''))}…`;
   // JSON leaves DEL, the C1 controls and the separators as they are; a terminal would not.
-  return json.replace(/[\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(/[\x7f-\x9f\u2028\u2029]/g, uEscape);
 }
 
 /** A value with everything outside printable ASCII as \uXXXX, where look-alikes differ (NFC). */
 export function asciiValue(value: string, max = 60): string {
-  return showValue(value, max).replace(/[^\x20-\x7e]/g, (c) => (c === '…' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return showValue(value, max).replace(/[^\x20-\x7e]/g, (c) => (c === '…' ? c : uEscape(c)));
 }
 
 /**
@@ -45,5 +47,5 @@ export function asciiValue(value: string, max = 60): string {
  * the lines around it. Findings are printed through this.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, uEscape);
 }
