@@ -199,6 +199,22 @@ program
     if (listing.some((r) => !r.ok)) throw new Failure('some regions could not be listed');
   });
 
+program
+  .command('report')
+  .description('write report.html (one self-contained page) and report.txt from a build record')
+  .argument('<record>', 'a build-record.json')
+  .option('--out <dir>', 'where the two files go (default: beside the record)')
+  .action(async (record: string, opts: { out?: string }) => {
+    const { RecordInputError, writeBuildReport } = await import('./build-report/index.js');
+    try {
+      const written = writeBuildReport(record, opts.out);
+      process.stderr.write(`wrote ${written.html} (${written.htmlBytes} bytes) and ${written.text}\n`);
+    } catch (err) {
+      if (err instanceof RecordInputError) throw new Failure(err.message);
+      throw err;
+    }
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

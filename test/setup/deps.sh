@@ -50,6 +50,9 @@ PACKAGES=(
   cloud-image-utils
   e2fsprogs
   openssh-client
+  # the build report opened in a real browser, headless and without network
+  # (test/real/build-report-browser.test.ts)
+  chromium
 )
 
 POLICY_RC=/usr/sbin/policy-rc.d
