@@ -18,7 +18,9 @@ export interface Stage {
   detail?: string;
 }
 export type Copy = AwsOutput['copies'][number] & { startedAt?: string; finishedAt?: string };
-export interface ReportRecord extends Omit<BuildRecord, 'result' | 'outputs'> {
+// The optional fields are omitted from BuildRecord before being declared here, so this still
+// compiles once record.ts declares them itself (with narrower types).
+export interface ReportRecord extends Omit<BuildRecord, 'result' | 'outputs' | 'stages' | 'remaining' | 'logTail'> {
   result: BuildRecord['result'] | 'interrupted';
   outputs: { aws?: Omit<AwsOutput, 'copies'> & { copies: Copy[] }; qemu?: QemuOutput };
   stages?: Stage[];
