@@ -39,7 +39,7 @@ const pct = (n: number) => `${n.toFixed(3)}%`;
 
 function bars(list: Bar[]): Fragment {
   return html`${list.map(
-    (b) => html`<div class="row" data-kind="bar"><span class="label" title="${b.label}">${b.label}</span><span class="track"><span class="bar ${b.state}" style="left:${pct(b.left)};width:${pct(b.width)}" data-ms="${b.ms ?? ''}" data-state="${b.state}"></span></span><span class="ms">${b.ms !== undefined ? duration(b.ms) : '—'}</span>${b.note ? html`<span class="note">${b.note}</span>` : false}</div>`,
+    (b) => html`<div class="row" data-kind="${b.untimed ? 'untimed' : 'bar'}" data-state="${b.state}"><span class="label" title="${b.label}">${b.label}</span><span class="track">${b.untimed ? false : html`<span class="bar ${b.state}" style="left:${pct(b.left)};width:${pct(b.width)}" data-ms="${b.ms ?? ''}" data-state="${b.state}"></span>`}</span><span class="ms">${b.ms !== undefined ? duration(b.ms) : '—'}</span>${b.note ? html`<span class="note">${b.note}</span>` : false}</div>`,
   )}`;
 }
 

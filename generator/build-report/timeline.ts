@@ -11,6 +11,8 @@ export interface Bar {
   ms?: number;
   state: 'ok' | 'failed' | 'unknown' | 'skipped' | 'pending';
   note?: string;
+  /** On a clock timeline: no start and end were recorded, so there is nothing to draw. */
+  untimed?: true;
 }
 
 export interface StepGroup {
@@ -90,7 +92,7 @@ export function clockTimeline(record: ReportRecord): ClockTimeline | undefined {
     bars: entries.map((e) =>
       e.start !== undefined && e.end !== undefined && e.end >= e.start
         ? { label: e.label, left: pct(e.start - first), width: pct(e.end - e.start), ms: e.end - e.start, state: e.state, note: e.note }
-        : { label: e.label, left: 0, width: 0, state: e.state, note: e.note ?? 'no times recorded' },
+        : { label: e.label, left: 0, width: 0, state: e.state, note: e.note ?? (e.state === 'pending' ? 'not started' : 'no times recorded'), untimed: true as const },
     ),
   };
 }

@@ -64,11 +64,11 @@ describe('timelines', () => {
     r.outputs.aws = { region: 'af-south-1', imageId: 'ami-1', copies: [{ region: 'eu-west-1', ok: false, error: 'denied', startedAt: '2026-11-29T10:05:00Z', finishedAt: '2026-11-29T10:07:30Z' }] };
     const t = clockTimeline(r)!;
     expect(t.totalMs).toBe(600_000);
-    expect(t.bars.map((b) => [b.label, b.state, b.left, b.width, b.note])).toEqual([
-      ['stage copies', 'ok', 0, 100, undefined],
-      ['stage retention', 'pending', 0, 0, 'no times recorded'],
-      ['stage tags', 'ok', 0, 0, 'no times recorded'],
-      ['copy to eu-west-1', 'failed', 50, 25, 'denied'],
+    expect(t.bars.map((b) => [b.label, b.state, b.left, b.width, b.note, b.untimed])).toEqual([
+      ['stage copies', 'ok', 0, 100, undefined, undefined],
+      ['stage retention', 'pending', 0, 0, 'not started', true],
+      ['stage tags', 'ok', 0, 0, 'no times recorded', true],
+      ['copy to eu-west-1', 'failed', 50, 25, 'denied', undefined],
     ]);
   });
   it('durations read as a person says them', () => {
