@@ -17,6 +17,11 @@ export function formatProgress(e: ProgressEvent): string {
   }
   const head = `[${e.profile} ${e.target} ${clock(e.elapsedMs)}]`;
   if (e.kind === 'phase') return `${head} ${e.message}\n`;
+  if (e.kind === 'copy') {
+    const what = e.state === 'waiting' ? `pending${e.percent !== undefined ? ` ${e.percent}%` : ''}` : e.state;
+    // elapsedMs is the copy's own here, not the build's.
+    return `[${e.profile} ${e.target}] copy ${e.region}${e.imageId ? ` ${e.imageId}` : ''}: ${what} after ${clock(e.elapsedMs)}${e.error ? `: ${e.error}` : ''}\n`;
+  }
   const mark = e.state === 'start' ? '->' : e.state === 'done' ? 'ok' : '!!';
   return `${head} ${e.phase} ${String(e.index).padStart(2, '0')}/${e.total} ${mark} ${e.step}: ${e.title}${e.ms !== undefined ? ` (${(e.ms / 1000).toFixed(1)} s)` : ''}\n`;
 }
