@@ -9,6 +9,8 @@ import {
   DeregisterImageCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
   DescribeSnapshotsCommand,
   EC2Client,
   EC2ServiceException,
@@ -62,6 +64,9 @@ export class FakeRegion {
   copyEnds: 'available' | 'failed' = 'available';
   copyPolls = 2;
   snapshotPolls = 0;
+  /** Thrown once by the next CreateTags / DeregisterImage. */
+  tagError?: Error;
+  deregisterError?: Error;
   private seq = 0;
 
   constructor(readonly region: string) {
@@ -72,6 +77,11 @@ export class FakeRegion {
     this.mock.on(DescribeImageAttributeCommand).callsFake((input: { ImageId: string }) => ({ ImageId: input.ImageId, LaunchPermissions: structuredClone(this.get(input.ImageId).perms) }));
     this.mock.on(ModifyImageAttributeCommand).callsFake((input: ModifyImageAttributeCommandInput) => this.modify(input));
     this.mock.on(CreateTagsCommand).callsFake((input: { Resources: string[]; Tags: Array<{ Key: string; Value: string }> }) => {
+      if (this.tagError) {
+        const e = this.tagError;
+        this.tagError = undefined;
+        throw e;
+      }
       for (const r of input.Resources) {
         const tags = Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value]));
         if (r.startsWith('ami-')) Object.assign(this.get(r).tags, tags);
@@ -92,7 +102,15 @@ export class FakeRegion {
       };
     });
     this.mock.on(CopyImageCommand).callsFake((input: CopyImageCommandInput) => this.copy(input));
+    // No instance and no launch template uses any image here.
+    this.mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    this.mock.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [] });
     this.mock.on(DeregisterImageCommand).callsFake((input: { ImageId: string }) => {
+      if (this.deregisterError) {
+        const e = this.deregisterError;
+        this.deregisterError = undefined;
+        throw e;
+      }
       this.get(input.ImageId).state = 'deregistered';
       events.push(`${this.region} DeregisterImage ${input.ImageId}`);
       return {};
