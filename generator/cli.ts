@@ -235,10 +235,12 @@ program
   .option('--no-prune', 'skip retention (recorded as skipped)')
   .addOption(rootOption())
   .action(async (file: string, imageId: string, opts: { buildDir: string; json?: boolean; prune: boolean; root?: string }) => {
+    const { amiIdProblem, publishAmi, ResumeError } = await import('./build/resume.js');
+    const badId = amiIdProblem(imageId);
+    if (badId) throw new Failure(badId);
     const [result] = check([file], 'text', false, opts.root);
     const profile = result!.profile!;
     if (!profile.targets.aws) throw new Failure(`${file} has no targets.aws: nothing to publish to`);
-    const { publishAmi, ResumeError } = await import('./build/resume.js');
     const { formatProgress } = await import('./build/report.js');
     const { publisherWith, sourceImageProblem } = await import('./build/aws.js');
     const { ec2Factory } = await import('./aws/client.js');

@@ -83,6 +83,10 @@ export async function resumeBuild(file: string, record: BuildRecord, profile: Re
   return continueRecord(file, record, profile, opts);
 }
 
+export function amiIdProblem(imageId: string): string | undefined {
+  return /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(imageId) ? undefined : `${JSON.stringify(imageId)} is not an AMI id (ami- and 8 or 17 hex digits)`;
+}
+
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 /**
@@ -91,7 +95,8 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$
  * and the finishing stages. The AMI must carry the profile's tag: nothing else is published.
  */
 export async function publishAmi(profile: ResolvedProfile, imageId: string, opts: FinishOptions & { buildRoot: string; checkImage: (region: string, imageId: string) => Promise<string | undefined> }): Promise<BuildRecord> {
-  if (!/^ami-[0-9a-f]{8,17}$/.test(imageId)) throw new ResumeError(`${JSON.stringify(imageId)} is not an AMI id (ami- and 8 or 17 hex digits)`);
+  const bad = amiIdProblem(imageId);
+  if (bad) throw new ResumeError(bad);
   const target = profile.targets.aws;
   if (!target) throw new ResumeError(`profile ${profile.name} has no targets.aws: nothing to publish to`);
   const problem = await opts.checkImage(target.region, imageId);
