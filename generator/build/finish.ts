@@ -55,7 +55,7 @@ export async function finishAws(aws: AwsPublisher, ctx: FinishContext): Promise<
     const regions = target.copyTo.filter((r) => r !== source.region && !output.copies.some((c) => c.region === r && c.ok));
     ctx.say(regions.length ? `copying ${source.imageId} to ${regions.join(', ')}` : 'no copies to make');
     await runStage(record, 'copies', clock, async () => {
-      await aws.copy({
+      if (regions.length > 0) await aws.copy({
         profile,
         source,
         regions,

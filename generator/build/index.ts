@@ -253,7 +253,9 @@ export async function finishAwsStages(
     await finishAws(env.aws, { profile, record, clock: env.clock, prune: env.prune, say: env.say, onCopy: (e) => env.onProgress({ kind: 'copy', profile: profile.name, target: 'aws', ...e }) });
     return undefined;
   } catch (err) {
-    return `the AMI ${record.source!.imageId} was built but could not be finished: ${(err as Error).message}; go on with: cocca-bake build --resume ${env.recordFile}`;
+    const resume = `go on with: cocca-bake build --resume ${env.recordFile}`;
+    if (record.stages?.find((s) => s.state === 'failed')?.name === 'retention') return `${(err as Error).message}; ${resume}`;
+    return `the AMI ${record.source!.imageId} was built but could not be finished: ${(err as Error).message}; ${resume}`;
   }
 }
 

@@ -99,7 +99,12 @@ export async function publishAmi(profile: ResolvedProfile, imageId: string, opts
   if (bad) throw new ResumeError(bad);
   const target = profile.targets.aws;
   if (!target) throw new ResumeError(`profile ${profile.name} has no targets.aws: nothing to publish to`);
-  const problem = await opts.checkImage(target.region, imageId);
+  let problem: string | undefined;
+  try {
+    problem = await opts.checkImage(target.region, imageId);
+  } catch (err) {
+    problem = `cannot look at ${imageId} in ${target.region}: ${(err as Error).message}`;
+  }
   if (problem) throw new ResumeError(problem);
   const now = opts.now ?? (() => new Date());
   const started = now();

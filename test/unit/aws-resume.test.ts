@@ -335,7 +335,7 @@ describe('publish PROFILE AMI-ID', () => {
   it('finishes an AMI that was never finished: a new record, bake skipped, no Packer, then every stage', async () => {
     const { profile } = compiled(profileTree('eu-west-1'));
     const w = ec2();
-    const ORPHAN = 'ami-0feed00000000001';
+    const ORPHAN = 'ami-0feed000000000001';
     w.r['af-south-1']!.add({ id: ORPHAN, name: 'cocca-t-20240601', created: '2024-06-01T00:00:00.000Z', tags: { 'cocca-bake:profile': 't' } });
     const record = await publishAmi(profile!, ORPHAN, { buildRoot: work, aws: w.publisher, checkImage: (region, id) => sourceImageProblem(w.factory, 't', region, id), onProgress: () => {} });
     expect(record.result).toBe('ok');
