@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { checkProfile } from '../../generator/profile/index.js';
+import { startQueryFake, type QueryFake } from '../helpers/ec2-query-fake.js';
 import { CLEAN_BASE, REPO, tempTree } from './profile-helpers.js';
 
 const CLI = path.join(REPO, 'dist/generator/cli.js');
@@ -604,5 +605,66 @@ describe('build --resume, --dry-run, --no-prune, publish, images --prune: the fl
     expect(readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['version', 'init', 'validate']);
     const result = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; record?: { result: string; stages: unknown[] } }).find((e) => e.kind === 'result');
     expect(result?.record).toMatchObject({ result: 'ok', stages: [{ name: 'bake', state: 'skipped', detail: 'dry run: rendered and packer validate only' }] });
+  });
+});
+
+describe('images --prune against a loopback EC2 (test/helpers/ec2-query-fake.ts; AWS cannot be had here)', () => {
+  const image = (id: string, day: number, snapshots = [`snap-${id.slice(4)}`]) => ({ id, name: `cocca-t-${day}`, created: `2024-05-${String(day).padStart(2, '0')}T10:00:00.000Z`, snapshots, tags: { 'cocca-bake:profile': 't' } });
+  const run = async (fake: QueryFake, ...args: string[]) => {
+    const dir = tempTree({ 'base/clean.yaml': CLEAN_BASE, 't.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: t\ntargets:\n  aws:\n    copyTo: [us-east-1]\n    keep: 1\n' });
+    return execa(process.execPath, [CLI, 'images', path.join(dir, 't.yaml'), ...args], {
+      cwd: REPO,
+      reject: false,
+      stripFinalNewline: false,
+      env: { AWS_ENDPOINT_URL_EC2: fake.url, AWS_ACCESS_KEY_ID: 'AKIDFAKE', AWS_SECRET_ACCESS_KEY: 'fake', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
+    });
+  };
+  const world = () => ({ 'eu-west-1': [image('ami-0000000a', 3), image('ami-0000000b', 2, ['snap-b1', 'snap-b2']), image('ami-0000000c', 1)], 'us-east-1': [image('ami-0000000d', 3)] });
+
+  it('--dry-run prints, per region, what would be deregistered and which snapshots deleted, and calls neither', async () => {
+    const fake = await startQueryFake(world());
+    try {
+      const r = await run(fake, '--prune', '--dry-run');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe(
+        [
+          'dry run, nothing deleted: keeping the 1 newest images of t per region',
+          'eu-west-1:',
+          '  kept         ami-0000000a  2024-05-03T10:00:00.000Z  cocca-t-3: one of the 1 newest',
+          '  would-delete ami-0000000b  2024-05-02T10:00:00.000Z  cocca-t-2: older than the 1 newest',
+          '    snapshot snap-b1 would be deleted',
+          '    snapshot snap-b2 would be deleted',
+          '  would-delete ami-0000000c  2024-05-01T10:00:00.000Z  cocca-t-1: older than the 1 newest',
+          '    snapshot snap-0000000c would be deleted',
+          'us-east-1:',
+          '  kept         ami-0000000d  2024-05-03T10:00:00.000Z  cocca-t-3: one of the 1 newest',
+          '',
+        ].join('\n'),
+      );
+      expect(fake.calls.filter((c) => /Deregister|DeleteSnapshot|unexpected/.test(c))).toEqual([]);
+      expect(fake.calls).toContain('eu-west-1 DescribeInstances');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('without --dry-run applies retention on its own: deregisters, then deletes exactly those snapshots', async () => {
+    const fake = await startQueryFake(world());
+    try {
+      const r = await run(fake, '--prune');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain('  deleted      ami-0000000b  2024-05-02T10:00:00.000Z  cocca-t-2: older than the 1 newest\n    snapshot snap-b1 deleted\n    snapshot snap-b2 deleted\n');
+      expect(fake.calls.filter((c) => /Deregister|DeleteSnapshot|unexpected/.test(c))).toEqual([
+        'eu-west-1 DeregisterImage ami-0000000b',
+        'eu-west-1 DeleteSnapshot snap-b1',
+        'eu-west-1 DeleteSnapshot snap-b2',
+        'eu-west-1 DeregisterImage ami-0000000c',
+        'eu-west-1 DeleteSnapshot snap-0000000c',
+      ]);
+      const json = await run(fake, '--prune', '--dry-run', '--json');
+      expect(JSON.parse(json.stdout)).toMatchObject({ dryRun: true, keep: 1, regions: [{ region: 'eu-west-1', ok: true, outcomes: [{ imageId: 'ami-0000000a', action: 'kept' }] }, { region: 'us-east-1', ok: true }] });
+    } finally {
+      await fake.close();
+    }
   });
 });
