@@ -1,7 +1,8 @@
 // A loopback stand-in for EC2's Query API, for tests of the built CLI as a separate process
 // (aws-sdk-client-mock reaches only this process): the SDK is pointed at it with
 // AWS_ENDPOINT_URL_EC2. It answers the calls retention makes (DescribeImages by profile tag,
-// DescribeInstances, DescribeLaunchTemplates, DeregisterImage, DeleteSnapshot) in EC2's XML,
+// DescribeInstances, DescribeLaunchTemplates, DeregisterImage, DeleteSnapshot) and the build's
+// region check (DescribeRegions: eu-west-1 and us-east-1) in EC2's XML,
 // per region as the request's SigV4 credential scope names it, and records every call.
 // Not a test file itself.
 import * as http from 'node:http';
@@ -52,6 +53,9 @@ export async function startQueryFake(images: Record<string, QueryImage[]>): Prom
           const want = form.get('Filter.1.Value.1');
           return ok(`<imagesSet>${live.filter((i) => i.tags['cocca-bake:profile'] === want).map(imageXml).join('')}</imagesSet>`);
         }
+        case 'DescribeRegions':
+          calls.push(`${region} DescribeRegions`);
+          return ok(`<regionInfo>${['eu-west-1', 'us-east-1'].map((r) => `<item><regionName>${r}</regionName><regionEndpoint>ec2.${r}.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>`).join('')}</regionInfo>`);
         case 'DescribeInstances':
           calls.push(`${region} DescribeInstances`);
           return ok('<reservationSet/>');

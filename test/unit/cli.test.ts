@@ -668,3 +668,28 @@ describe('images --prune against a loopback EC2 (test/helpers/ec2-query-fake.ts;
     }
   });
 });
+
+describe('build --dry-run (AWS) against the loopback EC2 and the Packer stand-in', () => {
+  it('checks the regions, renders and validates, bakes nothing, and prints the retention preview', async () => {
+    const fake = await startQueryFake({ 'eu-west-1': [
+      { id: 'ami-0000000a', name: 'cocca-t-3', created: '2024-05-03T10:00:00.000Z', snapshots: ['snap-a'], tags: { 'cocca-bake:profile': 't' } },
+      { id: 'ami-0000000b', name: 'cocca-t-2', created: '2024-05-02T10:00:00.000Z', snapshots: ['snap-b'], tags: { 'cocca-bake:profile': 't' } },
+    ] });
+    try {
+      const dir = tempTree({ 'base/clean.yaml': CLEAN_BASE, 't.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: t\ntargets:\n  aws:\n    copyTo: [us-east-1]\n    keep: 1\n' });
+      const r = await execa(process.execPath, [CLI, 'build', path.join(dir, 't.yaml'), '--dry-run', '--build-dir', path.join(dir, 'b')], {
+        cwd: REPO,
+        reject: false,
+        env: { COCCA_PACKER: path.join(REPO, 'test/fixtures/fake-packer/packer'), FAKE_PACKER_LOG: path.join(dir, 'calls.log'), AWS_ENDPOINT_URL_EC2: fake.url, AWS_ACCESS_KEY_ID: 'AKIDFAKE', AWS_SECRET_ACCESS_KEY: 'fake', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(readFileSync(path.join(dir, 'calls.log'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['version', 'init', 'validate']);
+      expect(r.stderr).toMatch(/\] retention preview \(dry run, nothing deleted\): the 1 newest images of t stay in each region\n.*\] eu-west-1:\n.*\]   kept         ami-0000000a  2024-05-03T10:00:00.000Z  cocca-t-3: one of the 1 newest\n.*\]   would-delete ami-0000000b  2024-05-02T10:00:00.000Z  cocca-t-2: older than the 1 newest\n.*\]     snapshot snap-b would be deleted\n.*\] us-east-1:\n/);
+      expect(r.stderr).toMatch(/\[t aws\] dry run done in \d\d:\d\d: rendered and validated, nothing built or changed\n/);
+      expect(fake.calls.filter((c) => /Deregister|DeleteSnapshot|unexpected/.test(c))).toEqual([]);
+      expect(fake.calls).toContain('eu-west-1 DescribeRegions');
+    } finally {
+      await fake.close();
+    }
+  });
+});
