@@ -1,10 +1,11 @@
 // The AWS finishing stages of a build, in order, each recorded as it starts and ends: share
 // (IMDSv2, launch permissions), tags, copies, retention. Starts at the first stage not done,
-// so a new build, `build --resume` and `publish` all go through here.
+// so a new build, `build --resume` and `publish` all go through here; and what `build --dry-run`
+// does instead of them (the retention preview).
 import type { CopyProgress } from '../aws/publish.js';
 import { formatRetention, type RetentionReport } from '../aws/retention.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import type { AwsPublisher } from './index.js';
+import type { AwsPublisher, ProgressEvent } from './index.js';
 import type { AwsOutput, BuildRecord } from './record.js';
 import { runStage, skipStage, stageOf, type StageClock } from './stages.js';
 
@@ -89,4 +90,49 @@ export async function finishAws(aws: AwsPublisher, ctx: FinishContext): Promise<
       return { value: undefined, detail: gone.length ? `deregistered ${gone.join(', ')}` : 'nothing to deregister' };
     });
   }
+}
+
+interface StageEnv {
+  say: (message: string) => void;
+  clock: StageClock;
+  prune: boolean;
+}
+
+/** The AWS stages after the bake (or on resume); the error message when one failed, with how to go on. */
+export async function finishAwsStages(
+  profile: ResolvedProfile,
+  record: BuildRecord,
+  env: StageEnv & { aws: AwsPublisher; onProgress: (e: ProgressEvent) => void; recordFile: string },
+): Promise<string | undefined> {
+  try {
+    await finishAws(env.aws, { profile, record, clock: env.clock, prune: env.prune, say: env.say, onCopy: (e) => env.onProgress({ kind: 'copy', profile: profile.name, target: 'aws', ...e }) });
+    return undefined;
+  } catch (err) {
+    const resume = `go on with: cocca-bake build --resume ${env.recordFile}`;
+    if (record.stages?.find((s) => s.state === 'failed')?.name === 'retention') return `${(err as Error).message}; ${resume}`;
+    return `the AMI ${record.source!.imageId} was built but could not be finished: ${(err as Error).message}; ${resume}`;
+  }
+}
+
+/** --dry-run: nothing baked; for AWS, what retention would deregister and delete now. */
+export async function dryRunEnd(profile: ResolvedProfile, record: BuildRecord, env: StageEnv & { aws?: AwsPublisher }): Promise<void> {
+  skipStage(record, 'bake', 'dry run: rendered and packer validate only', env.clock);
+  if (record.target !== 'aws') {
+    record.result = 'ok';
+    return;
+  }
+  for (const name of ['share', 'tags', 'copies'] as const) skipStage(record, name, 'dry run', env.clock);
+  if (!env.prune) {
+    skipStage(record, 'retention', 'dry run; --no-prune', env.clock);
+  } else {
+    if (!env.aws) throw new Error('no AWS publisher configured');
+    env.say(`retention preview (dry run, nothing deleted): the ${profile.targets.aws!.keep} newest images of ${profile.name} stay in each region`);
+    const reports = await env.aws.retention({ profile, protect: [], dryRun: true });
+    for (const line of formatRetention(reports).trimEnd().split('\n')) env.say(line);
+    const would = reports.flatMap((r) => r.outcomes.filter((o) => o.action === 'would-delete').map((o) => o.imageId));
+    skipStage(record, 'retention', `dry run: would deregister ${would.join(', ') || 'nothing'}`, env.clock);
+    const failed = reports.filter((r) => r.error);
+    if (failed.length > 0) throw new Error(`the retention preview failed in ${failed.map((r) => `${r.region} (${r.error})`).join(', ')}`);
+  }
+  record.result = 'ok';
 }

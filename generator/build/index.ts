@@ -17,11 +17,10 @@ import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
 import { parseLine, type BuildEvent } from './progress.js';
 import type { CopyProgress, CopyResult } from '../aws/publish.js';
 import type { RetentionReport } from '../aws/retention.js';
-import { formatRetention } from '../aws/retention.js';
-import { finishAws } from './finish.js';
+import { dryRunEnd, finishAwsStages } from './finish.js';
 import { recordDigest, writeRecord, type BuildRecord } from './record.js';
 import { writeBuildSeed } from './seed.js';
-import { newStages, skipStage, stageOf } from './stages.js';
+import { newStages, stageOf } from './stages.js';
 
 export type Target = 'aws' | 'qemu';
 
@@ -235,49 +234,4 @@ export async function buildMany<T>(items: T[], parallel: number, build: (item: T
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, worker));
   return results;
-}
-
-interface StageEnv {
-  say: (message: string) => void;
-  clock: { now: () => Date; save: () => void };
-  prune: boolean;
-}
-
-/** The AWS stages after the bake (or on resume); the error message when one failed, with how to go on. */
-export async function finishAwsStages(
-  profile: ResolvedProfile,
-  record: BuildRecord,
-  env: StageEnv & { aws: AwsPublisher; onProgress: (e: ProgressEvent) => void; recordFile: string },
-): Promise<string | undefined> {
-  try {
-    await finishAws(env.aws, { profile, record, clock: env.clock, prune: env.prune, say: env.say, onCopy: (e) => env.onProgress({ kind: 'copy', profile: profile.name, target: 'aws', ...e }) });
-    return undefined;
-  } catch (err) {
-    const resume = `go on with: cocca-bake build --resume ${env.recordFile}`;
-    if (record.stages?.find((s) => s.state === 'failed')?.name === 'retention') return `${(err as Error).message}; ${resume}`;
-    return `the AMI ${record.source!.imageId} was built but could not be finished: ${(err as Error).message}; ${resume}`;
-  }
-}
-
-/** --dry-run: nothing baked; for AWS, what retention would deregister and delete now. */
-async function dryRunEnd(profile: ResolvedProfile, record: BuildRecord, env: StageEnv & { aws?: AwsPublisher }): Promise<void> {
-  skipStage(record, 'bake', 'dry run: rendered and packer validate only', env.clock);
-  if (record.target !== 'aws') {
-    record.result = 'ok';
-    return;
-  }
-  for (const name of ['share', 'tags', 'copies'] as const) skipStage(record, name, 'dry run', env.clock);
-  if (!env.prune) {
-    skipStage(record, 'retention', 'dry run; --no-prune', env.clock);
-  } else {
-    if (!env.aws) throw new Error('no AWS publisher configured');
-    env.say(`retention preview (dry run, nothing deleted): the ${profile.targets.aws!.keep} newest images of ${profile.name} stay in each region`);
-    const reports = await env.aws.retention({ profile, protect: [], dryRun: true });
-    for (const line of formatRetention(reports).trimEnd().split('\n')) env.say(line);
-    const would = reports.flatMap((r) => r.outcomes.filter((o) => o.action === 'would-delete').map((o) => o.imageId));
-    skipStage(record, 'retention', `dry run: would deregister ${would.join(', ') || 'nothing'}`, env.clock);
-    const failed = reports.filter((r) => r.error);
-    if (failed.length > 0) throw new Error(`the retention preview failed in ${failed.map((r) => `${r.region} (${r.error})`).join(', ')}`);
-  }
-  record.result = 'ok';
 }

@@ -5,7 +5,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedProfile } from '../profile/types.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
-import { finishAwsStages, type AwsPublisher, type ProgressEvent } from './index.js';
+import { finishAwsStages } from './finish.js';
+import type { AwsPublisher, ProgressEvent } from './index.js';
 import { recordDigest, writeRecord, type BuildRecord } from './record.js';
 import { firstOpenStage, newStages, skipStage } from './stages.js';
 
