@@ -154,8 +154,8 @@ userDataCommand
 
 program
   .command('build')
-  .description('build golden images with Packer: render, packer init/validate/build, then finish the image')
-  .argument('<file...>', 'profile files (several build concurrently)')
+  .description('build golden images with Packer: render, packer init/validate/build, then finish the image (AWS: share, tag, copy, retire old images)')
+  .argument('[file...]', 'profile files (several build concurrently); with --resume, the profile (default: the one the record names)')
   .addOption(new Option('--target <target>', 'which targets.* to build (default: aws when set, else qemu)').choices(['aws', 'qemu']))
   .option('--build-dir <dir>', 'where build folders and records go', 'builds')
   .option('--parallel <n>', 'profiles built at the same time', (v) => {
@@ -164,8 +164,25 @@ program
     return n;
   }, 2)
   .option('--json', 'progress and results as JSON lines on stdout')
+  .option('--resume <record>', "finish the AMI of an earlier build from its first stage not done (share, tags, copies, retention), without baking again: the path of its build-record.json")
+  .option('--dry-run', 'render and packer validate only, no bake; AWS: print which images and snapshots retention would delete now, deleting nothing')
+  .option('--no-prune', 'AWS: skip retention after the build (recorded as skipped)')
   .addOption(rootOption())
-  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string }) => {
+  .addHelpText(
+    'after',
+    `
+Retention (AWS): after a successful build, cocca-bake keeps the targets.aws.keep newest images of
+the profile (default 3) in the build region and in every copyTo region, and deregisters older
+ones and deletes their snapshots; never an image just built, still pending, or used by an
+instance or a launch template. --dry-run shows what it would delete; --no-prune skips it;
+"cocca-bake images PROFILE --prune [--dry-run]" applies it on its own.
+
+Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage starts and ends
+(bake, share, tags, copies, retention); --resume RECORD goes on from the first stage not done.`,
+  )
+  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string; resume?: string; dryRun?: boolean; prune: boolean }) => {
+    if (opts.resume !== undefined) return resumeAction(files, opts);
+    if (files.length === 0) throw new UsageError('build needs at least one profile file (or --resume RECORD)');
     const results = check(files, 'text', false, opts.root);
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
     const { buildMany, buildProfile } = await import('./build/index.js');
@@ -176,22 +193,86 @@ program
         target: opts.target,
         buildRoot: opts.buildDir,
         aws: publisher,
+        dryRun: opts.dryRun,
+        prune: opts.prune,
         onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
       }),
     );
     if (records.some((r) => r.result !== 'ok')) throw new Failure(`${records.filter((r) => r.result !== 'ok').length} of ${records.length} builds failed`);
   });
 
+/** `build --resume RECORD [PROFILE]`: the finishing stages of an earlier AWS build, no bake. */
+async function resumeAction(files: string[], opts: { target?: Target; json?: boolean; root?: string; resume?: string; dryRun?: boolean; prune: boolean }): Promise<void> {
+  if (files.length > 1) throw new UsageError('--resume takes one build record and at most one profile file');
+  if (opts.dryRun) throw new UsageError('--dry-run previews a new build; it does not go with --resume');
+  if (opts.target === 'qemu') throw new UsageError('--resume finishes an AWS build; a qemu build has nothing after the bake');
+  const { readRecord, resumeBuild, resumeProblem, ResumeError } = await import('./build/resume.js');
+  try {
+    const record = readRecord(opts.resume!);
+    const [result] = check([files[0] ?? record.profileFile], 'text', false, opts.root);
+    const problem = resumeProblem(opts.resume!, record, result!.profile!);
+    if (problem) throw new Failure(problem);
+    const { formatProgress } = await import('./build/report.js');
+    const { awsPublisher } = await import('./build/aws.js');
+    const done = await resumeBuild(opts.resume!, record, result!.profile!, {
+      aws: awsPublisher(),
+      prune: opts.prune,
+      onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
+    });
+    if (done.result !== 'ok') throw new Failure('the resumed build failed');
+  } catch (err) {
+    throw err instanceof ResumeError ? new Failure(err.message) : err;
+  }
+}
+
+program
+  .command('publish')
+  .description('finish an AMI that was baked but never finished: share, tag, copy and retention, as build does after Packer (a new build record)')
+  .argument('<file>', 'profile file')
+  .argument('<ami-id>', "the AMI, in the profile's targets.aws.region, tagged cocca-bake:profile with the profile's name")
+  .option('--build-dir <dir>', 'where the build record goes', 'builds')
+  .option('--json', 'progress and results as JSON lines on stdout')
+  .option('--no-prune', 'skip retention (recorded as skipped)')
+  .addOption(rootOption())
+  .action(async (file: string, imageId: string, opts: { buildDir: string; json?: boolean; prune: boolean; root?: string }) => {
+    const { amiIdProblem, publishAmi, ResumeError } = await import('./build/resume.js');
+    const badId = amiIdProblem(imageId);
+    if (badId) throw new Failure(badId);
+    const [result] = check([file], 'text', false, opts.root);
+    const profile = result!.profile!;
+    if (!profile.targets.aws) throw new Failure(`${file} has no targets.aws: nothing to publish to`);
+    const { formatProgress } = await import('./build/report.js');
+    const { publisherWith, sourceImageProblem } = await import('./build/aws.js');
+    const { ec2Factory } = await import('./aws/client.js');
+    const factory = ec2Factory();
+    try {
+      const done = await publishAmi(profile, imageId, {
+        buildRoot: opts.buildDir,
+        aws: publisherWith(factory),
+        prune: opts.prune,
+        checkImage: (region, id) => sourceImageProblem(factory, profile.name, region, id),
+        onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
+      });
+      if (done.result !== 'ok') throw new Failure(`publishing ${imageId} failed`);
+    } catch (err) {
+      throw err instanceof ResumeError ? new Failure(err.message) : err;
+    }
+  });
+
 program
   .command('images')
-  .description("list a profile's images in its build region and every copyTo region")
+  .description("list a profile's images in its build region and every copyTo region; --prune applies retention (targets.aws.keep)")
   .argument('<file>', 'profile file')
   .option('--json', 'as JSON on stdout')
+  .option('--prune', 'apply retention now: keep the targets.aws.keep newest images per region (default 3), deregister older ones and delete their snapshots')
+  .option('--dry-run', 'with --prune: print what would be deregistered and deleted, per region, and change nothing')
   .addOption(rootOption())
-  .action(async (file: string, opts: { json?: boolean; root?: string }) => {
+  .action(async (file: string, opts: { json?: boolean; root?: string; prune?: boolean; dryRun?: boolean }) => {
+    if (opts.dryRun && !opts.prune) throw new UsageError('--dry-run goes with --prune (images --prune --dry-run)');
     const [result] = check([file], 'text', false, opts.root);
     const aws = result!.profile!.targets.aws;
     if (!aws) throw new Failure(`${file} has no targets.aws`);
+    if (opts.prune) return pruneAction(result!.profile!, Boolean(opts.dryRun), Boolean(opts.json));
     const { ec2Factory } = await import('./aws/client.js');
     const { formatImages, listImages, targetRegions } = await import('./aws/images.js');
     const listing = await listImages(ec2Factory(), targetRegions(aws), result!.profile!.name);
@@ -214,6 +295,18 @@ program
       throw err;
     }
   });
+
+/** `images --prune [--dry-run]`: retention on its own, in every region of the profile. */
+async function pruneAction(profile: NonNullable<CompileResult['profile']>, dryRun: boolean, json: boolean): Promise<void> {
+  const aws = profile.targets.aws!;
+  const { ec2Factory } = await import('./aws/client.js');
+  const { targetRegions } = await import('./aws/images.js');
+  const { applyRetentionInRegions, formatRetention } = await import('./aws/retention.js');
+  const reports = await applyRetentionInRegions(ec2Factory(), targetRegions(aws), { profileName: profile.name, keep: aws.keep, dryRun });
+  if (json) process.stdout.write(`${JSON.stringify({ dryRun, keep: aws.keep, regions: reports }, null, 2)}\n`);
+  else process.stdout.write(`${dryRun ? 'dry run, nothing deleted: ' : ''}keeping the ${aws.keep} newest images of ${profile.name} per region\n${formatRetention(reports)}`);
+  if (reports.some((r) => !r.ok)) throw new Failure(dryRun ? 'the retention preview failed in some regions' : 'retention failed in some regions');
+}
 
 try {
   await program.parseAsync(process.argv);

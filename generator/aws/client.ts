@@ -91,8 +91,17 @@ export interface WaitOptions {
   /** Give up after this long. A 150 GiB cross-region copy can take well over an hour. */
   timeout?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Called after every look at the image (undefined: EC2 does not know it yet), with the seconds waited so far. */
+  onPoll?: (image: ImageInfoLike | undefined, waitedS: number) => void | Promise<void>;
 }
 
-export const DEFAULT_WAIT: Required<Omit<WaitOptions, 'sleep'>> = { minDelay: 15, maxDelay: 60, timeout: 3 * 3600 };
+/** What a poll saw (images.ts ImageInfo; declared here so client.ts imports nothing). */
+export interface ImageInfoLike {
+  imageId: string;
+  state: string;
+  snapshotIds: string[];
+}
+
+export const DEFAULT_WAIT: Required<Omit<WaitOptions, 'sleep' | 'onPoll'>> = { minDelay: 15, maxDelay: 60, timeout: 3 * 3600 };
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
 // A profile's images as EC2 knows them: listed per region by the profile tag, described one
 // by one, and waited for until they are usable (or have failed).
-import { DescribeImagesCommand, paginateDescribeImages, type EC2Client, type Image } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeSnapshotsCommand, paginateDescribeImages, type EC2Client, type Image } from '@aws-sdk/client-ec2';
 import type { AwsTarget } from '../profile/types.js';
 import { AwsStepError, DEFAULT_WAIT, awsErrorCode, awsErrorText, realSleep, step, type Ec2Factory, type WaitOptions } from './client.js';
 
@@ -8,6 +8,8 @@ import { AwsStepError, DEFAULT_WAIT, awsErrorCode, awsErrorText, realSleep, step
 export const PROFILE_TAG = 'cocca-bake:profile';
 export const SOURCE_IMAGE_TAG = 'cocca-bake:source-image';
 export const SOURCE_REGION_TAG = 'cocca-bake:source-region';
+/** The digest of the build record that made (or finished) the image: copies are reused only within one record. */
+export const RECORD_TAG = 'cocca-bake:build-record';
 
 export interface ImageInfo {
   region: string;
@@ -126,6 +128,7 @@ export async function waitForImage(ec2: EC2Client, region: string, imageId: stri
   let last: ImageInfo | undefined;
   for (;;) {
     last = await describeImage(ec2, region, imageId);
+    await options.onPoll?.(last, waited);
     if (last?.state === 'available') return last;
     if (last && last.state !== 'pending') {
       throw new AwsStepError(`image ${imageId} in ${region} is ${last.state}${last.stateReason ? `: ${last.stateReason}` : ''}`, `image.${last.state}`);
@@ -136,4 +139,19 @@ export async function waitForImage(ec2: EC2Client, region: string, imageId: stri
     delay = Math.min(maxDelay, delay * 1.5);
   }
   throw new AwsStepError(`image ${imageId} in ${region} is ${last ? `still ${last.state}` : 'not found'} after ${Math.round(waited)} s (it may still become available)`, 'image.timeout');
+}
+
+/**
+ * How far a pending image's snapshots are (EC2 says it per snapshot, "45%"), as one percentage,
+ * or undefined when EC2 does not say yet. Only for progress: a failure here is not the copy's.
+ */
+export async function snapshotProgress(ec2: EC2Client, snapshotIds: string[]): Promise<number | undefined> {
+  if (snapshotIds.length === 0) return undefined;
+  try {
+    const out = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }));
+    const values = (out.Snapshots ?? []).map((s) => Number.parseFloat(s.Progress ?? '')).filter((n) => Number.isFinite(n));
+    return values.length === 0 ? undefined : Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+  } catch {
+    return undefined;
+  }
 }

@@ -18,9 +18,9 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import type { AwsTarget } from '../profile/types.js';
-import { AwsStepError, step, type Ec2Factory, type WaitOptions } from './client.js';
+import { AwsStepError, step, type Ec2Factory, type ImageInfoLike, type WaitOptions } from './client.js';
 import { copyKmsKeys } from './kms.js';
-import { SOURCE_IMAGE_TAG, SOURCE_REGION_TAG, imageInfo, newestFirst, waitForImage, type ImageInfo } from './images.js';
+import { RECORD_TAG, SOURCE_IMAGE_TAG, SOURCE_REGION_TAG, imageInfo, newestFirst, snapshotProgress, waitForImage, type ImageInfo } from './images.js';
 
 export interface Sharing {
   /** AWS account ids allowed to launch the image: exactly these, no others. */
@@ -123,14 +123,13 @@ function publicWarning(imageId: string, region: string): string {
   return `image ${imageId} in ${region} is PUBLIC: any AWS account can launch your registry image (targets.aws.public is true)`;
 }
 
-/** One image in one region: available, checked, IMDSv2, shared exactly, tagged. */
-async function finishIn(ec2: EC2Client, region: string, imageId: string, sharing: Sharing, tags: Record<string, string>, wait: WaitOptions | undefined): Promise<FinishedImage> {
+/** One image in one region: available, checked, IMDSv2, shared exactly (not yet tagged). */
+async function shareIn(ec2: EC2Client, region: string, imageId: string, sharing: Sharing, wait: WaitOptions | undefined): Promise<{ image: ImageInfo; finished: FinishedImage }> {
   const image = await waitForImage(ec2, region, imageId, wait);
   checkEncryption(image, sharing.public);
   const imdsSet = await ensureImdsV2(ec2, image);
   const permissions = await ensureLaunchPermissions(ec2, region, imageId, sharing);
-  await tagImage(ec2, image, tags);
-  return {
+  const finished: FinishedImage = {
     region,
     imageId,
     name: image.name,
@@ -142,6 +141,14 @@ async function finishIn(ec2: EC2Client, region: string, imageId: string, sharing
     permissions,
     warnings: sharing.public ? [publicWarning(imageId, region)] : [],
   };
+  return { image, finished };
+}
+
+/** One image in one region: available, checked, IMDSv2, shared exactly, tagged. */
+async function finishIn(ec2: EC2Client, region: string, imageId: string, sharing: Sharing, tags: Record<string, string>, wait: WaitOptions | undefined): Promise<FinishedImage> {
+  const { image, finished } = await shareIn(ec2, region, imageId, sharing, wait);
+  await tagImage(ec2, image, tags);
+  return finished;
 }
 
 /** The AMI Packer made in the build region. Throws when any step fails. */
@@ -149,9 +156,23 @@ export async function finishImage(factory: Ec2Factory, input: FinishInput): Prom
   return finishIn(factory(input.region), input.region, input.imageId, input.target, input.tags, input.wait);
 }
 
-/** Same source image and region: same token, so a re-run never starts a second copy. A replaced failed copy changes it. */
-export function copyToken(sourceImageId: string, region: string, replaced: string[] = []): string {
-  const h = createHash('sha256').update(`${sourceImageId}\n${region}\n${[...replaced].sort().join(',')}`).digest('hex');
+/** The build stage 'share' alone: available, checked, IMDSv2, launch permissions exactly the profile's. */
+export async function shareImage(factory: Ec2Factory, input: Omit<FinishInput, 'tags'>): Promise<FinishedImage> {
+  return (await shareIn(factory(input.region), input.region, input.imageId, input.target, input.wait)).finished;
+}
+
+/** The build stage 'tags' alone: the image and its snapshots get the build's tags. */
+export async function tagSourceImage(factory: Ec2Factory, region: string, imageId: string, tags: Record<string, string>, wait?: WaitOptions): Promise<void> {
+  const ec2 = factory(region);
+  await tagImage(ec2, await waitForImage(ec2, region, imageId, wait), tags);
+}
+
+/**
+ * Same source image, region and build record: same token, so a re-run never starts a second
+ * copy. A replaced failed copy changes it, and so does another record (its copy is not ours).
+ */
+export function copyToken(sourceImageId: string, region: string, recordDigest: string, replaced: string[] = []): string {
+  const h = createHash('sha256').update(`${sourceImageId}\n${region}\n${recordDigest}\n${[...replaced].sort().join(',')}`).digest('hex');
   return `cocca-bake-${h.slice(0, 48)}`;
 }
 
@@ -165,7 +186,25 @@ export interface CopyInput extends Sharing {
   encrypted: boolean;
   kmsKeyIds?: Record<string, string>;
   tags: Record<string, string>;
+  /** The build record the copies belong to: an earlier copy is reused only when it carries the same one. */
+  recordDigest: string;
   wait?: WaitOptions;
+  /** Each region's progress while the copies run. */
+  onProgress?: (e: CopyProgress) => void;
+  /** Each region's outcome as soon as it is known (the build record is written then). */
+  onResult?: (r: CopyResult) => void;
+  now?: () => Date;
+}
+
+export interface CopyProgress {
+  region: string;
+  imageId?: string;
+  /** started/reused: the copy exists; waiting: still pending (percent when EC2 says); then available or failed. */
+  state: 'started' | 'reused' | 'waiting' | 'available' | 'failed';
+  /** How far its snapshots are, from DescribeSnapshots' Progress. */
+  percent?: number;
+  elapsedMs: number;
+  error?: string;
 }
 
 export interface CopyResult {
@@ -179,9 +218,11 @@ export interface CopyResult {
   replaced?: string[];
   error?: string;
   warnings: string[];
+  startedAt?: string;
+  finishedAt?: string;
 }
 
-/** Copies of this source image already in the region (an earlier, interrupted run), newest first. */
+/** Copies of this source image already in the region (an earlier, interrupted run of any record), newest first. */
 async function findCopies(ec2: EC2Client, region: string, sourceImageId: string): Promise<ImageInfo[]> {
   return step(`looking for earlier copies of ${sourceImageId}`, region, async () => {
     const found: ImageInfo[] = [];
@@ -208,18 +249,32 @@ async function copyOne(factory: Ec2Factory, input: CopyInput, region: string, re
       'copy.no-kms-key',
     );
   }
-  const existing = await findCopies(ec2, region, input.imageId);
+  const tags = { ...input.tags, [RECORD_TAG]: input.recordDigest, [SOURCE_IMAGE_TAG]: input.imageId, [SOURCE_REGION_TAG]: input.sourceRegion };
+  const started = Date.now();
+  const progress = (state: CopyProgress['state'], extra: Partial<CopyProgress> = {}) =>
+    input.onProgress?.({ region, ...(result.imageId ? { imageId: result.imageId } : {}), state, elapsedMs: Date.now() - started, ...extra });
+  const all = await findCopies(ec2, region, input.imageId);
+  // Another record's copy is left alone, and its name stands in the way of a new copy: say so.
+  const others = all.filter((i) => i.tags[RECORD_TAG] !== input.recordDigest && i.state !== 'deregistered');
+  const existing = all.filter((i) => i.tags[RECORD_TAG] === input.recordDigest);
+  if (others.length > 0 && !existing.some((i) => i.state === 'available' || i.state === 'pending')) {
+    const o = others[0]!;
+    throw new AwsStepError(
+      `a copy ${o.imageId} (${o.state}) of ${input.imageId} in ${region} belongs to another build record (${o.tags[RECORD_TAG] ?? 'untagged'}), not this one (${input.recordDigest}): resume that record (build --resume), or deregister it, then run again`,
+      'copy.other-record',
+    );
+  }
   const usable = existing.find((i) => i.state === 'available') ?? existing.find((i) => i.state === 'pending');
   if (usable) {
     result.imageId = usable.imageId;
     result.reused = usable.state === 'available' ? 'available' : 'pending';
+    progress('reused');
   } else {
     const stuck = existing.find((i) => !['failed', 'error', 'invalid', 'deregistered'].includes(i.state));
     if (stuck) throw new AwsStepError(`an earlier copy ${stuck.imageId} of ${input.imageId} in ${region} is ${stuck.state}: neither usable nor failed; enable or deregister it, then run again`, 'copy.stuck');
     const failed = existing.filter((i) => i.state !== 'deregistered');
     for (const image of failed) await removeFailedCopy(ec2, image);
     if (failed.length > 0) result.replaced = failed.map((i) => i.imageId);
-    const tags = toTags({ ...input.tags, [SOURCE_IMAGE_TAG]: input.imageId, [SOURCE_REGION_TAG]: input.sourceRegion });
     const out = await step(`CopyImage ${input.imageId} from ${input.sourceRegion}`, region, () =>
       ec2.send(
         new CopyImageCommand({
@@ -229,32 +284,48 @@ async function copyOne(factory: Ec2Factory, input: CopyInput, region: string, re
           ...(input.description ? { Description: input.description } : {}),
           ...(input.encrypted ? { Encrypted: true } : {}),
           ...(input.encrypted && kmsKeyId ? { KmsKeyId: kmsKeyId } : {}),
-          ClientToken: copyToken(input.imageId, region, result.replaced),
+          ClientToken: copyToken(input.imageId, region, input.recordDigest, result.replaced),
           // Tagged as it is created: an interrupted run's copy is found again by its source tag.
           TagSpecifications: [
-            { ResourceType: 'image', Tags: tags },
-            { ResourceType: 'snapshot', Tags: tags },
+            { ResourceType: 'image', Tags: toTags(tags) },
+            { ResourceType: 'snapshot', Tags: toTags(tags) },
           ],
         }),
       ),
     );
     if (!out.ImageId) throw new AwsStepError(`CopyImage in ${region} returned no image id`, 'copy.no-id');
     result.imageId = out.ImageId;
+    progress('started');
   }
-  const finished = await finishIn(ec2, region, result.imageId, input, { ...input.tags, [SOURCE_IMAGE_TAG]: input.imageId, [SOURCE_REGION_TAG]: input.sourceRegion }, input.wait);
+  // EC2 says nothing about a copy's progress on the image: its snapshots carry it.
+  const onPoll = async (image: ImageInfoLike | undefined) => {
+    if (image?.state !== 'pending') return;
+    const percent = await snapshotProgress(ec2, image.snapshotIds);
+    progress('waiting', percent === undefined ? {} : { percent });
+  };
+  const finished = await finishIn(ec2, region, result.imageId, input, tags, { ...input.wait, onPoll });
   result.warnings.push(...finished.warnings);
+  progress('available');
 }
 
 /** Every region at once; each reports its own outcome, and one failing never stops or hides the others. */
 export async function copyToRegions(factory: Ec2Factory, input: CopyInput): Promise<CopyResult[]> {
   const regions = [...new Set(input.regions)].filter((r) => r !== input.sourceRegion);
+  const now = input.now ?? (() => new Date());
   const results = regions.map((region): CopyResult => ({ region, ok: false, warnings: [] }));
-  const settled = await Promise.allSettled(regions.map((region, i) => copyOne(factory, input, region, results[i]!)));
-  settled.forEach((s, i) => {
-    const r = results[i]!;
-    if (s.status === 'fulfilled') r.ok = true;
-    else r.error = s.reason instanceof Error ? s.reason.message : String(s.reason);
-  });
+  const one = async (region: string, r: CopyResult) => {
+    r.startedAt = now().toISOString();
+    try {
+      await copyOne(factory, input, region, r);
+      r.ok = true;
+    } catch (err) {
+      r.error = err instanceof Error ? err.message : String(err);
+      input.onProgress?.({ region, ...(r.imageId ? { imageId: r.imageId } : {}), state: 'failed', elapsedMs: Date.now() - Date.parse(r.startedAt), error: r.error });
+    }
+    r.finishedAt = now().toISOString();
+    input.onResult?.(r);
+  };
+  await Promise.all(regions.map((region, i) => one(region, results[i]!)));
   return results;
 }
 
@@ -263,6 +334,8 @@ export interface PublishInput {
   imageId: string;
   target: AwsTarget;
   tags: Record<string, string>;
+  /** The build record these images belong to (tagged; copies are reused only within it). */
+  recordDigest: string;
   /** Per-region keys for the copies; default: copyKmsKeys(target). */
   kmsKeyIds?: Record<string, string>;
   wait?: WaitOptions;
@@ -279,7 +352,7 @@ export interface PublishResult {
 /** finishImage, then copyToRegions. A build-region failure throws: there is nothing to copy. */
 export async function publishImage(factory: Ec2Factory, input: PublishInput): Promise<PublishResult> {
   const { target } = input;
-  const source = await finishImage(factory, input);
+  const source = await finishImage(factory, { ...input, tags: { ...input.tags, [RECORD_TAG]: input.recordDigest } });
   const kmsKeyIds = input.kmsKeyIds ?? copyKmsKeys(target);
   const copies = await copyToRegions(factory, {
     sourceRegion: input.region,
@@ -289,6 +362,7 @@ export async function publishImage(factory: Ec2Factory, input: PublishInput): Pr
     encrypted: !target.public,
     kmsKeyIds,
     tags: input.tags,
+    recordDigest: input.recordDigest,
     shareWith: target.shareWith,
     public: target.public,
     ...(input.wait ? { wait: input.wait } : {}),

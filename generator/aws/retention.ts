@@ -130,6 +130,8 @@ export interface RetentionOutcome {
   action: 'kept' | 'deleted' | 'would-delete' | 'failed';
   reasons: string[];
   snapshots: SnapshotOutcome[];
+  /** Dry run: the snapshots that would be deleted with the image. */
+  wouldDeleteSnapshots?: string[];
   error?: string;
 }
 
@@ -178,6 +180,7 @@ export async function applyRetention(factory: Ec2Factory, input: ApplyRetentionI
     if (d.action === 'keep') continue;
     if (input.dryRun) {
       outcome.action = 'would-delete';
+      outcome.wouldDeleteSnapshots = [...d.image.snapshotIds];
       continue;
     }
     try {
@@ -220,6 +223,7 @@ export function formatRetention(reports: RetentionReport[]): string {
     for (const o of r.outcomes) {
       lines.push(`  ${o.action.padEnd(12)} ${o.imageId}  ${o.creationDate}  ${o.name}: ${o.reasons.join('; ')}${o.error ? `: ${o.error}` : ''}`);
       for (const s of o.snapshots) lines.push(`    snapshot ${s.snapshotId} ${s.deleted ? 'deleted' : `NOT deleted: ${s.error}`}`);
+      for (const s of o.wouldDeleteSnapshots ?? []) lines.push(`    snapshot ${s} would be deleted`);
     }
     for (const w of r.warnings) lines.push(`  warning: ${w}`);
   }

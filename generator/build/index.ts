@@ -15,8 +15,12 @@ import { stepId, type Phase } from '../stack/step.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
 import { parseLine, type BuildEvent } from './progress.js';
-import { recordDigest, writeRecord, type AwsOutput, type BuildRecord } from './record.js';
+import type { CopyProgress, CopyResult } from '../aws/publish.js';
+import type { RetentionReport } from '../aws/retention.js';
+import { dryRunEnd, finishAwsStages } from './finish.js';
+import { recordDigest, writeRecord, type BuildRecord } from './record.js';
 import { writeBuildSeed } from './seed.js';
+import { newStages, stageOf } from './stages.js';
 
 export type Target = 'aws' | 'qemu';
 
@@ -24,13 +28,20 @@ export type Target = 'aws' | 'qemu';
 export type ProgressEvent =
   | { kind: 'phase'; profile: string; target: Target; message: string; elapsedMs: number }
   | { kind: 'step'; profile: string; target: Target; phase: Phase; index: number; total: number; step: string; title: string; state: 'start' | 'done' | 'failed'; ms?: number; elapsedMs: number }
+  | ({ kind: 'copy'; profile: string; target: Target } & CopyProgress)
   | { kind: 'result'; profile: string; target: Target; record: BuildRecord };
 
-/** Finishing an AMI after Packer made it: injected so tests need no AWS. */
+type AwsSource = NonNullable<BuildRecord['source']>;
+
+/** Finishing an AMI after Packer made it, one method per stage (finish.ts runs them): injected so tests need no AWS. */
 export interface AwsPublisher {
   /** Problems that would make the build useless (a region the account has not enabled): checked first. */
   preflight?(profile: ResolvedProfile): Promise<string[]>;
-  publish(input: { profile: ResolvedProfile; region: string; imageId: string; recordDigest: string }): Promise<AwsOutput>;
+  /** IMDSv2 and the launch permissions; returns warnings (a public image). */
+  share(input: { profile: ResolvedProfile; source: AwsSource }): Promise<string[]>;
+  tag(input: { profile: ResolvedProfile; source: AwsSource }): Promise<void>;
+  copy(input: { profile: ResolvedProfile; source: AwsSource; regions: string[]; onProgress: (e: CopyProgress) => void; onResult: (r: CopyResult) => void }): Promise<CopyResult[]>;
+  retention(input: { profile: ResolvedProfile; protect: string[]; dryRun: boolean }): Promise<RetentionReport[]>;
 }
 
 export interface BuildOptions {
@@ -40,6 +51,10 @@ export interface BuildOptions {
   aws?: AwsPublisher;
   onProgress: (e: ProgressEvent) => void;
   now?: () => Date;
+  /** Render, packer validate and (AWS) a retention preview; no bake, nothing changed in AWS. */
+  dryRun?: boolean;
+  /** False: no retention after the build (--no-prune). Default true. */
+  prune?: boolean;
 }
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -85,12 +100,20 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     baseImage: target === 'qemu' ? { url: profile.targets.qemu!.baseImage.url, sha256: profile.targets.qemu!.baseImage.sha256 } : {},
     outputs: {},
     steps: [],
+    stages: newStages(target),
     startedAt: started.toISOString(),
     result: 'running',
     log,
   };
 
+  // Written as each stage starts and ends: a crash leaves an accurate record.
+  const save = () => {
+    mkdirSync(dir, { recursive: true });
+    writeRecord(recordFile, record);
+  };
+  const clock = { now, save };
   const fail = (error: string, failedStep?: string): BuildRecord => {
+    for (const stage of record.stages ?? []) if (stage.state === 'pending' && stage.startedAt && !stage.finishedAt) Object.assign(stage, { state: 'failed', finishedAt: now().toISOString(), detail: error });
     record.result = 'failed';
     record.error = error;
     record.failedStep = failedStep ?? record.steps.find((s) => !s.ok)?.step;
@@ -99,8 +122,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const finish = (): BuildRecord => {
     record.finishedAt = now().toISOString();
     record.totalMs = elapsed();
-    mkdirSync(dir, { recursive: true });
-    writeRecord(recordFile, record);
+    save();
     const written = { ...record, digest: recordDigest(record) };
     opts.onProgress({ kind: 'result', profile: profile.name, target, record: written });
     return written;
@@ -161,6 +183,9 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   }
   say('packer validate');
   if ((await run(['validate', '.'])) !== 0) return fail(`packer validate failed; see ${log}`);
+  if (opts.dryRun) return dryRunEnd(profile, record, { say, clock, aws: target === 'aws' ? opts.aws : undefined, prune: opts.prune !== false }).then(finish, (err: Error) => fail(err.message));
+  Object.assign(stageOf(record, 'bake'), { startedAt: now().toISOString() });
+  save();
   say(`packer build (${source})`);
   // On error Packer removes what it made (instance, volumes, a half-made AMI): nothing half-built is kept.
   if ((await run(['build', '-color=false', '-on-error=cleanup', `-only=${source}`, '.'])) !== 0) {
@@ -174,6 +199,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const built = builds[builds.length - 1];
   if (!built) return fail(`no build in ${manifest}`);
 
+  Object.assign(stageOf(record, 'bake'), { state: 'done', finishedAt: now().toISOString() });
   if (target === 'qemu') {
     // The manifest post-processor strips paths: its files are named inside the output directory.
     const qcow2 = built.files?.map((f) => path.resolve(packerDir, qemuOutputDir(profile), path.basename(f.name))).find((f) => f.endsWith('.qcow2'));
@@ -185,14 +211,12 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     const [region, imageId] = built.artifact_id.split(',')[0]!.split(':');
     if (!region || !imageId) return fail(`cannot read the AMI from Packer's manifest: ${built.artifact_id}`);
     if (!opts.aws) return fail('no AWS publisher configured');
-    say(`finishing ${imageId}: sharing, tags, copies to ${profile.targets.aws!.copyTo.join(', ') || 'no other region'}, retention`);
-    try {
-      record.outputs.aws = await opts.aws.publish({ profile, region, imageId, recordDigest: recordDigest(record) });
-    } catch (err) {
-      return fail(`the AMI ${imageId} was built but could not be finished: ${(err as Error).message}`);
-    }
-    const failedCopies = record.outputs.aws.copies.filter((c) => !c.ok);
-    if (failedCopies.length > 0) return fail(`copies failed in ${failedCopies.map((c) => `${c.region} (${c.error})`).join(', ')}`);
+    stageOf(record, 'bake').detail = `${imageId} in ${region}`;
+    // The digest images and copies are tagged with: the record as the bake left it.
+    record.source = { region, imageId, recordDigest: recordDigest(record) };
+    save();
+    const error = await finishAwsStages(profile, record, { say, clock, aws: opts.aws, prune: opts.prune !== false, onProgress: opts.onProgress, recordFile });
+    if (error) return fail(error);
   }
   record.result = 'ok';
   return finish();

@@ -16,8 +16,18 @@ export interface StepTiming {
 export interface AwsOutput {
   region: string;
   imageId: string;
-  copies: Array<{ region: string; ok: boolean; imageId?: string; error?: string }>;
+  copies: Array<{ region: string; ok: boolean; imageId?: string; error?: string; startedAt?: string; finishedAt?: string }>;
   retention?: Array<{ region: string; deregistered: string[]; kept: string[]; error?: string }>;
+}
+
+export type StageName = 'bake' | 'share' | 'tags' | 'copies' | 'retention';
+
+export interface Stage {
+  name: StageName;
+  state: 'done' | 'failed' | 'skipped' | 'pending';
+  startedAt?: string;
+  finishedAt?: string;
+  detail?: string;
 }
 
 export interface QemuOutput {
@@ -38,6 +48,10 @@ export interface BuildRecord {
   baseImage: { imageId?: string; url?: string; sha256?: string };
   outputs: { aws?: AwsOutput; qemu?: QemuOutput };
   steps: StepTiming[];
+  /** resume: the finishing stages of a build, in order; a resumed build continues from the first not 'done'. */
+  stages?: Stage[];
+  /** resume: the AMI the bake made (or `publish` was given) and the record digest its tags and copies carry, fixed when the bake ended. */
+  source?: { region: string; imageId: string; recordDigest: string };
   startedAt: string;
   finishedAt?: string;
   totalMs?: number;

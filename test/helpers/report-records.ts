@@ -5,10 +5,12 @@
 // (stages, copy times, logTail, remaining) that other parts of the build fill in.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildProfile, type AwsPublisher } from '../../generator/build/index.js';
+import { publisherWith } from '../../generator/build/aws.js';
+import { buildProfile } from '../../generator/build/index.js';
 import { findPacker } from '../../generator/build/packer-cli.js';
 import type { ReportRecord } from '../../generator/build-report/index.js';
 import { checkProfile } from '../../generator/profile/index.js';
+import { world } from './ec2-fake.js';
 
 const FAKE = path.resolve('test/fixtures/fake-packer/packer');
 
@@ -39,17 +41,14 @@ async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Pro
 /** An AMI built in af-south-1, copied to two regions, with retention and every finishing stage. */
 export async function okAwsRecord(work: string): Promise<ReportRecord> {
   const { profile, os } = compiled('profiles/af-south-1.yaml');
-  const publisher: AwsPublisher = {
-    publish: async ({ region, imageId }) => ({
-      region,
-      imageId,
-      copies: [
-        { region: 'eu-west-1', ok: true, imageId: 'ami-0c0ffee000000eu1' },
-        { region: 'ap-southeast-2', ok: true, imageId: 'ami-0c0ffee000000ap2' },
-      ],
-      retention: [{ region: 'af-south-1', deregistered: ['ami-0old0000000000001'], kept: ['ami-0new000000000001', 'ami-0prev000000000002', 'ami-0prev000000000003'] }],
-    }),
-  };
+  // The real publisher against the in-memory EC2 (no AWS here): af-south-1 holds the AMI the
+  // stand-in reports and three older images of the profile, so retention retires one.
+  const w = world('af-south-1', 'eu-west-1');
+  w.r['af-south-1']!.add({ id: 'ami-0new000000000001', name: 'cocca-af-south-1-20240501', tags: { 'cocca-bake:profile': 'af-south-1' } });
+  ['2024-02-01', '2024-03-01', '2024-04-01'].forEach((day, i) =>
+    w.r['af-south-1']!.add({ id: `ami-0old00000000000${i + 1}`, name: `cocca-af-south-1-old${i + 1}`, created: `${day}T00:00:00.000Z`, tags: { 'cocca-bake:profile': 'af-south-1' } }),
+  );
+  const { preflight: _none, ...publisher } = publisherWith(w.factory, { minDelay: 1, maxDelay: 2, timeout: 60, sleep: async () => {} });
   const built = await withEnv({ FAKE_PACKER_FAIL_AT: undefined, FAKE_PACKER_VERSION: '1.10.0' }, async () =>
     buildProfile(profile!, os!, { buildRoot: work, packer: await findPacker(FAKE), aws: publisher, onProgress: () => {} }),
   );
@@ -66,8 +65,7 @@ export async function okAwsRecord(work: string): Promise<ReportRecord> {
     { name: 'copies', state: 'done', startedAt: at(t0, bakeMs + 3_100), finishedAt: at(t0, finish + 1_400_000) },
     { name: 'retention', state: 'done', startedAt: at(t0, finish + 1_400_000), finishedAt: at(t0, finish + 1_406_000) },
   ];
-  r.outputs.aws!.copies[0] = { ...r.outputs.aws!.copies[0]!, startedAt: at(t0, bakeMs + 3_100), finishedAt: at(t0, finish + 780_000) };
-  r.outputs.aws!.copies[1] = { ...r.outputs.aws!.copies[1]!, startedAt: at(t0, bakeMs + 3_200), finishedAt: at(t0, finish + 1_400_000) };
+  r.outputs.aws!.copies[0] = { ...r.outputs.aws!.copies[0]!, startedAt: at(t0, bakeMs + 3_100), finishedAt: at(t0, finish + 1_400_000) };
   r.finishedAt = at(t0, finish + 1_406_000);
   r.totalMs = finish + 1_406_000;
   return r;

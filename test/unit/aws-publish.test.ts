@@ -1,196 +1,17 @@
 // finishImage, copyToRegions, publishImage against a small in-memory EC2 per region, wired
-// through aws-sdk-client-mock (one mocked client instance per region).
-import {
-  CopyImageCommand,
-  CreateTagsCommand,
-  DeleteSnapshotCommand,
-  DeregisterImageCommand,
-  DescribeImageAttributeCommand,
-  DescribeImagesCommand,
-  EC2Client,
-  EC2ServiceException,
-  ModifyImageAttributeCommand,
-  type CopyImageCommandInput,
-  type DescribeImagesCommandInput,
-  type Image,
-  type LaunchPermission,
-  type ModifyImageAttributeCommandInput,
-} from '@aws-sdk/client-ec2';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Ec2Factory, WaitOptions } from '../../generator/aws/client.js';
+// through aws-sdk-client-mock (test/helpers/ec2-fake.ts).
+import { CreateTagsCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import type { WaitOptions } from '../../generator/aws/client.js';
 import { copyKmsKeys, kmsKeyForRegion } from '../../generator/aws/kms.js';
 import { copyToRegions, copyToken, finishImage, formatPublish, publishImage, type CopyInput } from '../../generator/aws/publish.js';
 import type { AwsTarget } from '../../generator/profile/types.js';
-
-const awsError = (name: string, message: string) => new EC2ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 1 }, message });
-
-interface FakeImage {
-  id: string;
-  name: string;
-  state: string;
-  stateReason?: string;
-  snapshots: string[];
-  encrypted: boolean;
-  tags: Record<string, string>;
-  perms: LaunchPermission[];
-  imds?: string;
-  created: string;
-  /** Polls by id left before a pending image reaches endState. */
-  pollsLeft: number;
-  endState: 'available' | 'failed';
-}
-
-const permText = (p: LaunchPermission) => (p.UserId ? `account ${p.UserId}` : p.Group ? `group ${p.Group}` : `org ${p.OrganizationArn ?? p.OrganizationalUnitArn}`);
-
-/** Everything any fake region did, in order, across regions. */
-const events: string[] = [];
-const restore: Array<() => void> = [];
-afterEach(() => {
-  for (const r of restore.splice(0)) r();
-  events.splice(0);
-});
-
-class FakeRegion {
-  readonly client: EC2Client;
-  readonly mock: AwsClientStub<EC2Client>;
-  readonly images = new Map<string, FakeImage>();
-  readonly snapshotTags = new Map<string, Record<string, string>>();
-  readonly tokens = new Map<string, string>();
-  readonly deletedSnapshots: string[] = [];
-  copyError?: Error;
-  copyEnds: 'available' | 'failed' = 'available';
-  copyPolls = 2;
-  private seq = 0;
-
-  constructor(readonly region: string) {
-    this.client = new EC2Client({ region, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } });
-    this.mock = mockClient(this.client);
-    restore.push(() => this.mock.restore());
-    this.mock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => this.describeImages(input));
-    this.mock.on(DescribeImageAttributeCommand).callsFake((input: { ImageId: string }) => ({ ImageId: input.ImageId, LaunchPermissions: structuredClone(this.get(input.ImageId).perms) }));
-    this.mock.on(ModifyImageAttributeCommand).callsFake((input: ModifyImageAttributeCommandInput) => this.modify(input));
-    this.mock.on(CreateTagsCommand).callsFake((input: { Resources: string[]; Tags: Array<{ Key: string; Value: string }> }) => {
-      for (const r of input.Resources) {
-        const tags = Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value]));
-        if (r.startsWith('ami-')) Object.assign(this.get(r).tags, tags);
-        else this.snapshotTags.set(r, { ...this.snapshotTags.get(r), ...tags });
-      }
-      events.push(`${this.region} CreateTags ${input.Resources.join(',')}`);
-      return {};
-    });
-    this.mock.on(CopyImageCommand).callsFake((input: CopyImageCommandInput) => this.copy(input));
-    this.mock.on(DeregisterImageCommand).callsFake((input: { ImageId: string }) => {
-      this.get(input.ImageId).state = 'deregistered';
-      events.push(`${this.region} DeregisterImage ${input.ImageId}`);
-      return {};
-    });
-    this.mock.on(DeleteSnapshotCommand).callsFake((input: { SnapshotId: string }) => {
-      this.deletedSnapshots.push(input.SnapshotId);
-      events.push(`${this.region} DeleteSnapshot ${input.SnapshotId}`);
-      return {};
-    });
-  }
-
-  add(image: Partial<FakeImage> & { id: string }): FakeImage {
-    const full: FakeImage = { name: `cocca-za-${image.id}`, state: 'available', snapshots: [`snap-${image.id.slice(4)}`], encrypted: true, tags: {}, perms: [], created: '2024-05-01T10:00:00.000Z', pollsLeft: 0, endState: 'available', ...image };
-    this.images.set(full.id, full);
-    return full;
-  }
-
-  get(id: string): FakeImage {
-    const image = this.images.get(id);
-    if (!image || image.state === 'deregistered') throw awsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
-    return image;
-  }
-
-  live(): FakeImage[] {
-    return [...this.images.values()].filter((i) => i.state !== 'deregistered');
-  }
-
-  private toImage(f: FakeImage): Image {
-    return {
-      ImageId: f.id,
-      Name: f.name,
-      State: f.state as Image['State'],
-      ...(f.stateReason ? { StateReason: { Code: 'x', Message: f.stateReason } } : {}),
-      CreationDate: f.created,
-      Tags: Object.entries(f.tags).map(([Key, Value]) => ({ Key, Value })),
-      BlockDeviceMappings: f.snapshots.map((s, i) => ({ DeviceName: i === 0 ? '/dev/sda1' : `/dev/sd${'bcdef'[i - 1]}`, Ebs: { SnapshotId: s, Encrypted: f.encrypted } })),
-      Public: f.perms.some((p) => p.Group === 'all'),
-      ...(f.imds ? { ImdsSupport: f.imds as Image['ImdsSupport'] } : {}),
-    };
-  }
-
-  private describeImages(input: DescribeImagesCommandInput) {
-    if (input.ImageIds) {
-      const found = input.ImageIds.map((id) => this.get(id));
-      for (const f of found) {
-        if (f.state === 'pending' && f.pollsLeft-- <= 0) {
-          f.state = f.endState;
-          if (f.endState === 'failed') f.stateReason = 'Copy failed: snapshot copy error';
-        }
-      }
-      return { Images: found.map((f) => this.toImage(f)) };
-    }
-    expect(input.Owners).toEqual(['self']);
-    const tagFilters = (input.Filters ?? []).filter((f) => f.Name?.startsWith('tag:'));
-    const hits = this.live().filter((i) => tagFilters.every((f) => f.Values?.includes(i.tags[f.Name!.slice(4)] ?? '\0')));
-    return { Images: hits.map((f) => this.toImage(f)) };
-  }
-
-  private modify(input: ModifyImageAttributeCommandInput) {
-    const image = this.get(input.ImageId!);
-    if (input.ImdsSupport) {
-      image.imds = input.ImdsSupport.Value;
-      events.push(`${this.region} imds ${input.ImageId}`);
-    }
-    for (const p of input.LaunchPermission?.Remove ?? []) {
-      if (p.Group === 'all' || p.UserId || p.OrganizationArn) image.perms = image.perms.filter((q) => permText(q) !== permText(p));
-      events.push(`${this.region} remove ${permText(p)}`);
-    }
-    for (const p of input.LaunchPermission?.Add ?? []) {
-      if (p.Group === 'all' && image.encrypted) throw awsError('InvalidParameter', 'encrypted snapshots cannot be public');
-      if (!image.perms.some((q) => permText(q) === permText(p))) image.perms.push(p);
-      events.push(`${this.region} add ${permText(p)}`);
-    }
-    return {};
-  }
-
-  private copy(input: CopyImageCommandInput) {
-    events.push(`${this.region} CopyImage`);
-    if (this.copyError) throw this.copyError;
-    const token = input.ClientToken;
-    if (token && this.tokens.has(token)) return { ImageId: this.tokens.get(token) };
-    if (this.live().some((i) => i.name === input.Name)) throw awsError('InvalidAMIName.Duplicate', `AMI name ${input.Name} is already in use by AMI ami-0packer`);
-    this.seq += 1;
-    const id = `ami-${this.region.replace(/-/g, '')}${this.seq}`;
-    const tagsOf = (type: string) => Object.fromEntries((input.TagSpecifications ?? []).filter((t) => t.ResourceType === type).flatMap((t) => t.Tags ?? []).map((t) => [t.Key!, t.Value!]));
-    const image = this.add({ id, name: input.Name!, state: 'pending', pollsLeft: this.copyPolls, endState: this.copyEnds, encrypted: input.Encrypted === true, tags: tagsOf('image'), snapshots: [`snap-${id.slice(4)}`] });
-    this.snapshotTags.set(image.snapshots[0]!, tagsOf('snapshot'));
-    if (token) this.tokens.set(token, id);
-    return { ImageId: id };
-  }
-
-  copies(): Array<CopyImageCommandInput> {
-    return this.mock.commandCalls(CopyImageCommand).map((c) => c.args[0].input);
-  }
-}
-
-function world(...names: string[]): { factory: Ec2Factory; r: Record<string, FakeRegion> } {
-  const r: Record<string, FakeRegion> = {};
-  for (const n of names) r[n] = new FakeRegion(n);
-  return {
-    r,
-    factory: (region) => {
-      const f = r[region];
-      if (!f) throw new Error(`unexpected region ${region}`);
-      return f.client;
-    },
-  };
-}
+import { awsError, events, permText, world } from '../helpers/ec2-fake.js';
 
 const fast: WaitOptions = { minDelay: 1, maxDelay: 2, timeout: 60, sleep: async () => {} };
+const DIGEST = 'sha256:abc';
+const T0 = '2024-05-01T12:00:00.000Z';
+const at = { startedAt: T0, finishedAt: T0 };
 const TAGS = { 'cocca-bake:profile': 'za-registry', 'cocca-bake:role': 'registry', 'cocca-bake:version': '0.1.0', 'cocca-bake:build-record': 'sha256:abc' };
 const A = '111111111111';
 const B = '222222222222';
@@ -288,18 +109,19 @@ describe('kmsKeyForRegion and copyToken', () => {
     expect(copyKmsKeys({ copyTo: ['eu-west-1', 'us-east-1'], kmsKeyId: 'alias/cocca', copyKmsKeyIds: { 'eu-west-1': 'alias/cocca-eu' } })).toEqual({ 'eu-west-1': 'alias/cocca-eu' });
   });
 
-  it('gives the same token for the same source and region, another for another region or after a replaced copy', () => {
-    const t = copyToken('ami-0src', 'eu-west-1');
-    expect(copyToken('ami-0src', 'eu-west-1')).toBe(t);
-    expect(copyToken('ami-0src', 'us-east-1')).not.toBe(t);
-    expect(copyToken('ami-0other', 'eu-west-1')).not.toBe(t);
-    expect(copyToken('ami-0src', 'eu-west-1', ['ami-0failed'])).not.toBe(t);
+  it('gives the same token for the same source, region and record, another for another region, record or after a replaced copy', () => {
+    const t = copyToken('ami-0src', 'eu-west-1', DIGEST);
+    expect(copyToken('ami-0src', 'eu-west-1', DIGEST)).toBe(t);
+    expect(copyToken('ami-0src', 'us-east-1', DIGEST)).not.toBe(t);
+    expect(copyToken('ami-0other', 'eu-west-1', DIGEST)).not.toBe(t);
+    expect(copyToken('ami-0src', 'eu-west-1', 'sha256:other')).not.toBe(t);
+    expect(copyToken('ami-0src', 'eu-west-1', DIGEST, ['ami-0failed'])).not.toBe(t);
     expect(t.length).toBeLessThanOrEqual(64);
   });
 });
 
 function copyInput(over: Partial<CopyInput> = {}): CopyInput {
-  return { sourceRegion: 'af-south-1', imageId: 'ami-0src', name: 'cocca-za-20240501', regions: ['eu-west-1', 'us-east-1'], encrypted: true, kmsKeyIds: { 'eu-west-1': 'kms-eu', 'us-east-1': 'kms-us' }, tags: TAGS, shareWith: [A], public: false, wait: fast, ...over };
+  return { sourceRegion: 'af-south-1', imageId: 'ami-0src', name: 'cocca-za-20240501', regions: ['eu-west-1', 'us-east-1'], encrypted: true, kmsKeyIds: { 'eu-west-1': 'kms-eu', 'us-east-1': 'kms-us' }, tags: TAGS, recordDigest: DIGEST, shareWith: [A], public: false, wait: fast, now: () => new Date(T0), ...over };
 }
 
 describe('copyToRegions', () => {
@@ -307,14 +129,14 @@ describe('copyToRegions', () => {
     const { factory, r } = world('eu-west-1', 'us-east-1');
     const results = await copyToRegions(factory, copyInput());
     expect(results).toEqual([
-      { region: 'eu-west-1', ok: true, imageId: 'ami-euwest11', warnings: [] },
-      { region: 'us-east-1', ok: true, imageId: 'ami-useast11', warnings: [] },
+      { region: 'eu-west-1', ok: true, imageId: 'ami-euwest11', warnings: [], ...at },
+      { region: 'us-east-1', ok: true, imageId: 'ami-useast11', warnings: [], ...at },
     ]);
     for (const [region, key] of [['eu-west-1', 'kms-eu'], ['us-east-1', 'kms-us']] as const) {
       const fr = r[region]!;
       const [input, ...more] = fr.copies();
       expect(more).toEqual([]);
-      expect(input).toMatchObject({ SourceImageId: 'ami-0src', SourceRegion: 'af-south-1', Name: 'cocca-za-20240501', Encrypted: true, KmsKeyId: key, ClientToken: copyToken('ami-0src', region) });
+      expect(input).toMatchObject({ SourceImageId: 'ami-0src', SourceRegion: 'af-south-1', Name: 'cocca-za-20240501', Encrypted: true, KmsKeyId: key, ClientToken: copyToken('ami-0src', region, DIGEST) });
       const copy = fr.live()[0]!;
       const expected = { ...TAGS, 'cocca-bake:source-image': 'ami-0src', 'cocca-bake:source-region': 'af-south-1' };
       expect(copy.tags).toEqual(expected);
@@ -345,7 +167,7 @@ describe('copyToRegions', () => {
     const { factory, r } = world('eu-west-1', 'us-east-1');
     r['eu-west-1']!.copyEnds = 'failed';
     const results = await copyToRegions(factory, copyInput());
-    expect(results[0]).toEqual({ region: 'eu-west-1', ok: false, imageId: 'ami-euwest11', error: 'image ami-euwest11 in eu-west-1 is failed: Copy failed: snapshot copy error', warnings: [] });
+    expect(results[0]).toEqual({ region: 'eu-west-1', ok: false, imageId: 'ami-euwest11', error: 'image ami-euwest11 in eu-west-1 is failed: Copy failed: snapshot copy error', warnings: [], ...at });
     expect(r['eu-west-1']!.images.get('ami-euwest11')!.perms).toEqual([]);
     expect(results[1]!.ok).toBe(true);
   });
@@ -369,7 +191,7 @@ describe('copyToRegions', () => {
     expect(eu.images.get('ami-euwest11')!.state).toBe('deregistered');
     expect(eu.deletedSnapshots).toEqual(['snap-euwest11']);
     expect(events.indexOf('eu-west-1 DeregisterImage ami-euwest11')).toBeLessThan(events.lastIndexOf('eu-west-1 CopyImage'));
-    expect(eu.copies()[1]!.ClientToken).toBe(copyToken('ami-0src', 'eu-west-1', ['ami-euwest11']));
+    expect(eu.copies()[1]!.ClientToken).toBe(copyToken('ami-0src', 'eu-west-1', DIGEST, ['ami-euwest11']));
     expect(eu.live().map((i) => i.id)).toEqual(['ami-euwest12']);
   });
 
@@ -387,7 +209,7 @@ describe('copyToRegions', () => {
   it('an earlier copy neither usable nor failed (disabled) stops that region: nothing deregistered, no new copy', async () => {
     const { factory, r } = world('eu-west-1');
     const eu = r['eu-west-1']!;
-    eu.add({ id: 'ami-0old', state: 'disabled', tags: { 'cocca-bake:source-image': 'ami-0src' } });
+    eu.add({ id: 'ami-0old', state: 'disabled', tags: { 'cocca-bake:source-image': 'ami-0src', 'cocca-bake:build-record': DIGEST } });
     const results = await copyToRegions(factory, copyInput({ regions: ['eu-west-1'] }));
     expect(results[0]).toMatchObject({ ok: false, error: 'an earlier copy ami-0old of ami-0src in eu-west-1 is disabled: neither usable nor failed; enable or deregister it, then run again' });
     expect(eu.copies()).toHaveLength(0);
@@ -431,7 +253,7 @@ describe('publishImage', () => {
     const { factory, r } = world('af-south-1', 'eu-west-1', 'us-east-1');
     r['af-south-1']!.add({ id: 'ami-0src', name: 'cocca-za-20240501' });
     r['us-east-1']!.copyError = awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.');
-    const result = await publishImage(factory, { region: 'af-south-1', imageId: 'ami-0src', target: target({ copyTo: ['eu-west-1', 'us-east-1'], shareWith: [A], kmsKeyId: MRK }), tags: TAGS, wait: fast });
+    const result = await publishImage(factory, { region: 'af-south-1', imageId: 'ami-0src', target: target({ copyTo: ['eu-west-1', 'us-east-1'], shareWith: [A], kmsKeyId: MRK }), tags: TAGS, recordDigest: DIGEST, wait: fast });
     expect(result.ok).toBe(false);
     expect(result.source.imageId).toBe('ami-0src');
     expect(r['eu-west-1']!.copies()[0]!.KmsKeyId).toBe('arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd');
@@ -449,7 +271,7 @@ describe('publishImage', () => {
   it('public: unencrypted copies, the public group everywhere, and a warning per region', async () => {
     const { factory, r } = world('af-south-1', 'eu-west-1');
     r['af-south-1']!.add({ id: 'ami-0src', encrypted: false });
-    const result = await publishImage(factory, { region: 'af-south-1', imageId: 'ami-0src', target: target({ copyTo: ['eu-west-1'], public: true }), tags: TAGS, wait: fast });
+    const result = await publishImage(factory, { region: 'af-south-1', imageId: 'ami-0src', target: target({ copyTo: ['eu-west-1'], public: true }), tags: TAGS, recordDigest: DIGEST, wait: fast });
     expect(result.ok).toBe(true);
     expect(r['eu-west-1']!.copies()[0]!.Encrypted).toBeUndefined();
     expect(r['eu-west-1']!.live()[0]!.perms).toEqual([{ Group: 'all' }]);
@@ -460,7 +282,7 @@ describe('publishImage', () => {
   it('a build-region failure throws before any copy', async () => {
     const { factory, r } = world('af-south-1', 'eu-west-1');
     r['af-south-1']!.add({ id: 'ami-0src', state: 'failed' });
-    await expect(publishImage(factory, { region: 'af-south-1', imageId: 'ami-0src', target: target({ copyTo: ['eu-west-1'] }), tags: TAGS, wait: fast })).rejects.toThrow('image ami-0src in af-south-1 is failed');
+    await expect(publishImage(factory, { region: 'af-south-1', imageId: 'ami-0src', target: target({ copyTo: ['eu-west-1'] }), tags: TAGS, recordDigest: DIGEST, wait: fast })).rejects.toThrow('image ami-0src in af-south-1 is failed');
     expect(r['eu-west-1']!.copies()).toHaveLength(0);
   });
 });

@@ -6,11 +6,14 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WaitOptions } from '../../generator/aws/client.js';
+import { publisherWith } from '../../generator/build/aws.js';
 import { buildMany, buildProfile, type AwsPublisher, type ProgressEvent } from '../../generator/build/index.js';
 import { findPacker } from '../../generator/build/packer-cli.js';
 import { parseLine } from '../../generator/build/progress.js';
 import { recordDigest, type BuildRecord } from '../../generator/build/record.js';
 import { checkProfile } from '../../generator/profile/index.js';
+import { awsError, world } from '../helpers/ec2-fake.js';
 
 const FAKE = path.resolve('test/fixtures/fake-packer/packer');
 let work: string;
@@ -44,9 +47,20 @@ const qemuProfile = async () => {
   return compiled(file);
 };
 
-const publisher = (fn: AwsPublisher['publish'] = async ({ region, imageId }) => ({ region, imageId, copies: [{ region: 'eu-west-1', ok: true, imageId: 'ami-0copy' }], retention: [] })): AwsPublisher & { seen: unknown[] } => {
+const fast: WaitOptions = { minDelay: 1, maxDelay: 2, timeout: 60, sleep: async () => {} };
+
+/**
+ * The real publisher against the in-memory EC2 of test/helpers/ec2-fake.ts, holding the AMI the
+ * Packer stand-in reports (ami-0new000000000001 in af-south-1); `seen` holds what it was asked to share.
+ */
+const publisher = (setup: (w: ReturnType<typeof world>) => void = () => {}): AwsPublisher & { seen: unknown[]; w: ReturnType<typeof world> } => {
+  const w = world('af-south-1', 'eu-west-1');
+  w.r['af-south-1']!.add({ id: 'ami-0new000000000001', name: 'cocca-af-south-1-20240501', tags: { 'cocca-bake:profile': 'af-south-1' } });
+  setup(w);
+  // No region preflight here (its own test below): the fake EC2 does not answer DescribeRegions.
+  const { preflight: _none, ...real } = publisherWith(w.factory, fast);
   const seen: unknown[] = [];
-  return { seen, publish: async (input) => (seen.push(input), fn(input)) };
+  return { ...real, seen, w, share: async (input) => (seen.push(input), real.share(input)) };
 };
 
 describe('Packer output parsing', () => {
@@ -92,7 +106,9 @@ describe('buildProfile', () => {
     expect(log[3]).toContain('-only=cocca-af-south-1.amazon-ebs.cocca');
     expect(log[3]).toContain('ami_regions=[]');
     // The publisher saw the new AMI and the record's digest (images are tagged with it).
-    expect(pub.seen).toEqual([expect.objectContaining({ region: 'af-south-1', imageId: 'ami-0new000000000001', recordDigest: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(pub.seen).toEqual([expect.objectContaining({ source: { region: 'af-south-1', imageId: 'ami-0new000000000001', recordDigest: expect.stringMatching(/^[0-9a-f]{64}$/) } })]);
+    expect(pub.w.r['af-south-1']!.images.get('ami-0new000000000001')!.tags['cocca-bake:build-record']).toBe(record.source!.recordDigest);
+    expect(record.outputs.aws!.copies).toEqual([expect.objectContaining({ region: 'eu-west-1', ok: true, imageId: 'ami-euwest11' })]);
     // Progress names our steps, with their titles and position.
     const install = events.find((e) => e.kind === 'step' && e.step === 'postgres.install' && e.state === 'done');
     expect(install).toMatchObject({ phase: 'bake', title: 'Install PostgreSQL 15' });
@@ -146,10 +162,10 @@ describe('buildProfile', () => {
 
   it('a failed copy fails the build and says which region, keeping the good image on record', async () => {
     const { profile, os: osm } = compiled('profiles/af-south-1.yaml');
-    const pub = publisher(async ({ region, imageId }) => ({ region, imageId, copies: [{ region: 'eu-west-1', ok: false, error: 'UnauthorizedOperation' }] }));
+    const pub = publisher((w) => (w.r['eu-west-1']!.copyError = awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.')));
     const record = await buildProfile(profile!, osm!, { buildRoot: work, packer: await findPacker(FAKE), aws: pub, onProgress: () => {} });
     expect(record.result).toBe('failed');
-    expect(record.error).toContain('eu-west-1 (UnauthorizedOperation)');
+    expect(record.error).toContain('copies failed in eu-west-1 (CopyImage ami-0new000000000001 from af-south-1 in eu-west-1: UnauthorizedOperation');
     expect(record.outputs.aws?.imageId).toBe('ami-0new000000000001');
   });
 });

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, sym
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { checkProfile } from '../../generator/profile/index.js';
+import { startQueryFake, type QueryFake } from '../helpers/ec2-query-fake.js';
 import { CLEAN_BASE, REPO, tempTree } from './profile-helpers.js';
 
 const CLI = path.join(REPO, 'dist/generator/cli.js');
@@ -501,5 +503,193 @@ describe('user-data', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${FX}/lockout.yaml:5:12: error: firewall.trusted:`);
     expectNoCrash(r.stderr);
+  });
+});
+
+describe('build --resume, --dry-run, --no-prune, publish, images --prune: the flags and their errors', () => {
+  const LEAF = 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: t\n';
+  /** A profile repository and a build record of it that stopped after its copies failed. */
+  function stopped(over: Record<string, unknown> = {}) {
+    const dir = tempTree({ 'base/clean.yaml': CLEAN_BASE, 't.yaml': LEAF });
+    const profileFile = path.join(dir, 't.yaml');
+    const digest = checkProfile(profileFile).profile!.digest;
+    const stage = (name: string, state: string) => ({ name, state });
+    const record = {
+      schema: 'cocca-bake/build-record/v1', coccaBake: '0.1.0', profile: 't', profileFile, profileDigest: digest, target: 'aws',
+      packer: { path: '/usr/bin/packer', version: '1.6.6', flavor: 'legacy' }, artifacts: {}, baseImage: {}, outputs: {}, steps: [],
+      stages: [stage('bake', 'done'), stage('share', 'done'), stage('tags', 'done'), stage('copies', 'failed'), stage('retention', 'pending')],
+      source: { region: 'eu-west-1', imageId: 'ami-0123456789abcdef0', recordDigest: 'f'.repeat(64) },
+      startedAt: '2024-05-01T10:00:00.000Z', result: 'failed', log: path.join(dir, 'packer.log'), ...over,
+    };
+    const file = path.join(dir, 'build-record.json');
+    writeFileSync(file, JSON.stringify(record));
+    return { dir, file, profileFile };
+  }
+
+  it('--help says what targets.aws.keep does, that build prunes, and how to preview, skip or resume', async () => {
+    const r = await cli('build', '--help');
+    expect(r.exitCode).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('keeps the targets.aws.keep newest images of the profile (default 3) in the build region and in every copyTo region, and deregisters older ones and deletes their snapshots');
+    expect(help).toMatch(/--resume <record> finish the AMI of an earlier build from its first stage not done/);
+    expect(help).toMatch(/--dry-run render and packer validate only, no bake; AWS: print which images and snapshots retention would delete now/);
+    expect(help).toMatch(/--no-prune AWS: skip retention after the build \(recorded as skipped\)/);
+    const images = await cli('images', '--help');
+    expect(images.stdout.replace(/\s+/g, ' ')).toMatch(/--prune apply retention now: keep the targets.aws.keep newest images per region \(default 3\).* --dry-run with --prune: print what would be deregistered and deleted, per region, and change nothing/);
+  });
+
+  const usage: Array<[string, (s: ReturnType<typeof stopped>) => string[], string]> = [
+    ['build without a profile', () => ['build'], 'cocca-bake: build needs at least one profile file (or --resume RECORD)\n'],
+    ['--resume with two profiles', (s) => ['build', '--resume', s.file, s.profileFile, s.profileFile], 'cocca-bake: --resume takes one build record and at most one profile file\n'],
+    ['--resume --dry-run', (s) => ['build', '--resume', s.file, '--dry-run'], 'cocca-bake: --dry-run previews a new build; it does not go with --resume\n'],
+    ['--resume --target qemu', (s) => ['build', '--resume', s.file, '--target', 'qemu'], 'cocca-bake: --resume finishes an AWS build; a qemu build has nothing after the bake\n'],
+    ['images --dry-run without --prune', (s) => ['images', s.profileFile, '--dry-run'], 'cocca-bake: --dry-run goes with --prune (images --prune --dry-run)\n'],
+  ];
+  it.each(usage)('usage error (exit 2): %s', async (_name, args, message) => {
+    const r = await cli(...args(stopped()));
+    expect([r.exitCode, r.stderr]).toEqual([2, message]);
+  });
+
+  it('refuses, exit 1 and one line, a record that is missing, not a record, complete, or of a profile that changed', async () => {
+    const s = stopped();
+    const missing = await cli('build', '--resume', path.join(s.dir, 'nope.json'));
+    expect([missing.exitCode, missing.stderr]).toEqual([1, `cocca-bake: cannot read ${path.join(s.dir, 'nope.json')}: no such file\n`]);
+    const dirArg = await cli('build', '--resume', s.dir);
+    expect(dirArg.stderr).toBe(`cocca-bake: cannot read ${s.dir}: it is a directory (give its build-record.json)\n`);
+    writeFileSync(path.join(s.dir, 'other.json'), '{"builds": []}');
+    const other = await cli('build', '--resume', path.join(s.dir, 'other.json'));
+    expect([other.exitCode, other.stderr]).toEqual([1, `cocca-bake: ${path.join(s.dir, 'other.json')} is not a cocca-bake build record (no "schema": "cocca-bake/build-record/v1")\n`]);
+
+    const done = stopped({ stages: ['bake', 'share', 'tags', 'copies'].map((name) => ({ name, state: 'done' })).concat([{ name: 'retention', state: 'skipped' }]), result: 'ok' });
+    const complete = await cli('build', '--resume', done.file);
+    expect(complete.exitCode).toBe(1);
+    expect(complete.stderr).toContain(`cocca-bake: ${done.file} is already complete (bake done, share done, tags done, copies done, retention skipped): nothing to resume\n`);
+
+    writeFileSync(s.profileFile, `${LEAF}description: changed\n`);
+    const changed = await cli('build', '--resume', s.file);
+    expect(changed.exitCode).toBe(1);
+    expect(changed.stderr).toMatch(new RegExp(`cocca-bake: ${s.profileFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since .*build-record\\.json was written \\(profile digest [0-9a-f]{12}\\.\\.\\. then, [0-9a-f]{12}\\.\\.\\. now\\): a resumed build finishes the AMI as the profile was; restore the profile, or build again\\n$`));
+    expectNoCrash(changed.stderr);
+  });
+
+  it('--resume RECORD PROFILE checks the given profile instead of the one the record names', async () => {
+    const s = stopped({ profileFile: '/nonexistent/t.yaml' });
+    writeFileSync(s.profileFile, `${LEAF}description: moved and changed\n`);
+    const r = await cli('build', '--resume', s.file, s.profileFile);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`cocca-bake: ${s.profileFile} changed since`);
+    expect(r.stderr).not.toContain('/nonexistent');
+  });
+
+  it('publish refuses what is not an AMI id, and a profile without targets.aws, before any AWS call', async () => {
+    const s = stopped();
+    const bad = await cli('publish', s.profileFile, 'i-0123456789abcdef0');
+    expect([bad.exitCode, bad.stderr]).toEqual([1, 'cocca-bake: "i-0123456789abcdef0" is not an AMI id (ami- and 8 or 17 hex digits)\n']);
+    const noAws = tempTree({ 'q.yaml': `apiVersion: cocca-bake/v1\nname: q\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\ntargets: {qemu: {accelerator: tcg}}\n` });
+    const q = await cli('publish', path.join(noAws, 'q.yaml'), 'ami-0123456789abcdef0');
+    expect(q.exitCode).toBe(1);
+    expect(q.stderr).toContain(`cocca-bake: ${path.join(noAws, 'q.yaml')} has no targets.aws: nothing to publish to\n`);
+    const missing = await cli('publish', s.profileFile);
+    expect([missing.exitCode, missing.stderr]).toEqual([2, "error: missing required argument 'ami-id'\n"]);
+  });
+
+  it('build --dry-run (qemu, with the Packer stand-in): render and packer validate, no packer build, the record says so', async () => {
+    const dir = tempTree({ 'q.yaml': `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\nopenssl: {enabled: false}\njava: {source: apt, package: openjdk-17-jdk-headless}\ntargets: {qemu: {accelerator: tcg, baseImage: {url: "file:///srv/base.qcow2", sha256: "${'a'.repeat(64)}"}}}\n` });
+    const log = path.join(dir, 'calls.log');
+    const r = await execa(process.execPath, [CLI, 'build', path.join(dir, 'q.yaml'), '--dry-run', '--build-dir', path.join(dir, 'b'), '--json'], {
+      cwd: REPO,
+      reject: false,
+      env: { COCCA_PACKER: path.join(REPO, 'test/fixtures/fake-packer/packer'), FAKE_PACKER_LOG: log },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['version', 'init', 'validate']);
+    const result = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; record?: { result: string; stages: unknown[] } }).find((e) => e.kind === 'result');
+    expect(result?.record).toMatchObject({ result: 'ok', stages: [{ name: 'bake', state: 'skipped', detail: 'dry run: rendered and packer validate only' }] });
+  });
+});
+
+describe('images --prune against a loopback EC2 (test/helpers/ec2-query-fake.ts; AWS cannot be had here)', () => {
+  const image = (id: string, day: number, snapshots = [`snap-${id.slice(4)}`]) => ({ id, name: `cocca-t-${day}`, created: `2024-05-${String(day).padStart(2, '0')}T10:00:00.000Z`, snapshots, tags: { 'cocca-bake:profile': 't' } });
+  const run = async (fake: QueryFake, ...args: string[]) => {
+    const dir = tempTree({ 'base/clean.yaml': CLEAN_BASE, 't.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: t\ntargets:\n  aws:\n    copyTo: [us-east-1]\n    keep: 1\n' });
+    return execa(process.execPath, [CLI, 'images', path.join(dir, 't.yaml'), ...args], {
+      cwd: REPO,
+      reject: false,
+      stripFinalNewline: false,
+      env: { AWS_ENDPOINT_URL_EC2: fake.url, AWS_ACCESS_KEY_ID: 'AKIDFAKE', AWS_SECRET_ACCESS_KEY: 'fake', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
+    });
+  };
+  const world = () => ({ 'eu-west-1': [image('ami-0000000a', 3), image('ami-0000000b', 2, ['snap-b1', 'snap-b2']), image('ami-0000000c', 1)], 'us-east-1': [image('ami-0000000d', 3)] });
+
+  it('--dry-run prints, per region, what would be deregistered and which snapshots deleted, and calls neither', async () => {
+    const fake = await startQueryFake(world());
+    try {
+      const r = await run(fake, '--prune', '--dry-run');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe(
+        [
+          'dry run, nothing deleted: keeping the 1 newest images of t per region',
+          'eu-west-1:',
+          '  kept         ami-0000000a  2024-05-03T10:00:00.000Z  cocca-t-3: one of the 1 newest',
+          '  would-delete ami-0000000b  2024-05-02T10:00:00.000Z  cocca-t-2: older than the 1 newest',
+          '    snapshot snap-b1 would be deleted',
+          '    snapshot snap-b2 would be deleted',
+          '  would-delete ami-0000000c  2024-05-01T10:00:00.000Z  cocca-t-1: older than the 1 newest',
+          '    snapshot snap-0000000c would be deleted',
+          'us-east-1:',
+          '  kept         ami-0000000d  2024-05-03T10:00:00.000Z  cocca-t-3: one of the 1 newest',
+          '',
+        ].join('\n'),
+      );
+      expect(fake.calls.filter((c) => /Deregister|DeleteSnapshot|unexpected/.test(c))).toEqual([]);
+      expect(fake.calls).toContain('eu-west-1 DescribeInstances');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('without --dry-run applies retention on its own: deregisters, then deletes exactly those snapshots', async () => {
+    const fake = await startQueryFake(world());
+    try {
+      const r = await run(fake, '--prune');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain('  deleted      ami-0000000b  2024-05-02T10:00:00.000Z  cocca-t-2: older than the 1 newest\n    snapshot snap-b1 deleted\n    snapshot snap-b2 deleted\n');
+      expect(fake.calls.filter((c) => /Deregister|DeleteSnapshot|unexpected/.test(c))).toEqual([
+        'eu-west-1 DeregisterImage ami-0000000b',
+        'eu-west-1 DeleteSnapshot snap-b1',
+        'eu-west-1 DeleteSnapshot snap-b2',
+        'eu-west-1 DeregisterImage ami-0000000c',
+        'eu-west-1 DeleteSnapshot snap-0000000c',
+      ]);
+      const json = await run(fake, '--prune', '--dry-run', '--json');
+      expect(JSON.parse(json.stdout)).toMatchObject({ dryRun: true, keep: 1, regions: [{ region: 'eu-west-1', ok: true, outcomes: [{ imageId: 'ami-0000000a', action: 'kept' }] }, { region: 'us-east-1', ok: true }] });
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('build --dry-run (AWS) against the loopback EC2 and the Packer stand-in', () => {
+  it('checks the regions, renders and validates, bakes nothing, and prints the retention preview', async () => {
+    const fake = await startQueryFake({ 'eu-west-1': [
+      { id: 'ami-0000000a', name: 'cocca-t-3', created: '2024-05-03T10:00:00.000Z', snapshots: ['snap-a'], tags: { 'cocca-bake:profile': 't' } },
+      { id: 'ami-0000000b', name: 'cocca-t-2', created: '2024-05-02T10:00:00.000Z', snapshots: ['snap-b'], tags: { 'cocca-bake:profile': 't' } },
+    ] });
+    try {
+      const dir = tempTree({ 'base/clean.yaml': CLEAN_BASE, 't.yaml': 'apiVersion: cocca-bake/v1\nextends: base/clean.yaml\nname: t\ntargets:\n  aws:\n    copyTo: [us-east-1]\n    keep: 1\n' });
+      const r = await execa(process.execPath, [CLI, 'build', path.join(dir, 't.yaml'), '--dry-run', '--build-dir', path.join(dir, 'b')], {
+        cwd: REPO,
+        reject: false,
+        env: { COCCA_PACKER: path.join(REPO, 'test/fixtures/fake-packer/packer'), FAKE_PACKER_LOG: path.join(dir, 'calls.log'), AWS_ENDPOINT_URL_EC2: fake.url, AWS_ACCESS_KEY_ID: 'AKIDFAKE', AWS_SECRET_ACCESS_KEY: 'fake', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(readFileSync(path.join(dir, 'calls.log'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['version', 'init', 'validate']);
+      expect(r.stderr).toMatch(/\] retention preview \(dry run, nothing deleted\): the 1 newest images of t stay in each region\n.*\] eu-west-1:\n.*\]   kept         ami-0000000a  2024-05-03T10:00:00.000Z  cocca-t-3: one of the 1 newest\n.*\]   would-delete ami-0000000b  2024-05-02T10:00:00.000Z  cocca-t-2: older than the 1 newest\n.*\]     snapshot snap-b would be deleted\n.*\] us-east-1:\n/);
+      expect(r.stderr).toMatch(/\[t aws\] dry run done in \d\d:\d\d: rendered and validated, nothing built or changed\n/);
+      expect(fake.calls.filter((c) => /Deregister|DeleteSnapshot|unexpected/.test(c))).toEqual([]);
+      expect(fake.calls).toContain('eu-west-1 DescribeRegions');
+    } finally {
+      await fake.close();
+    }
   });
 });
