@@ -168,18 +168,14 @@ program
   .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string }) => {
     const results = check(files, 'text', false, opts.root);
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
-    const { buildMany, buildProfile } = await import('./build/index.js');
-    const { formatProgress } = await import('./build/report.js');
+    const { runBuildCommand } = await import('./build/command.js');
     const publisher = opts.target === 'qemu' || results.every((r) => !r.profile!.targets.aws) ? undefined : (await import('./build/aws.js')).awsPublisher();
-    const records = await buildMany(results, opts.parallel, (r) =>
-      buildProfile(r.profile!, r.os!, {
-        target: opts.target,
-        buildRoot: opts.buildDir,
-        aws: publisher,
-        onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
-      }),
+    const code = await runBuildCommand(
+      results.map((r, i) => ({ file: files[i]!, profile: r.profile!, os: r.os! })),
+      { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher },
     );
-    if (records.some((r) => r.result !== 'ok')) throw new Failure(`${records.filter((r) => r.result !== 'ok').length} of ${records.length} builds failed`);
+    // Messages are printed already; 130/143 after SIGINT/SIGTERM.
+    process.exitCode = code;
   });
 
 program
