@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { OsModule } from '../os/types.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import { buildMany, buildProfile, type AwsPublisher, type ProgressEvent, type Target } from './index.js';
+import { buildMany, buildProfile, chooseTarget, type AwsPublisher, type ProgressEvent, type Target } from './index.js';
 import { formatProgress, formatSummary, type Outcome } from './report.js';
 import { EXIT_CODE, Interruption } from './signals.js';
 
@@ -21,6 +21,15 @@ function quietMs(env = process.env): number {
   return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
 }
 
+/** The target a build would have had, for the summary; none when that is the mistake. */
+function targetOf(profile: ResolvedProfile, wanted?: Target): Target | undefined {
+  try {
+    return chooseTarget(profile, wanted);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds every profile; returns the exit code (0, 1 when any failed, 130/143 when a signal stopped it). */
 export async function runBuildCommand(profiles: Array<{ file: string; profile: ResolvedProfile; os: OsModule }>, opts: BuildCommandOptions): Promise<number> {
   const out = (line: string) => process.stderr.write(line);
@@ -29,7 +38,7 @@ export async function runBuildCommand(profiles: Array<{ file: string; profile: R
   const unlisten = interruption.listen((line) => out(`cocca-bake: ${line}\n`));
   try {
     const outcomes = await buildMany(profiles, opts.parallel, async ({ file, profile, os }): Promise<Outcome> => {
-      if (interruption.requested) return { profile: profile.name, target: opts.target, result: 'not started', reason: `stopped by ${interruption.signal} before it began` };
+      if (interruption.requested) return { profile: profile.name, target: targetOf(profile, opts.target), result: 'not started', reason: `stopped by ${interruption.signal} before it began` };
       try {
         const record = await buildProfile(profile, os, { target: opts.target, buildRoot: opts.buildDir, aws: opts.aws, onProgress: progress, interruption, quietMs: quietMs() });
         const recordFile = path.join(path.dirname(record.log), 'build-record.json');
@@ -39,7 +48,7 @@ export async function runBuildCommand(profiles: Array<{ file: string; profile: R
         const reason = `${file}: ${(err as Error).message}`;
         if (opts.json) process.stdout.write(`${JSON.stringify({ kind: 'error', profile: profile.name, message: reason })}\n`);
         else out(`[${profile.name}] FAILED: ${reason}\n`);
-        return { profile: profile.name, target: opts.target, result: 'failed', reason };
+        return { profile: profile.name, target: targetOf(profile, opts.target), result: 'failed', reason };
       }
     });
     if (opts.json) process.stdout.write(`${JSON.stringify({ kind: 'summary', outcomes })}\n`);

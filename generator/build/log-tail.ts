@@ -6,13 +6,14 @@ export function logTail(file: string, lines: number, maxBytes = 64 * 1024): stri
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    const length = Math.min(size, maxBytes);
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, size - length);
+    // One byte more than kept, when there is more: it tells whether the first kept line is whole.
+    const start = Math.max(0, size - maxBytes - 1);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
     const all = buf.toString('utf8').split('\n');
     if (all[all.length - 1] === '') all.pop();
-    // A read that started mid-line drops that partial line.
-    if (length < size) all.shift();
+    // Drop what precedes the first newline: a partial line, or nothing.
+    if (start > 0) all.shift();
     return all.slice(-lines);
   } finally {
     closeSync(fd);
