@@ -21,6 +21,12 @@ export class Interruption extends EventEmitter<{ stop: [StopSignal]; abandon: []
   abandoned = false;
   private presses = 0;
 
+  constructor() {
+    super();
+    // One listener per running Packer: --parallel may exceed the default warning threshold.
+    this.setMaxListeners(0);
+  }
+
   get requested(): boolean {
     return this.signal !== undefined;
   }

@@ -67,7 +67,7 @@ describe.skipIf(!HAVE_NETNS)('the real Packer through runPacker (inside unshare 
     await fs.writeFile(
       path.join(work, 'n.pkr.hcl'),
       `source "null" "cocca" {\n  communicator = "none"\n}\nbuild {\n  name = "cocca-q"\n  sources = ["source.null.cocca"]\n  provisioner "shell-local" {\n` +
-        `    inline = ["echo 'cocca[time.utc]: bake: start'", "echo 'a, b, c'", "sleep 2", "echo 'cocca[time.utc]: bake: done in 2000 ms'"]\n  }\n}\n`,
+        `    inline = ["echo 'cocca[time.utc]: bake: start'", "echo 'a, b, c'", "sleep 3", "echo 'cocca[time.utc]: bake: done in 3000 ms'"]\n  }\n}\n`,
     );
     const packer = await findPacker(wrapper);
     const lines: string[] = [];
@@ -81,15 +81,16 @@ describe.skipIf(!HAVE_NETNS)('the real Packer through runPacker (inside unshare 
       onQuiet: (ms, last) => quiet.push([ms, last]),
     });
     expect(r).toEqual({ exitCode: 0, interrupted: false, killed: false });
-    expect(lines.map(parseLine).filter((e) => e?.kind === 'step-done')).toEqual([{ kind: 'step-done', source: 'cocca-q.null.cocca', phase: 'bake', step: 'time.utc', ms: 2000 }]);
+    expect(lines.map(parseLine).filter((e) => e?.kind === 'step-done')).toEqual([{ kind: 'step-done', source: 'cocca-q.null.cocca', phase: 'bake', step: 'time.utc', ms: 3000 }]);
     const log = readFileSync(path.join(work, 'packer.log'), 'utf8');
     expect(log).toContain('    cocca-q.null.cocca: a, b, c\n');
     expect(log).not.toMatch(/PACKER_COMMA|^\d+,,ui,/m);
     expect(readFileSync(path.join(work, 'packer-machine.log'), 'utf8')).toMatch(/^\d+,,ui,message, {4}cocca-q\.null\.cocca: a%!\(PACKER_COMMA\) b%!\(PACKER_COMMA\) c$/m);
-    // Two seconds of sleep, heartbeats every 0.7 s: at least one, naming the last thing Packer said.
-    expect(quiet.length).toBeGreaterThanOrEqual(1);
-    expect(quiet[0]![0]).toBeGreaterThanOrEqual(700);
-    expect(quiet[0]![1]).toBe('cocca-q.null.cocca: a, b, c');
+    // Three seconds of sleep, a heartbeat after each 0.7 s of silence, naming the last thing Packer
+    // said (a loaded machine may add one before Packer's first word, with nothing to name).
+    const during = quiet.filter(([, last]) => last === 'cocca-q.null.cocca: a, b, c');
+    expect(during.length).toBeGreaterThanOrEqual(1);
+    expect(during.every(([ms]) => ms >= 700)).toBe(true);
   }, 60_000);
 });
 
