@@ -103,21 +103,26 @@ export async function runPacker(packer: PackerInfo, args: string[], opts: RunOpt
   let interrupted = false;
   let killed = false;
   let bound: NodeJS.Timeout | undefined;
+  // To Packer's whole process group, as a terminal's Ctrl-C would: Packer 1.6.6's outer process
+  // (panicwrap) ignores a SIGINT sent to it alone and relies on the group's (measured).
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      child.kill(sig);
+    }
+  };
   const kill = () => {
     if (child.exitCode !== null || killed) return;
     killed = true;
-    // The whole group: Packer's plugins and qemu go with it.
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
+    // Its plugins and qemu go with it.
+    signalGroup('SIGKILL');
   };
   const stop = () => {
-    if (interrupted) return;
+    if (interrupted || child.exitCode !== null) return;
     interrupted = true;
     // Once, and SIGINT whatever we received: Packer 1.6.6 leaves qemu running on SIGTERM.
-    child.kill('SIGINT');
+    signalGroup('SIGINT');
     bound = setTimeout(kill, cleanupBoundMs());
   };
   const ir = opts.interruption;

@@ -1,6 +1,6 @@
 // Ctrl-C (SIGINT) and SIGTERM during `build`. Packer runs in its own process group (so a
 // terminal's Ctrl-C reaches it once, through us, not twice): the first signal asks every running
-// Packer to stop with SIGINT (Packer 1.6.6 cleans up on SIGINT but leaves qemu running on
+// Packer to stop with SIGINT to its group (Packer 1.6.6 cleans up on SIGINT but leaves qemu running on
 // SIGTERM), no new build starts, and each build waits for its Packer's clean-up, at most
 // `boundMs`. A second signal while Packer cleans up only says so; a third abandons the clean-up
 // (Packer is killed and the record lists what may remain).

@@ -13,6 +13,7 @@ import { logTail } from '../../generator/build/log-tail.js';
 import { findPacker, runPacker } from '../../generator/build/packer-cli.js';
 import { decodeMachineLine, humanText, parseLine } from '../../generator/build/progress.js';
 import { ResourceTracker } from '../../generator/build/remaining.js';
+import { Interruption } from '../../generator/build/signals.js';
 import { formatProgress, formatSummary } from '../../generator/build/report.js';
 import { checkProfile } from '../../generator/profile/index.js';
 
@@ -91,6 +92,35 @@ describe.skipIf(!HAVE_NETNS)('the real Packer through runPacker (inside unshare 
     const during = quiet.filter(([, last]) => last === 'cocca-q.null.cocca: a, b, c');
     expect(during.length).toBeGreaterThanOrEqual(1);
     expect(during.every(([ms]) => ms >= 700)).toBe(true);
+  }, 60_000);
+});
+
+describe.skipIf(!HAVE_NETNS)('the real Packer interrupted (inside unshare -n)', () => {
+  it('one SIGINT to its group cancels a running build cleanly, and we read its output to the end', async () => {
+    const wrapper = path.join(work, 'packer');
+    await fs.writeFile(wrapper, '#!/bin/sh\nexec unshare -n packer "$@"\n', { mode: 0o755 });
+    await fs.writeFile(
+      path.join(work, 'n.pkr.hcl'),
+      `source "null" "cocca" {\n  communicator = "none"\n}\nbuild {\n  name = "cocca-q"\n  sources = ["source.null.cocca"]\n  provisioner "shell-local" {\n` +
+        `    inline = ["echo 'cocca[time.utc]: bake: start'", "sleep 60"]\n  }\n}\n`,
+    );
+    const packer = await findPacker(wrapper);
+    const interruption = new Interruption();
+    const t0 = Date.now();
+    const r = await runPacker(packer, ['build', '-machine-readable', '-color=false', '-on-error=cleanup', '.'], {
+      cwd: work,
+      log: path.join(work, 'packer.log'),
+      interruption,
+      onLine: (l) => {
+        if (parseLine(l)?.kind === 'step-start') interruption.receive('SIGINT', () => {});
+      },
+    });
+    expect(r).toEqual({ exitCode: 1, interrupted: true, killed: false });
+    // Not the provisioner's 60 s: Packer cancelled it.
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const log = readFileSync(path.join(work, 'packer.log'), 'utf8');
+    expect(log).toContain('Cancelling build after receiving interrupt');
+    expect(log).toContain('Cleanly cancelled builds after being interrupted.');
   }, 60_000);
 });
 
