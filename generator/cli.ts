@@ -174,7 +174,9 @@ program
       results.map((r, i) => ({ file: files[i]!, profile: r.profile!, os: r.os! })),
       { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher },
     );
-    // Messages are printed already; 130/143 after SIGINT/SIGTERM.
+    // Messages are printed already. After SIGINT/SIGTERM (130/143), exit now: an AMI's finishing
+    // (copies) may still have AWS calls in flight, which would otherwise keep the process alive.
+    if (code === 130 || code === 143) process.exit(code);
     process.exitCode = code;
   });
 

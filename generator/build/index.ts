@@ -210,9 +210,9 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   if (validated !== 0) return fail(`packer validate failed; see ${log}`);
   say(`packer build (${source})`);
   // On error Packer removes what it made (instance, volumes, a half-made AMI): nothing half-built is kept.
-  const built = await run(['build', '-machine-readable', '-color=false', '-on-error=cleanup', `-only=${source}`, '.']);
+  const baked = await run(['build', '-machine-readable', '-color=false', '-on-error=cleanup', `-only=${source}`, '.']);
   if (stopping()) return interrupted();
-  if (built !== 0) {
+  if (baked !== 0) {
     const failed = record.steps.find((s) => !s.ok);
     return fail(failed ? `step ${failed.phase} ${failed.step} failed; see ${log}` : `packer build failed; see ${log}`, failed?.step);
   }
@@ -220,19 +220,19 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const manifest = path.join(packerDir, 'packer-manifest.json');
   if (!existsSync(manifest)) return fail(`Packer reported success but wrote no ${manifest}`);
   const builds = (JSON.parse(readFileSync(manifest, 'utf8')) as { builds: Array<{ name: string; builder_type: string; artifact_id: string; files?: Array<{ name: string }> }> }).builds;
-  const last = builds[builds.length - 1];
-  if (!last) return fail(`no build in ${manifest}`);
+  const built = builds[builds.length - 1];
+  if (!built) return fail(`no build in ${manifest}`);
 
   if (target === 'qemu') {
     // The manifest post-processor strips paths: its files are named inside the output directory.
-    const qcow2 = last.files?.map((f) => path.resolve(packerDir, qemuOutputDir(profile), path.basename(f.name))).find((f) => f.endsWith('.qcow2'));
-    if (!qcow2 || !existsSync(qcow2)) return fail(`Packer's manifest names no qcow2 (${last.artifact_id})`);
+    const qcow2 = built.files?.map((f) => path.resolve(packerDir, qemuOutputDir(profile), path.basename(f.name))).find((f) => f.endsWith('.qcow2'));
+    if (!qcow2 || !existsSync(qcow2)) return fail(`Packer's manifest names no qcow2 (${built.artifact_id})`);
     say('checksumming the qcow2');
     record.outputs.qemu = { path: qcow2, bytes: statSync(qcow2).size, sha256: await sha256File(qcow2) };
   } else {
     // artifact_id: "af-south-1:ami-0123..." (one region: copies are ours).
-    const [region, imageId] = last.artifact_id.split(',')[0]!.split(':');
-    if (!region || !imageId) return fail(`cannot read the AMI from Packer's manifest: ${last.artifact_id}`);
+    const [region, imageId] = built.artifact_id.split(',')[0]!.split(':');
+    if (!region || !imageId) return fail(`cannot read the AMI from Packer's manifest: ${built.artifact_id}`);
     if (!opts.aws) return fail('no AWS publisher configured');
     say(`finishing ${imageId}: sharing, tags, copies to ${profile.targets.aws!.copyTo.join(', ') || 'no other region'}, retention`);
     try {

@@ -41,6 +41,8 @@ export class ResourceTracker {
         return;
       }
     }
+    // A finished build's AMI is its product, not something left behind.
+    if (/^Build '[^']+' finished/.test(line)) this.resources.delete('ami');
     for (const [re, key] of CLEANING) if (re.test(line)) this.mark(key, 'cleaning');
     for (const [re, key] of FAILED) if (re.test(line)) this.mark(key, 'cleanup-failed');
   }

@@ -144,6 +144,13 @@ describe('what an interrupted build may leave', () => {
     t.see('==> b.amazon-ebs.cocca: Error cleaning up security group. Please delete the group manually: sg-0abc');
     expect(t.remaining(true)).toEqual(['key pair packer_k1', 'security group packer_g1']);
   });
+  it('not the AMI of a build that finished: it is the product', () => {
+    const t = new ResourceTracker();
+    t.see('    b.amazon-ebs.cocca: AMI: ami-0123456789abcdef0');
+    expect(t.remaining(false)).toEqual(['AMI ami-0123456789abcdef0 (half-made, with its snapshots)']);
+    t.see("Build 'b.amazon-ebs.cocca' finished after 9 minutes 3 seconds.");
+    expect(t.remaining(false)).toEqual([]);
+  });
   it('nothing, for a build that made nothing in the cloud', () => {
     expect(new ResourceTracker().remaining(false)).toEqual([]);
   });

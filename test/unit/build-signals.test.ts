@@ -8,7 +8,11 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildProfile } from '../../generator/build/index.js';
+import { findPacker } from '../../generator/build/packer-cli.js';
 import type { BuildRecord } from '../../generator/build/record.js';
+import { Interruption } from '../../generator/build/signals.js';
+import { checkProfile } from '../../generator/profile/index.js';
 import { startRegionsServer, type RegionsServer } from '../helpers/ec2-regions-server.js';
 
 const REPO = path.resolve('.');
@@ -124,5 +128,32 @@ describe('build: SIGINT and SIGTERM', () => {
     expect(r.stderr).toMatch(/^summary: 0 of 3 built$/m);
     expect(r.stderr).toMatch(/^ {2}af-south-1 +aws +interrupted +\S+build-record\.json$/m);
     expect(r.stderr).toMatch(/^ {2}whois-dr +aws +not started +stopped by SIGINT before it began$/m);
+  });
+});
+
+describe('build: interrupted while the AMI is finished', () => {
+  it('records the built AMI as remaining and does not wait for the copies', async () => {
+    const prev = process.env.FAKE_PACKER_LOG;
+    process.env.FAKE_PACKER_LOG = path.join(work, 'calls.log');
+    try {
+      const { profile, os: osm } = checkProfile('profiles/af-south-1.yaml');
+      const interruption = new Interruption();
+      let publishing = false;
+      const record = await buildProfile(profile!, osm!, {
+        buildRoot: work,
+        packer: await findPacker(FAKE),
+        interruption,
+        // Copies that take hours: never done within this test.
+        aws: { publish: () => ((publishing = true), interruption.receive('SIGINT', () => {}), new Promise(() => {})) },
+        onProgress: () => {},
+      });
+      expect(publishing).toBe(true);
+      expect(record.result).toBe('interrupted');
+      expect(record.outputs.aws).toBeUndefined();
+      expect(record.remaining).toEqual(['AMI ami-0new000000000001 in af-south-1 (built; sharing, tags, copies and retention unfinished; copies already started go on in AWS)']);
+    } finally {
+      if (prev === undefined) delete process.env.FAKE_PACKER_LOG;
+      else process.env.FAKE_PACKER_LOG = prev;
+    }
   });
 });
