@@ -115,6 +115,26 @@ describe('build: SIGINT and SIGTERM', () => {
     expect(r.stderr).toContain('may remain (check and delete by hand):\n    key pair packer_5fc4a1b2-0000-4000-8000-000000000001\n');
   });
 
+  it('a third Ctrl-C abandons the clean-up: Packer killed at once, everything it named listed, exit 130', async () => {
+    const child = build(['profiles/af-south-1.yaml'], { FAKE_PACKER_CLEANUP_SECONDS: '60' });
+    await waitFor(child, /waiting for SSH/);
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    await waitFor(child, /Terminating the source AWS instance|interrupt received/);
+    child.kill('SIGINT');
+    await waitFor(child, /still cleaning up/);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    // Not the 60 s clean-up, nor the 5-minute bound.
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(r.stderr).toContain('abandoning the clean-up');
+    expect(existsSync(path.join(work, 'cleaned'))).toBe(false);
+    const [record] = records();
+    expect(record!.error).toBe('interrupted by SIGINT (Packer was killed before its clean-up ended)');
+    expect(record!.remaining).toHaveLength(3);
+  });
+
   it('several profiles: every running Packer is stopped, none starts after, every record written, a summary of all', async () => {
     const profiles = ['profiles/af-south-1.yaml', 'profiles/eu-west-1.yaml', 'profiles/whois-dr.yaml'];
     const child = build(profiles, { FAKE_PACKER_CLEANUP_SECONDS: '1' }, '--parallel', '2');
