@@ -185,20 +185,16 @@ Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage s
     if (files.length === 0) throw new UsageError('build needs at least one profile file (or --resume RECORD)');
     const results = check(files, 'text', false, opts.root);
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
-    const { buildMany, buildProfile } = await import('./build/index.js');
-    const { formatProgress } = await import('./build/report.js');
+    const { runBuildCommand } = await import('./build/command.js');
     const publisher = opts.target === 'qemu' || results.every((r) => !r.profile!.targets.aws) ? undefined : (await import('./build/aws.js')).awsPublisher();
-    const records = await buildMany(results, opts.parallel, (r) =>
-      buildProfile(r.profile!, r.os!, {
-        target: opts.target,
-        buildRoot: opts.buildDir,
-        aws: publisher,
-        dryRun: opts.dryRun,
-        prune: opts.prune,
-        onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
-      }),
+    const code = await runBuildCommand(
+      results.map((r, i) => ({ file: files[i]!, profile: r.profile!, os: r.os! })),
+      { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher, dryRun: opts.dryRun, prune: opts.prune },
     );
-    if (records.some((r) => r.result !== 'ok')) throw new Failure(`${records.filter((r) => r.result !== 'ok').length} of ${records.length} builds failed`);
+    // Messages are printed already. After SIGINT/SIGTERM (130/143), exit now: an AMI's finishing
+    // (copies) may still have AWS calls in flight, which would otherwise keep the process alive.
+    if (code === 130 || code === 143) process.exit(code);
+    process.exitCode = code;
   });
 
 /** `build --resume RECORD [PROFILE]`: the finishing stages of an earlier AWS build, no bake. */

@@ -13,13 +13,16 @@ import type { ResolvedProfile } from '../profile/types.js';
 import { plan } from '../stack/index.js';
 import { stepId, type Phase } from '../stack/step.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
+import { logTail } from './log-tail.js';
 import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
 import { parseLine, type BuildEvent } from './progress.js';
 import type { CopyProgress, CopyResult } from '../aws/publish.js';
 import type { RetentionReport } from '../aws/retention.js';
 import { dryRunEnd, finishAwsStages } from './finish.js';
 import { recordDigest, writeRecord, type BuildRecord } from './record.js';
+import { ResourceTracker } from './remaining.js';
 import { writeBuildSeed } from './seed.js';
+import type { Interruption } from './signals.js';
 import { newStages, stageOf } from './stages.js';
 
 export type Target = 'aws' | 'qemu';
@@ -29,6 +32,7 @@ export type ProgressEvent =
   | { kind: 'phase'; profile: string; target: Target; message: string; elapsedMs: number }
   | { kind: 'step'; profile: string; target: Target; phase: Phase; index: number; total: number; step: string; title: string; state: 'start' | 'done' | 'failed'; ms?: number; elapsedMs: number }
   | ({ kind: 'copy'; profile: string; target: Target } & CopyProgress)
+  | { kind: 'quiet'; profile: string; target: Target; silentMs: number; lastSaid?: string; elapsedMs: number }
   | { kind: 'result'; profile: string; target: Target; record: BuildRecord };
 
 type AwsSource = NonNullable<BuildRecord['source']>;
@@ -55,6 +59,10 @@ export interface BuildOptions {
   dryRun?: boolean;
   /** False: no retention after the build (--no-prune). Default true. */
   prune?: boolean;
+  /** SIGINT/SIGTERM: Packer is stopped and waited for, and the record says 'interrupted'. */
+  interruption?: Interruption;
+  /** A 'quiet' event after this long without a word from Packer (default 30 s). */
+  quietMs?: number;
 }
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -117,8 +125,19 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     record.result = 'failed';
     record.error = error;
     record.failedStep = failedStep ?? record.steps.find((s) => !s.ok)?.step;
+    if (existsSync(log)) record.logTail = logTail(log, 30);
     return finish();
   };
+  // What Packer named as it made temporary cloud resources, for the record of an interrupted build.
+  const resources = new ResourceTracker();
+  let packerKilled = false;
+  const interrupted = (more: string[] = []): BuildRecord => {
+    record.result = 'interrupted';
+    record.error = `interrupted by ${opts.interruption?.signal ?? 'a signal'}${packerKilled ? ' (Packer was killed before its clean-up ended)' : ''}`;
+    record.remaining = [...resources.remaining(!packerKilled), ...more];
+    return finish();
+  };
+  const stopping = () => opts.interruption?.requested === true;
   const finish = (): BuildRecord => {
     record.finishedAt = now().toISOString();
     record.totalMs = elapsed();
@@ -143,7 +162,13 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
 
   const env: Record<string, string> = { TMPDIR: path.join(dir, 'tmp') };
   mkdirSync(env.TMPDIR!, { recursive: true });
-  if (target === 'qemu') env.PKR_VAR_build_password = (await writeBuildSeed(packerDir)).password;
+  if (target === 'qemu') {
+    try {
+      env.PKR_VAR_build_password = (await writeBuildSeed(packerDir)).password;
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  }
   // The EC2 API does the copies, each region on its own (see AwsPublisher), not Packer.
   if (target === 'aws') env.PKR_VAR_ami_regions = '[]';
 
@@ -170,25 +195,49 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
       elapsedMs: elapsed(),
     });
   };
-  const run = (args: string[]) => runPacker(packer, args, { cwd: packerDir, log, env, onLine: (l) => { const e = parseLine(l); if (e) onEvent(e); } });
+  const run = async (args: string[]) => {
+    const r = await runPacker(packer, args, {
+      cwd: packerDir,
+      log,
+      machineLog: path.join(dir, 'packer-machine.log'),
+      env,
+      interruption: opts.interruption,
+      quietMs: opts.quietMs,
+      onQuiet: (silentMs, lastSaid) => opts.onProgress({ kind: 'quiet', profile: profile.name, target, silentMs, lastSaid, elapsedMs: elapsed() }),
+      onLine: (l) => {
+        resources.see(l);
+        const e = parseLine(l);
+        if (e) onEvent(e);
+      },
+    });
+    packerKilled ||= r.killed;
+    return r.exitCode;
+  };
 
   if (target === 'aws' && opts.aws?.preflight) {
     say('checking the regions');
     const problems = await opts.aws.preflight(profile);
     if (problems.length > 0) return fail(problems.join('; '));
   }
+  if (stopping()) return interrupted();
   if (packer.flavor === 'modern') {
     say('packer init');
-    if ((await run(['init', '.'])) !== 0) return fail(`packer init failed; see ${log}`);
+    const code = await run(['init', '.']);
+    if (stopping()) return interrupted();
+    if (code !== 0) return fail(`packer init failed; see ${log}`);
   }
   say('packer validate');
-  if ((await run(['validate', '.'])) !== 0) return fail(`packer validate failed; see ${log}`);
+  const validated = await run(['validate', '-machine-readable', '.']);
+  if (stopping()) return interrupted();
+  if (validated !== 0) return fail(`packer validate failed; see ${log}`);
   if (opts.dryRun) return dryRunEnd(profile, record, { say, clock, aws: target === 'aws' ? opts.aws : undefined, prune: opts.prune !== false }).then(finish, (err: Error) => fail(err.message));
   Object.assign(stageOf(record, 'bake'), { startedAt: now().toISOString() });
   save();
   say(`packer build (${source})`);
   // On error Packer removes what it made (instance, volumes, a half-made AMI): nothing half-built is kept.
-  if ((await run(['build', '-color=false', '-on-error=cleanup', `-only=${source}`, '.'])) !== 0) {
+  const baked = await run(['build', '-machine-readable', '-color=false', '-on-error=cleanup', `-only=${source}`, '.']);
+  if (stopping()) return interrupted();
+  if (baked !== 0) {
     const failed = record.steps.find((s) => !s.ok);
     return fail(failed ? `step ${failed.phase} ${failed.step} failed; see ${log}` : `packer build failed; see ${log}`, failed?.step);
   }
@@ -215,16 +264,31 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     // The digest images and copies are tagged with: the record as the bake left it.
     record.source = { region, imageId, recordDigest: recordDigest(record) };
     save();
-    const error = await finishAwsStages(profile, record, { say, clock, aws: opts.aws, prune: opts.prune !== false, onProgress: opts.onProgress, recordFile });
-    if (error) return fail(error);
+    const finished = await untilStopped(
+      finishAwsStages(profile, record, { say, clock, aws: opts.aws, prune: opts.prune !== false, onProgress: opts.onProgress, recordFile }).then((error) => ({ error })),
+      opts.interruption,
+    );
+    if (!finished) return interrupted([`AMI ${imageId} in ${region} (built; finishing unfinished, copies already started go on in AWS): go on with cocca-bake build --resume ${recordFile}`]);
+    if (finished.error) return fail(finished.error);
   }
   record.result = 'ok';
   return finish();
 }
 
+/** The promise's value, or undefined as soon as a stop is asked for (the work itself goes on, unwatched). */
+function untilStopped<T>(work: Promise<T>, interruption?: Interruption): Promise<T | undefined> {
+  if (!interruption) return work;
+  if (interruption.requested) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const stop = () => resolve(undefined);
+    interruption.once('stop', stop);
+    work.then(resolve, reject).finally(() => interruption.off('stop', stop));
+  });
+}
+
 /** Several profiles at once, at most `parallel` at a time; one failing does not stop the others. */
-export async function buildMany<T>(items: T[], parallel: number, build: (item: T) => Promise<BuildRecord>): Promise<BuildRecord[]> {
-  const results: BuildRecord[] = new Array(items.length);
+export async function buildMany<T, R = BuildRecord>(items: T[], parallel: number, build: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

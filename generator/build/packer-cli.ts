@@ -1,8 +1,10 @@
-// Finding and running HashiCorp Packer. Output is streamed line by line to the caller,
-// and every line also goes to the build's log file.
+// Finding and running HashiCorp Packer. Output is streamed line by line to the caller, and
+// every line also goes to the build's log file (decoded from -machine-readable for people).
 import { createWriteStream } from 'node:fs';
 import { execa } from 'execa';
 import { flavorFor, type PackerFlavor } from '../emit/packer.js';
+import { humanText } from './progress.js';
+import { cleanupBoundMs, type Interruption } from './signals.js';
 
 export interface PackerInfo {
   path: string;
@@ -26,39 +28,121 @@ export async function findPacker(command = process.env.COCCA_PACKER ?? 'packer')
 
 export interface RunOptions {
   cwd: string;
-  log: string; // file every line is appended to
+  /** packer.log: what a person would have read (ui messages decoded), for people. */
+  log: string;
+  /** The machine-readable stream as Packer wrote it, for tools and for checking what we parsed. */
+  machineLog?: string;
   env?: Record<string, string>;
+  /** Every human line (a decoded ui message). */
   onLine?: (line: string) => void;
-  signal?: AbortSignal;
+  /** Called when Packer has been silent for `quietMs`, and again every `quietMs` after. */
+  onQuiet?: (silentMs: number, lastSaid: string | undefined) => void;
+  quietMs?: number;
+  interruption?: Interruption;
 }
 
-/** Runs `packer ARGS`; resolves with the exit code. The child never outlives us. */
-export async function runPacker(packer: PackerInfo, args: string[], opts: RunOptions): Promise<number> {
+export interface RunResult {
+  exitCode: number;
+  /** Packer was stopped by a signal we forwarded, and ran its clean-up to the end. */
+  interrupted: boolean;
+  /** Packer was killed before its clean-up ended (the bound passed, or the operator abandoned it). */
+  killed: boolean;
+}
+
+/** Runs `packer ARGS` (with -machine-readable among them, or not). The child never outlives its clean-up bound. */
+export async function runPacker(packer: PackerInfo, args: string[], opts: RunOptions): Promise<RunResult> {
   const log = createWriteStream(opts.log, { flags: 'a' });
+  const raw = opts.machineLog ? createWriteStream(opts.machineLog, { flags: 'a' }) : undefined;
   log.write(`$ ${packer.path} ${args.join(' ')}\n`);
   const child = execa(packer.path, args, {
     cwd: opts.cwd,
     reject: false,
     all: true,
     buffer: false,
-    cleanup: true,
-    // Packer cleans up (stops the VM, deletes the instance) on SIGINT; on SIGTERM 1.6.6 leaves qemu running.
-    killSignal: 'SIGINT',
-    forceKillAfterDelay: 30_000,
-    cancelSignal: opts.signal,
+    // Its own process group: a terminal's Ctrl-C reaches Packer once, forwarded by us (signals.ts).
+    detached: true,
+    // We send SIGKILL ourselves, after the clean-up bound (signals.ts), not execa after 5 s.
+    forceKillAfterDelay: false,
     env: { CHECKPOINT_DISABLE: '1', PACKER_NO_COLOR: '1', ...opts.env },
     stdin: 'ignore',
   });
+  let lastSaid: string | undefined;
+  let lastAt = Date.now();
+  let quietReported = 0;
+  const emit = (line: string) => {
+    raw?.write(`${line}\n`);
+    for (const text of humanText(line).lines) {
+      log.write(`${text}\n`);
+      if (text.trim() !== '') {
+        lastSaid = text.trim();
+        lastAt = Date.now();
+        quietReported = 0;
+      }
+      opts.onLine?.(text);
+    }
+  };
   let rest = '';
+  // Read to the end whatever happens: a Packer cleaning up after a signal must not die writing to a closed pipe.
   child.all?.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    const text = rest + chunk.toString('utf8');
-    const lines = text.split('\n');
+    const lines = (rest + chunk.toString('utf8')).split('\n');
     rest = lines.pop() ?? '';
-    for (const line of lines) opts.onLine?.(line.replace(/\r$/, ''));
+    for (const line of lines) emit(line.replace(/\r$/, ''));
   });
-  const result = await child;
-  if (rest) opts.onLine?.(rest);
-  await new Promise<void>((resolve) => log.end(resolve));
-  return result.exitCode ?? 1;
+
+  const quietMs = opts.quietMs ?? 30_000;
+  const heartbeat = opts.onQuiet
+    ? setInterval(() => {
+        const silent = Date.now() - lastAt;
+        if (Math.floor(silent / quietMs) > quietReported) {
+          quietReported = Math.floor(silent / quietMs);
+          opts.onQuiet!(silent, lastSaid);
+        }
+      }, Math.min(quietMs, 1000))
+    : undefined;
+
+  let interrupted = false;
+  let killed = false;
+  let bound: NodeJS.Timeout | undefined;
+  // To Packer's whole process group, as a terminal's Ctrl-C would: Packer 1.6.6's outer process
+  // (panicwrap) ignores a SIGINT sent to it alone and relies on the group's (measured).
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      child.kill(sig);
+    }
+  };
+  const kill = () => {
+    if (child.exitCode !== null || killed) return;
+    killed = true;
+    // Its plugins and qemu go with it.
+    signalGroup('SIGKILL');
+  };
+  const stop = () => {
+    if (interrupted || child.exitCode !== null) return;
+    interrupted = true;
+    // Once, and SIGINT whatever we received: Packer 1.6.6 leaves qemu running on SIGTERM.
+    signalGroup('SIGINT');
+    bound = setTimeout(kill, cleanupBoundMs());
+  };
+  const ir = opts.interruption;
+  if (ir?.requested) stop();
+  ir?.on('stop', stop);
+  ir?.on('abandon', kill);
+  // Should cocca-bake itself die, its Packer goes too (detached children are not killed otherwise).
+  const onExit = () => kill();
+  process.on('exit', onExit);
+  try {
+    const result = await child;
+    if (rest) emit(rest);
+    return { exitCode: result.exitCode ?? 1, interrupted, killed };
+  } finally {
+    clearInterval(heartbeat);
+    clearTimeout(bound);
+    ir?.off('stop', stop);
+    ir?.off('abandon', kill);
+    process.off('exit', onExit);
+    await new Promise<void>((resolve) => log.end(resolve));
+    if (raw) await new Promise<void>((resolve) => raw.end(resolve));
+  }
 }

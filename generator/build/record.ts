@@ -55,10 +55,15 @@ export interface BuildRecord {
   startedAt: string;
   finishedAt?: string;
   totalMs?: number;
-  result: 'running' | 'ok' | 'failed';
+  /** build: 'interrupted' when SIGINT/SIGTERM ended it. */
+  result: 'running' | 'ok' | 'failed' | 'interrupted';
   failedStep?: string;
   error?: string;
   log: string;
+  /** build: after an interruption, the cloud resources that may remain (e.g. "EC2 instance i-…", "key pair packer_…", "security group sg-…"), as far as Packer's output named them. */
+  remaining?: string[];
+  /** build: the last lines of packer.log when the build failed. */
+  logTail?: string[];
   /** SHA-256 of this record without the digest itself; images are tagged with it. */
   digest?: string;
 }

@@ -10,7 +10,13 @@ import { BUILD_USER } from '../stack/generalize.js';
 export async function writeBuildSeed(packerDir: string): Promise<{ password: string }> {
   const password = randomBytes(24).toString('base64url');
   // The password goes to openssl on stdin, never on a command line.
-  const hash = (await execa('openssl', ['passwd', '-6', '-stdin'], { input: password })).stdout.trim();
+  const r = await execa('openssl', ['passwd', '-6', '-stdin'], { input: password, reject: false });
+  const hash = r.failed ? '' : r.stdout.trim();
+  if (!hash.startsWith('$6$')) {
+    // Not r.message: it would quote the command's stdin, the password.
+    const why = (r as { code?: string }).code === 'ENOENT' ? 'openssl is not on the PATH' : `openssl passwd -6 failed (exit ${r.exitCode ?? '?'})`;
+    throw new Error(`a qemu build hashes its build user's password with openssl: ${why} (apt-get install openssl)`);
+  }
   const config = {
     ssh_pwauth: true,
     users: [{ name: BUILD_USER, shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', lock_passwd: false, passwd: hash }],

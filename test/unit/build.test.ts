@@ -126,7 +126,7 @@ describe('buildProfile', () => {
     expect(record.outputs.qemu?.sha256).toMatch(/^[0-9a-f]{64}$/);
     // Only what this build downloads: no OpenSSL (off), no JDK tarball (Java from apt).
     expect(Object.keys(record.artifacts).sort()).toEqual(['jdbc', 'keystore', 'resin', 'war']);
-    expect(await fs.readFile(calls, 'utf8')).toContain('build -color=false -on-error=cleanup -only=cocca-q.qemu.cocca . password=set');
+    expect(await fs.readFile(calls, 'utf8')).toContain('build -machine-readable -color=false -on-error=cleanup -only=cocca-q.qemu.cocca . password=set');
     const seed = await fs.readFile(path.join(path.dirname(record.log), 'packer', 'seed', 'user-data'), 'utf8');
     expect(seed).toMatch(/passwd: \$6\$/);
     expect(seed).toContain('lock_passwd: false');
