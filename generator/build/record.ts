@@ -1,6 +1,7 @@
 // The build record: what went in (profile, versions, checksums, base image, Packer) and what
-// came out (images, their checksums), with timings. An image is in `outputs` only when every
-// part of the build that produced it succeeded.
+// came out (images, their checksums), with timings. A qcow2 is in `outputs` only when the build
+// succeeded; an AMI's `outputs.aws` fills in stage by stage (the copies made so far), so that
+// `--resume` goes on from it: `result` and `stages` say whether it is finished.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Artifact } from '../profile/types.js';
