@@ -98,15 +98,18 @@ function checkOpenToTheWorld(p: Profile, _os: OsModule, report: Report): void {
   const source = sshSource(p);
   if (!source) return;
   if (source.kind === 'unrestricted') {
-    report(['targets', 'aws'], 'error', 'the build instance\'s temporary security group has no IPv4 source: Packer would open port 22 to 0.0.0.0/0 for the whole bake (firewall.trusted lists no IPv4 network)', 'set targets.aws.network.sshSourceCidrs to the build machine\'s IPv4 network, or connect: session-manager');
+    // An empty or unreadable trusted list has its own errors (rules.ts); this is for IPv6 only.
+    const trusted = p.firewall.trusted.map(parseCidr);
+    if (trusted.length === 0 || trusted.some((c) => !c || hasHostBits(c))) return;
+    report(['targets', 'aws'], 'error', 'the build instance\'s temporary security group has no IPv4 source: Packer would open port 22 to 0.0.0.0/0 for the whole bake (firewall.trusted lists IPv6 networks only)', 'set targets.aws.network.sshSourceCidrs to the build machine\'s IPv4 network, or connect: session-manager');
     return;
   }
-  if (source.kind !== 'cidrs') return;
+  // firewall.trusted has its own warning for the whole Internet (rules.ts): said once is enough.
+  if (source.kind !== 'cidrs' || source.from !== 'sshSourceCidrs') return;
   const nets = source.cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
   const world = nets.some((c) => c.prefix === 0) || coversEveryAddress(nets, 4);
   if (!world) return;
-  const at: PathSegment[] = source.from === 'sshSourceCidrs' ? [...AT, 'sshSourceCidrs'] : ['targets', 'aws'];
-  report(at, 'warning', `port 22 of the build instance is open to every IPv4 address for the whole bake (its source is ${source.from}: ${source.cidrs.join(', ')})`, 'list the build machine\'s network in targets.aws.network.sshSourceCidrs, or use connect: session-manager (no inbound port)');
+  report([...AT, 'sshSourceCidrs'], 'warning', `port 22 of the build instance is open to every IPv4 address for the whole bake (${source.cidrs.join(', ')})`, 'list the build machine\'s network in targets.aws.network.sshSourceCidrs, or use connect: session-manager (no inbound port)');
 }
 
 /** A multi-Region KMS key id is refused by Packer 1.6.6's amazon-ebs (a key ARN or an alias is not). */
