@@ -109,7 +109,7 @@ function awsNetwork(p: ResolvedProfile, flavor: PackerFlavor): HclBody {
     ...(net.securityGroupIds ? [attr('security_group_ids', net.securityGroupIds)] : []),
     ...filterBlock('security_group_filter', net.securityGroupFilter),
     ...(net.associatePublicIp !== undefined ? [attr('associate_public_ip_address', net.associatePublicIp)] : []),
-    attr('ssh_interface', SSH_INTERFACE[connectOf(aws)]),
+    ...(connectOf(aws) ? [attr('ssh_interface', SSH_INTERFACE[connectOf(aws)!])] : []),
     ...(net.instanceProfile ? [attr('iam_instance_profile', net.instanceProfile)] : []),
     ...(source.kind === 'cidrs' ? [attr('temporary_security_group_source_cidrs', source.cidrs)] : []),
     ...(source.kind === 'packer-host' ? [attr('temporary_security_group_source_public_ip', true)] : []),

@@ -14,7 +14,8 @@ import type { AwsConnect, AwsTarget, Profile } from './types.js';
 
 const AT: PathSegment[] = ['targets', 'aws', 'network'];
 
-export const connectOf = (aws: AwsTarget): AwsConnect => aws.network?.connect ?? 'public-ip';
+/** Absent: Packer's own choice, the public IP when the instance has one, else the private IP. */
+export const connectOf = (aws: AwsTarget): AwsConnect | undefined => aws.network?.connect;
 
 /** Whether Packer is given security groups, so makes no temporary one. */
 export const hasOwnSecurityGroups = (aws: AwsTarget): boolean => Boolean(aws.network?.securityGroupIds || aws.network?.securityGroupFilter);

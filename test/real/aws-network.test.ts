@@ -26,7 +26,8 @@ const net = (lines: string) => `targets:\n  aws:\n    network:\n${lines.replace(
 const QEMU = 'targets:\n  qemu:\n    baseImage: {url: "https://mirror.example/base.img", sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}\n';
 
 const OPTIONS: Array<{ name: string; yaml: string; legacyRefused?: RegExp; modernOnly?: RegExp }> = [
-  { name: 'the default: public IP, port 22 from the trusted IPv4 networks', yaml: 'description: default\n' },
+  { name: "the default: Packer's choice of address, port 22 from the trusted IPv4 networks", yaml: 'description: default\n' },
+  { name: 'no public address, Packer picks the private one', yaml: net('associatePublicIp: false') },
   { name: 'subnet and VPC by id, private IP, no public address', yaml: net('subnetId: subnet-0123456789abcdef0\nvpcId: vpc-0123abcd\nassociatePublicIp: false\nconnect: private-ip') },
   { name: 'subnet, VPC and security groups by filter', yaml: net('subnetFilter: {filters: {"tag:Name": "build-*"}, mostFree: true}\nvpcFilter: {filters: {"tag:Name": cocca}}\nsecurityGroupFilter: {filters: {group-name: cocca-build}}\nconnect: private-ip') },
   { name: 'a random subnet by filter', yaml: net('subnetFilter: {filters: {"tag:Tier": private}, random: true}\nconnect: private-ip') },
@@ -93,11 +94,15 @@ describe.skipIf(SKIP)(`packer validate on each networking option${SKIP ? ` [skip
     const dir = writeRender(path.join(work, 'refused'), renderOutputs(r.profile!, r.os!, { packerFlavor: 'legacy' }).files);
     const file = path.join(dir, 'cocca.pkr.hcl');
     const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace(/^( {2}encrypt_boot += true\n)/m, '$1  kms_key_id = "mrk-1234abcd5678"\n'));
+    const withMrk = text.replace(/^( {2}encrypt_boot += true\n)/m, '$1  kms_key_id = "mrk-1234abcd5678"\n');
+    expect(withMrk).not.toBe(text);
+    writeFileSync(file, withMrk);
     const mrk = await packerValidate(dir);
     expect(mrk.ok).toBe(false);
     expect(mrk.output).toMatch(/"mrk-1234abcd5678" is not a valid KMS Key Id/);
-    writeFileSync(file, text.replace(/^( {2}ssh_interface += .*\n)/m, '$1  temporary_security_group_source_public_ip = true\n'));
+    const withMyIp = text.replace(/^( {2}temporary_security_group_source_cidrs += .*\n)/m, '$1  temporary_security_group_source_public_ip = true\n');
+    expect(withMyIp).not.toBe(text);
+    writeFileSync(file, withMyIp);
     const myIp = await packerValidate(dir);
     expect(myIp.ok).toBe(false);
     expect(myIp.output).toMatch(/temporary_security_group_source_public_ip/);

@@ -45,9 +45,10 @@ const rules: Row[] = [
   { name: 'session-manager with an instance profile and no public IP: fine', yaml: net('connect: session-manager\ninstanceProfile: cocca-build\nassociatePublicIp: false'), want: [] },
   {
     name: 'public-ip with no public IP',
-    yaml: net('associatePublicIp: false'),
-    want: [[E, 'targets.aws.network.associatePublicIp', 7, 26, 'Packer reaches the build instance over its public IP (connect public-ip), and associatePublicIp: false gives it none']],
+    yaml: net('connect: public-ip\nassociatePublicIp: false'),
+    want: [[E, 'targets.aws.network.associatePublicIp', 8, 26, 'Packer reaches the build instance over its public IP (connect public-ip), and associatePublicIp: false gives it none']],
   },
+  { name: "no public IP and Packer's choice of address (the private one): fine", yaml: net('associatePublicIp: false'), want: [] },
   { name: 'explicit IPv4 sources: fine', yaml: net('sshSourceCidrs: [203.0.113.0/24, 192.0.2.7]'), want: [] },
   {
     name: 'an explicit 0.0.0.0/0 source (warning)',
@@ -144,8 +145,8 @@ const NETWORK_KEYS = ['subnet_id', 'subnet_filter', 'vpc_id', 'vpc_filter', 'sec
 const networkOf = (src: Record<string, unknown>) => Object.fromEntries(Object.entries(src).filter(([k]) => NETWORK_KEYS.includes(k)));
 
 describe('what render writes for each networking option', () => {
-  it.each(['modern', 'legacy'] as const)('%s: the default reaches the public IP, port 22 open to the trusted IPv4 networks only', async (flavor) => {
-    expect(networkOf(await awsSource('description: x\n', flavor))).toEqual({ ssh_interface: 'public_ip', temporary_security_group_source_cidrs: ['198.51.100.0/24'] });
+  it.each(['modern', 'legacy'] as const)("%s: by default Packer picks the address, port 22 open to the trusted IPv4 networks only", async (flavor) => {
+    expect(networkOf(await awsSource('description: x\n', flavor))).toEqual({ temporary_security_group_source_cidrs: ['198.51.100.0/24'] });
   });
 
   it('a single trusted address becomes a /32, duplicates go', async () => {
@@ -155,7 +156,9 @@ describe('what render writes for each networking option', () => {
 
   it('ids, a public address and explicit sources', async () => {
     const src = await awsSource(net('subnetId: subnet-0123abcd\nvpcId: vpc-0123abcd\nassociatePublicIp: true\nsshSourceCidrs: [203.0.113.7]'), 'legacy');
-    expect(networkOf(src)).toEqual({ subnet_id: 'subnet-0123abcd', vpc_id: 'vpc-0123abcd', associate_public_ip_address: true, ssh_interface: 'public_ip', temporary_security_group_source_cidrs: ['203.0.113.7/32'] });
+    expect(networkOf(src)).toEqual({ subnet_id: 'subnet-0123abcd', vpc_id: 'vpc-0123abcd', associate_public_ip_address: true, temporary_security_group_source_cidrs: ['203.0.113.7/32'] });
+    const explicit = await awsSource(net('connect: public-ip\nsshSourceCidrs: [203.0.113.7]'), 'modern');
+    expect(networkOf(explicit)).toEqual({ ssh_interface: 'public_ip', temporary_security_group_source_cidrs: ['203.0.113.7/32'] });
   });
 
   it('filters become Packer filter blocks; own security groups need no source', async () => {
@@ -174,7 +177,7 @@ describe('what render writes for each networking option', () => {
   });
 
   it("the Packer host's address: modern only; the legacy render refuses it with a RenderError", async () => {
-    expect(networkOf(await awsSource(net('sshSourceMyIp: true'), 'modern'))).toEqual({ ssh_interface: 'public_ip', temporary_security_group_source_public_ip: true });
+    expect(networkOf(await awsSource(net('sshSourceMyIp: true'), 'modern'))).toEqual({ temporary_security_group_source_public_ip: true });
     const r = checkFragment({ yaml: net('sshSourceMyIp: true') });
     expect(() => packerHcl(r.profile!, r.os!, 'legacy')).toThrow(RenderError);
     expect(() => packerHcl(r.profile!, r.os!, 'legacy')).toThrow(/sshSourceMyIp needs Packer 1\.7 or later/);
