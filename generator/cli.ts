@@ -110,7 +110,6 @@ program
     }
     // `packer version` runs while the profile is checked.
     const detecting = explicit ? undefined : detectFlavor();
-    detecting?.catch(() => undefined); // awaited below; not unhandled when check() throws first
     const [result] = check([file], opts.format, Boolean(opts.strict), opts.root);
     const choice: FlavorChoice = detecting ? await detecting : { flavor: explicit! };
     const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor: choice.flavor });

@@ -1,5 +1,6 @@
 // Which Packer HCL flavor `render` writes: the one the Packer that will run it understands.
-import { flavorFor, type PackerFlavor } from '../emit/packer.js';
+import { execFile } from 'node:child_process';
+import { flavorFor, packerVersionOf, type PackerFlavor } from '../emit/packer.js';
 
 export interface FlavorChoice {
   flavor: PackerFlavor;
@@ -23,16 +24,19 @@ export function explicitFlavor(packerVersion: string): PackerFlavor | undefined 
 /**
  * `auto`: the Packer `build` would run (COCCA_PACKER, else `packer` on the PATH) decides;
  * with none, the modern flavor, so a machine without Packer still renders (the README's first
- * command).
+ * command). `packer version` is started here, at once, so it runs while the profile is
+ * checked (Packer 1.6.6 takes about half a second to answer).
  */
-export async function detectFlavor(): Promise<FlavorChoice> {
-  // Loaded here only: execa is not needed for an explicit version.
-  const { findPacker, PackerMissingError } = await import('../build/packer-cli.js');
-  try {
-    const found = await findPacker();
-    return { flavor: found.flavor, note: `Packer ${found.version} found (${found.path}): wrote the ${found.flavor} HCL; --packer-version X.Y.Z renders for another` };
-  } catch (err) {
-    if (!(err instanceof PackerMissingError)) throw err;
-    return { flavor: 'modern', note: "no Packer found (COCCA_PACKER, or packer on the PATH): wrote the modern HCL (Packer 1.7 or later); --packer-version 1.6.6 renders for Debian/Ubuntu's packer" };
-  }
+export function detectFlavor(command = process.env.COCCA_PACKER ?? 'packer'): Promise<FlavorChoice> {
+  return new Promise((resolve) => {
+    execFile(command, ['version'], { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, timeout: 30_000 }, (err, stdout) => {
+      const version = packerVersionOf(String(stdout ?? ''));
+      if (version && !err) {
+        const flavor = flavorFor(version);
+        resolve({ flavor, note: `Packer ${version} found (${command}): wrote the ${flavor} HCL; --packer-version X.Y.Z renders for another` });
+      } else {
+        resolve({ flavor: 'modern', note: "no Packer found (COCCA_PACKER, or packer on the PATH): wrote the modern HCL (Packer 1.7 or later); --packer-version 1.6.6 renders for Debian/Ubuntu's packer" });
+      }
+    });
+  });
 }

@@ -59,6 +59,9 @@ export const HCL_MAP_FIELDS: readonly string[] = [
  */
 export const QEMU_ARGS_FIELDS = ['SSHHostPort', 'Name', 'OutputDir', 'HTTPIP', 'HTTPPort', 'HTTPDir'] as const;
 
+/** The version `packer version` prints ("Packer v1.6.6"), or undefined. */
+export const packerVersionOf = (stdout: string): string | undefined => /Packer v?(\d+\.\d+\.\d+)/.exec(stdout)?.[1];
+
 /** Packer before 1.7 has no `packer init`/required_plugins: it needs the legacy flavor. */
 export function flavorFor(packerVersion: string): PackerFlavor {
   const m = /^v?(\d+)\.(\d+)/.exec(packerVersion.trim());
