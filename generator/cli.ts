@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InstanceInputError, instanceValueProblem, missingSecrets, userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
 import { INSTANCE_VALUES } from './instance/contract.js';
 import { gzip, RenderError, renderOutputs } from './emit/output.js';
-import { flavorFor } from './emit/packer.js';
+import { detectFlavor, explicitFlavor, PackerVersionError, type FlavorChoice } from './commands/packer-flavor.js';
 import { writeOutputs } from './emit/write.js';
 import { checkProfile, type CompileResult } from './profile/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
@@ -96,22 +96,25 @@ program
   .description('write cloud-init user-data, Packer HCL and a manifest for one profile')
   .argument('<file>', 'profile file')
   .requiredOption('--out <dir>', 'output directory: created, or replaced whole when it holds only an earlier render of cocca-bake')
-  .option('--packer-version <version>', 'the Packer that will run the HCL: 1.6.x gets the legacy flavor', '1.10.0')
+  .option('--packer-version <version>', 'the Packer that will run the HCL: auto (the Packer build would run: COCCA_PACKER, else packer on the PATH; modern HCL when there is none), or a version: 1.6.x gets the legacy flavor', 'auto')
   .option('--strict', 'treat warnings as errors')
   .option('--force', 'replace --out whatever it holds (its other files are deleted)')
   .addOption(formatOption)
   .addOption(rootOption())
-  .action((file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; format: Format; root?: string }) => {
-    let packerFlavor;
+  .action(async (file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; format: Format; root?: string }) => {
+    let explicit;
     try {
-      packerFlavor = flavorFor(opts.packerVersion);
+      explicit = explicitFlavor(opts.packerVersion);
     } catch (err) {
-      throw new UsageError(`--packer-version: ${(err as Error).message}`);
+      throw err instanceof PackerVersionError ? new UsageError(err.message) : err;
     }
+    // `packer version` runs while the profile is checked.
+    const detecting = explicit ? undefined : detectFlavor();
     const [result] = check([file], opts.format, Boolean(opts.strict), opts.root);
-    const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor });
+    const choice: FlavorChoice = detecting ? await detecting : { flavor: explicit! };
+    const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor: choice.flavor });
     writeOutputs(opts.out, files, { force: opts.force });
-    for (const n of notes) process.stderr.write(`note: ${n}\n`);
+    for (const n of [...(choice.note ? [choice.note] : []), ...notes]) process.stderr.write(`note: ${n}\n`);
     process.stderr.write(`wrote ${files.length} files to ${opts.out}\n`);
   });
 

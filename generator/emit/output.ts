@@ -11,6 +11,7 @@ import { missingSecrets, userData } from './cloud-init.js';
 import { BUILD_USER } from '../stack/generalize.js';
 import { EC2_USER_DATA_LIMIT, firstBootSizeProblem, firstBootUserData } from './limits.js';
 import { packerHcl, type PackerFlavor } from './packer.js';
+import { packerReadme } from './packer-readme.js';
 
 export { EC2_USER_DATA_LIMIT } from './limits.js';
 
@@ -24,7 +25,8 @@ export interface RenderOptions {
   packerFlavor: PackerFlavor;
 }
 
-export class RenderError extends Error {}
+export { RenderError } from './errors.js';
+import { RenderError } from './errors.js';
 
 const file = (path: string, content: string | Buffer, mode = 0o644): OutputFile => ({
   path,
@@ -104,6 +106,7 @@ export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: R
   const hcl = packerHcl(profile, os, options.packerFlavor);
   if (hcl) {
     files.push(file('packer/cocca.pkr.hcl', hcl));
+    files.push(file('packer/README.md', packerReadme(profile, options.packerFlavor)));
     files.push(file('packer/files/install.sh', installScript(plan), 0o755));
     for (const f of plan.files) files.push(file(`packer/files/rootfs${f.path}`, f.content, parseInt(f.mode, 8)));
     if (profile.targets.qemu) files.push(...qemuSeed(profile));

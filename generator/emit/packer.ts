@@ -5,6 +5,9 @@
 import type { OsModule } from '../os/types.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import { UNPINNED } from '../catalog.js';
+import { connectOf, isMultiRegionKey, sshSource } from '../profile/aws-network.js';
+import type { AwsFilter } from '../profile/types.js';
+import { RenderError } from './errors.js';
 import { BUILD_USER } from '../stack/generalize.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
@@ -33,9 +36,21 @@ export const HCL_FIELDS: readonly string[] = [
   'targets.aws.kmsKeyId',
   'targets.aws.shareWith[]',
   'targets.aws.copyTo[]',
+  'targets.aws.network.subnetId',
+  'targets.aws.network.vpcId',
+  'targets.aws.network.securityGroupIds[]',
+  'targets.aws.network.instanceProfile',
+  'targets.aws.network.sshSourceCidrs[]',
   'targets.qemu.baseImage.url',
   'targets.qemu.baseImage.sha256',
   'targets.qemu.qemuArgs[][]',
+];
+
+/** Maps whose every value goes into HCL strings (their keys are plain ASCII by the schema). */
+export const HCL_MAP_FIELDS: readonly string[] = [
+  'targets.aws.network.subnetFilter.filters',
+  'targets.aws.network.vpcFilter.filters',
+  'targets.aws.network.securityGroupFilter.filters',
 ];
 
 /**
@@ -43,6 +58,9 @@ export const HCL_FIELDS: readonly string[] = [
  * starts the VM (builder/qemu step_run.go), e.g. the forwarded ssh port for -netdev hostfwd.
  */
 export const QEMU_ARGS_FIELDS = ['SSHHostPort', 'Name', 'OutputDir', 'HTTPIP', 'HTTPPort', 'HTTPDir'] as const;
+
+/** The version `packer version` prints ("Packer v1.6.6"), or undefined. */
+export const packerVersionOf = (stdout: string): string | undefined => /Packer v?(\d+\.\d+\.\d+)/.exec(stdout)?.[1];
 
 /** Packer before 1.7 has no `packer init`/required_plugins: it needs the legacy flavor. */
 export function flavorFor(packerVersion: string): PackerFlavor {
@@ -67,9 +85,46 @@ export function imageTags(p: ResolvedProfile): Record<string, string> {
   };
 }
 
+const SSH_INTERFACE = { 'public-ip': 'public_ip', 'private-ip': 'private_ip', 'session-manager': 'session_manager' } as const;
+
+const filterBlock = (name: string, f: AwsFilter | undefined, extra: HclBody = []): HclBody => (f ? [block(name, [], [attr('filters', f.filters), ...extra])] : []);
+
+/**
+ * Where the build instance runs and how Packer reaches it (profile/aws-network.ts). Packer's own
+ * default would open the ssh port to 0.0.0.0/0: a source is always written, or none is needed.
+ */
+function awsNetwork(p: ResolvedProfile, flavor: PackerFlavor): HclBody {
+  const aws = p.targets.aws!;
+  const net = aws.network ?? {};
+  const source = sshSource(p)!;
+  if (source.kind === 'unrestricted') throw new RenderError(`${p.name}: the build's temporary security group has no IPv4 source (validate refuses this profile)`);
+  if (source.kind === 'packer-host' && flavor === 'legacy') {
+    throw new RenderError(`${p.name}: targets.aws.network.sshSourceMyIp needs Packer 1.7 or later (Packer 1.6.6 has no temporary_security_group_source_public_ip); list the build machine's network in sshSourceCidrs, or render for a newer Packer`);
+  }
+  return [
+    ...(net.subnetId ? [attr('subnet_id', net.subnetId)] : []),
+    ...filterBlock('subnet_filter', net.subnetFilter, [
+      ...(net.subnetFilter?.mostFree !== undefined ? [attr('most_free', net.subnetFilter.mostFree)] : []),
+      ...(net.subnetFilter?.random !== undefined ? [attr('random', net.subnetFilter.random)] : []),
+    ]),
+    ...(net.vpcId ? [attr('vpc_id', net.vpcId)] : []),
+    ...filterBlock('vpc_filter', net.vpcFilter),
+    ...(net.securityGroupIds ? [attr('security_group_ids', net.securityGroupIds)] : []),
+    ...filterBlock('security_group_filter', net.securityGroupFilter),
+    ...(net.associatePublicIp !== undefined ? [attr('associate_public_ip_address', net.associatePublicIp)] : []),
+    ...(connectOf(aws) ? [attr('ssh_interface', SSH_INTERFACE[connectOf(aws)!])] : []),
+    ...(net.instanceProfile ? [attr('iam_instance_profile', net.instanceProfile)] : []),
+    ...(source.kind === 'cidrs' ? [attr('temporary_security_group_source_cidrs', source.cidrs)] : []),
+    ...(source.kind === 'packer-host' ? [attr('temporary_security_group_source_public_ip', true)] : []),
+  ];
+}
+
 function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclBlock | undefined {
   const aws = p.targets.aws;
   if (!aws) return undefined;
+  if (flavor === 'legacy' && aws.kmsKeyId && !aws.public && isMultiRegionKey(aws.kmsKeyId)) {
+    throw new RenderError(`${p.name}: targets.aws.kmsKeyId ${aws.kmsKeyId} is a multi-Region key, which Packer 1.6.6 refuses ("not a valid KMS Key Id"); name it by an alias (alias/NAME) with copyKmsKeyIds for the copies, or render for Packer 1.7 or later`);
+  }
   const tags = imageTags(p);
   const body: HclBody = [
     attr('region', aws.region),
@@ -88,13 +143,14 @@ function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclB
     attr('tags', tags),
     attr('snapshot_tags', tags),
     attr('run_tags', { Name: `cocca-bake build ${p.name}` }),
+    ...awsNetwork(p, flavor),
     block('source_ami_filter', [], [
       attr('filters', { name: os.awsBaseImage.namePattern, 'root-device-type': 'ebs', 'virtualization-type': 'hvm' }),
       attr('owners', [os.awsBaseImage.owner]),
       attr('most_recent', true),
     ]),
     block('launch_block_device_mappings', [], [
-      attr('device_name', '/dev/sda1'),
+      attr('device_name', os.awsRootDevice),
       attr('volume_size', aws.volumeSizeGiB),
       attr('volume_type', aws.volumeType),
       // gp3's baseline; Packer 1.6.6 insists on both for gp3.

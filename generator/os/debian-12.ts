@@ -15,5 +15,7 @@ export const debian12: OsModule = {
   },
   // The Debian cloud team's AWS account.
   awsBaseImage: { owner: '136693071363', namePattern: 'debian-12-amd64-*' },
+  // Debian's AMIs boot from /dev/xvda: a mapping for /dev/sda1 would add a second volume.
+  awsRootDevice: '/dev/xvda',
   sshService: 'ssh',
 };

@@ -17,6 +17,8 @@ export interface OsModule {
   cloudImage: Artifact & { checksumFile: string };
   /** How the AWS base image is found: the publisher's account and a name pattern. */
   awsBaseImage: { owner: string; namePattern: string };
+  /** The AWS base image's root device name, which the build's root volume mapping must use. */
+  awsRootDevice: string;
   /** The sshd service unit name. */
   sshService: string;
 }

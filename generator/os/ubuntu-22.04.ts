@@ -14,5 +14,6 @@ export const ubuntu2204: OsModule = {
   },
   // Canonical's AWS account; the most recent jammy image wins.
   awsBaseImage: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*' },
+  awsRootDevice: '/dev/sda1',
   sshService: 'ssh',
 };

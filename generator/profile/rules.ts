@@ -1,6 +1,7 @@
 // Semantic rules: what the schema cannot say. Each rule reads the defaulted profile and
 // reports at the path whose value is wrong.
 import { SERVICE_PORTS } from '../ports.js';
+import { AWS_NETWORK_RULES } from './aws-network.js';
 import { copyKmsKeys } from '../aws/kms.js';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import { OS_MODULES } from '../os/index.js';
@@ -300,6 +301,7 @@ export const RULES: readonly Rule[] = [
   checkAwsVolume,
   checkAwsCopies,
   checkAwsSharing,
+  ...AWS_NETWORK_RULES,
   checkQemu,
   checkQemuBaseImage,
   checkAnyTarget,

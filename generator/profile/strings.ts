@@ -9,7 +9,7 @@
 //   - resin.jvmArgs without what resin.xml cannot carry (EL, the placeholder marker).
 // What validate accepts here, render writes byte for byte (test/real/escaping-property.test.ts).
 import { goTemplateProblem } from '../emit/hcl.js';
-import { HCL_FIELDS, QEMU_ARGS_FIELDS } from '../emit/packer.js';
+import { HCL_FIELDS, HCL_MAP_FIELDS, QEMU_ARGS_FIELDS } from '../emit/packer.js';
 import { jvmArgsProblems } from '../stack/resin-xml.js';
 import { asciiValue, lineProblem, showValue } from './characters.js';
 import type { PathSegment } from './findings.js';
@@ -17,6 +17,7 @@ import type { Report } from './rules.js';
 
 const MULTI_LINE = new Set(['description']);
 const HCL = new Set(HCL_FIELDS);
+const reachesHcl = (field: string): boolean => HCL.has(field) || HCL_MAP_FIELDS.some((map) => field.startsWith(`${map}.`));
 
 /** The field a path names: list positions become `[]` (targets.qemu.qemuArgs[][]). */
 const fieldOf = (at: readonly PathSegment[]): string =>
@@ -29,7 +30,7 @@ function checkString(value: string, at: PathSegment[], report: Report): void {
   if (line) {
     report(at, 'error', `${shown} ${line}`, 'one line of printable text: a YAML escape (\\n, \\t, \\u0000) in a double-quoted value, or a block scalar (| or >), puts such characters in');
   }
-  if (HCL.has(field)) {
+  if (reachesHcl(field)) {
     if (!line && value.normalize('NFC') !== value) {
       report(at, 'error', `${asciiValue(value)} is not in Unicode NFC: Packer's HCL would change it to ${asciiValue(value.normalize('NFC'))}`, 'write the composed form of each accented letter (NFC), as most editors do');
     }

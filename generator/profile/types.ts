@@ -19,6 +19,31 @@ export interface AwsTarget {
   keep: number;
   kmsKeyId?: string;
   copyKmsKeyIds?: Record<string, string>;
+  network?: AwsNetwork;
+}
+
+/** EC2 Describe filters, as Packer's subnet_filter / vpc_filter / security_group_filter take them. */
+export interface AwsFilter {
+  filters: Record<string, string>;
+}
+
+/** How Packer reaches the build instance (Packer's ssh_interface). */
+export type AwsConnect = 'public-ip' | 'private-ip' | 'session-manager';
+
+/** Where the build instance runs and who may reach it (targets.aws.network). */
+export interface AwsNetwork {
+  subnetId?: string;
+  subnetFilter?: AwsFilter & { mostFree?: boolean; random?: boolean };
+  vpcId?: string;
+  vpcFilter?: AwsFilter;
+  securityGroupIds?: string[];
+  securityGroupFilter?: AwsFilter;
+  associatePublicIp?: boolean;
+  /** Absent: public-ip. */
+  connect?: AwsConnect;
+  instanceProfile?: string;
+  sshSourceCidrs?: string[];
+  sshSourceMyIp?: boolean;
 }
 
 export interface QemuTarget {

@@ -137,10 +137,13 @@ export async function runCli(args: readonly string[], opts: CliRunOptions = {}) 
   });
 }
 
-/** `render PROFILE --out DIR [--packer-version V]` in a fresh process; throws with its stderr on failure. */
+/**
+ * `render PROFILE --out DIR --packer-version V` in a fresh process; throws with its stderr on
+ * failure. V defaults to a modern Packer: render's own default (auto) follows the Packer found.
+ */
+export const MODERN_PACKER = '1.10.0';
 export async function renderCli(profileFile: string, outDir: string, opts: CliRunOptions & { packerVersion?: string } = {}): Promise<void> {
-  const args = ['render', profileFile, '--out', outDir];
-  if (opts.packerVersion) args.push('--packer-version', opts.packerVersion);
+  const args = ['render', profileFile, '--out', outDir, '--packer-version', opts.packerVersion ?? MODERN_PACKER];
   const r = await runCli(args, opts);
   if (r.exitCode !== 0) {
     throw new Error(`${cliInvocation().how} ${args.join(' ')} exited ${String(r.exitCode)}:\n${String(r.stderr)}`);

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTree, ROOT, runCli } from '../helpers/outputs.js';
+import { MODERN_PACKER, readTree, ROOT, runCli } from '../helpers/outputs.js';
 import { OutputChecker } from './render-checks.js';
 import { hasTool, isRoot } from './tools.js';
 
@@ -47,7 +47,7 @@ beforeAll(async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const dirs = { modern: path.join(work, `${job.i}-modern`), legacy: path.join(work, `${job.i}-legacy`) };
         const v = await runCli(['validate', job.file]);
-        const m = await runCli(['render', job.file, '--out', dirs.modern]);
+        const m = await runCli(['render', job.file, '--out', dirs.modern, '--packer-version', MODERN_PACKER]);
         const l = await runCli(['render', job.file, '--out', dirs.legacy, '--packer-version', '1.6.6']);
         outcomes.push({
           rel: path.relative(ROOT, job.file),

@@ -80,6 +80,22 @@ describe('docs/aws.md IAM policy', () => {
     for (const action of codeActions()) expect(DOC, action).toMatch(new RegExp(`^\\| \`${action.replace(/[:*]/g, '\\$&')}\` \\| \\S`, 'm'));
   });
 
+  it('lets Packer look up the networking filters (subnetFilter, vpcFilter, securityGroupFilter)', () => {
+    const packer = policy().Statement.find((s) => s.Sid === 'PackerAmazonEbs')!;
+    for (const a of ['ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups']) expect(packer.Action).toContain(a);
+  });
+
+  it('gives connect: session-manager its own statement: the instance profile, its role only, the session', () => {
+    const m = /<!-- iam-policy-session-manager -->\n\s*```json\n([\s\S]*?)\n\s*```/.exec(DOC);
+    expect(m, 'docs/aws.md has no <!-- iam-policy-session-manager --> JSON block').not.toBeNull();
+    const s = JSON.parse(m![1]!) as Statement;
+    expect(s.Effect).toBe('Allow');
+    expect([...s.Action].sort()).toEqual(['iam:GetInstanceProfile', 'iam:PassRole', 'ssm:StartSession', 'ssm:TerminateSession']);
+    // PassRole on every role would let the builder hand any role to an instance.
+    expect(s.Resource).not.toContain('*');
+    expect(s.Resource).toEqual(expect.arrayContaining([expect.stringMatching(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/), expect.stringMatching(/^arn:aws:iam::\d{12}:instance-profile\//)]));
+  });
+
   it('keeps the Packer amazon-ebs statement, and the KMS actions encrypted copies need', () => {
     const p = policy();
     const packer = p.Statement.find((s) => s.Sid === 'PackerAmazonEbs')!;

@@ -57,6 +57,7 @@ source "amazon-ebs" "cocca" {
   run_tags = {
     Name = "cocca-bake build ap-southeast-2"
   }
+  temporary_security_group_source_cidrs = ["198.51.100.0/24"]
 
   source_ami_filter {
     filters = {
