@@ -1,6 +1,6 @@
 // Packer's output, read for what matters to an operator: which of our steps runs in which
 // source, how long each took, which one failed, and what Packer produced.
-import type { Phase } from '../stack/step.js';
+import type { Phase } from '../components/model.js';
 
 export type BuildEvent =
   | { kind: 'step-start'; source: string; phase: Phase; step: string }

@@ -3,12 +3,12 @@ import { gzipSync } from 'node:zlib';
 import type { OsModule } from '../os/types.js';
 import { sha256Hex } from '../profile/resolve.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import { plan as makePlan, type Plan } from '../stack/index.js';
-import { lines, shq } from '../stack/step.js';
+import { plan as makePlan, type Plan } from '../components/index.js';
+import { lines, shq } from '../components/model.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import path from 'node:path';
 import { missingSecrets, userData } from './cloud-init.js';
-import { BUILD_USER } from '../stack/generalize.js';
+import { BUILD_USER } from '../components/generalize/index.js';
 import { EC2_USER_DATA_LIMIT, firstBootSizeProblem, firstBootUserData } from './limits.js';
 import { packerHcl, type PackerFlavor } from './packer.js';
 

@@ -5,7 +5,7 @@
 import type { OsModule } from '../os/types.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import { UNPINNED } from '../catalog.js';
-import { BUILD_USER } from '../stack/generalize.js';
+import { BUILD_USER } from '../components/generalize/index.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 

@@ -10,7 +10,7 @@
 // What validate accepts here, render writes byte for byte (test/real/escaping-property.test.ts).
 import { goTemplateProblem } from '../emit/hcl.js';
 import { HCL_FIELDS, QEMU_ARGS_FIELDS } from '../emit/packer.js';
-import { jvmArgsProblems } from '../stack/resin-xml.js';
+import { jvmArgsProblems } from '../components/resin/resin-xml.js';
 import { asciiValue, lineProblem, showValue } from './characters.js';
 import type { PathSegment } from './findings.js';
 import type { Report } from './rules.js';

@@ -1,6 +1,6 @@
 // OpenSSL 1.1.1 built from source into its own prefix, as the seed does. The system libssl3
 // stays: the build has another soname (libssl.so.1.1), and /usr/bin/openssl is only diverted.
-import { lines, shq, type Component } from './step.js';
+import { lines, shq, type Component } from '../model.js';
 
 export const OPENSSL_PREFIX = '/usr/local/ssl';
 

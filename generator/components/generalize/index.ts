@@ -1,7 +1,7 @@
 // The image's last step: forget everything that belongs to the build machine, then prove it.
-import { SNAKEOIL_CERT, SNAKEOIL_KEY } from './host.js';
-import { RESIN_HOME } from './resin.js';
-import { lines, type Component } from './step.js';
+import { SNAKEOIL_CERT, SNAKEOIL_KEY } from '../host/index.js';
+import { RESIN_HOME } from '../resin/index.js';
+import { lines, type Component } from '../model.js';
 
 /** The units as the bake left them, for systemd's first-boot presets (see the seal). */
 export const IMAGE_PRESET = '/etc/systemd/system-preset/00-cocca-image.preset';

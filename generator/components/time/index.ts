@@ -1,5 +1,5 @@
 // UTC and NTP: EPP, RDAP and escrow timestamps are UTC (the profile schema refuses others).
-import { lines, type Component } from './step.js';
+import { lines, type Component } from '../model.js';
 
 export const time: Component = {
   name: 'time',

@@ -1,7 +1,7 @@
 // The instance's own identity, settled by first boot: its name (instance.env, the profile, or
 // detection) and its own ssl-cert "snakeoil" pair (PostgreSQL's ssl = on serves it), which the
 // seal removed from the image so no two instances share a private key.
-import { lines, type Component } from './step.js';
+import { lines, type Component } from '../model.js';
 
 export const SNAKEOIL_KEY = '/etc/ssl/private/ssl-cert-snakeoil.key';
 export const SNAKEOIL_CERT = '/etc/ssl/certs/ssl-cert-snakeoil.pem';

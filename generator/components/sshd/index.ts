@@ -3,9 +3,9 @@
 // port or AllowUsers change would lock Packer out), by cocca-sshd-apply: `sshd -t` first,
 // the old port kept open in ufw until sshd is seen on the new one, rolled back when refused.
 import { readFileSync } from 'node:fs';
-import { packageFile } from '../paths.js';
-import type { Profile } from '../profile/types.js';
-import { COCCA_LIB, lines, type Component } from './step.js';
+import { packageFile } from '../../paths.js';
+import type { Profile } from '../../profile/types.js';
+import { COCCA_LIB, lines, type Component } from '../model.js';
 
 export const SSHD_STAGED = `${COCCA_LIB}/sshd-hardening.conf`;
 export const SSHD_DROPIN = '/etc/ssh/sshd_config.d/00-cocca.conf';

@@ -1,13 +1,13 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
 import { readFileSync } from 'node:fs';
-import { packageFile } from '../paths.js';
-import { SERVICE_PORTS } from '../ports.js';
-import type { Profile, ResolvedProfile } from '../profile/types.js';
-import { JAVA_HOME } from './java.js';
-import { SIZING_ENV } from './postgres.js';
+import { packageFile } from '../../paths.js';
+import { SERVICE_PORTS } from '../../ports.js';
+import type { Profile, ResolvedProfile } from '../../profile/types.js';
+import { JAVA_HOME } from '../java/index.js';
+import { SIZING_ENV } from '../postgres/index.js';
 import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
-import { COCCA_LIB, lines, shq, type Component, type StackContext } from './step.js';
+import { COCCA_LIB, lines, shq, type Component, type StackContext } from '../model.js';
 
 export const RESIN_HOME = '/opt/resin';
 export const RESIN_TEMPLATE = `${COCCA_LIB}/resin.xml.tmpl`;

@@ -1,6 +1,6 @@
 // fail2ban's sshd jail on the real ssh port, reading the journal (python3-systemd) so it
 // works whether or not the system writes /var/log/auth.log.
-import { lines, type Component } from './step.js';
+import { lines, type Component } from '../model.js';
 
 export const JAIL_PATH = '/etc/fail2ban/jail.d/cocca.local';
 

@@ -1,7 +1,7 @@
 // ufw: rules written at bake time, the firewall switched on first thing at first boot
 // (switching it on during a bake could cut Packer's own ssh session; the seal sets it to start
 // with every boot of an instance). ufw's IPV6=yes covers both families.
-import { lines, shq, type Component } from './step.js';
+import { lines, shq, type Component } from '../model.js';
 
 /** The ufw commands that make the profile's rule set, in order. */
 export function ufwRules(p: { firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] }; ssh: { port: number } }): string[] {

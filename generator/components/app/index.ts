@@ -1,6 +1,6 @@
 // The CoCCA application (ROOT.war per role), the lab keystore and the JDBC driver into Resin.
-import { RESIN_HOME } from './resin.js';
-import { lines, shq, type Component } from './step.js';
+import { RESIN_HOME } from '../resin/index.js';
+import { lines, shq, type Component } from '../model.js';
 
 export const LAB_KEYSTORE = `${RESIN_HOME}/conf/keys/cocca-lab.jks`;
 export const LAB_KEYSTORE_ALIAS = `${LAB_KEYSTORE}.alias`;

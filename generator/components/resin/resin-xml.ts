@@ -22,8 +22,8 @@
  */
 import ejs from 'ejs';
 import { readFileSync } from 'node:fs';
-import { packageFile } from '../paths.js';
-import { lineProblem } from '../profile/characters.js';
+import { packageFile } from '../../paths.js';
+import { lineProblem } from '../../profile/characters.js';
 
 /** The per-instance values left in resin.xml for first boot, as `@@NAME@@`. */
 export const RESIN_PLACEHOLDERS = ['PRIVATE_IPV4', 'FQDN', 'DB_PASSWORD', 'KEYSTORE_FILE', 'KEYSTORE_PASSWORD', 'RESIN_HEAP_MB', 'DB_MAX_CONNECTIONS'] as const;

@@ -3,8 +3,8 @@
 // The cluster is left stopped and out of the boot (start.conf manual) by the bake: first boot
 // tunes it, then starts it once, with its final settings.
 import { readFileSync } from 'node:fs';
-import { packageFile } from '../paths.js';
-import { COCCA_LIB, lines, shq, type Component, type Step } from './step.js';
+import { packageFile } from '../../paths.js';
+import { COCCA_LIB, lines, shq, type Component, type Step } from '../model.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';

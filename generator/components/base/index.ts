@@ -1,6 +1,6 @@
 // The seed's compiler tools and what the steps themselves use (curl, gpg, python3 for the
 // template filler), plus the operator's choice on unattended security upgrades.
-import { lines, shq, type Component } from './step.js';
+import { lines, shq, type Component } from '../model.js';
 
 export const base: Component = {
   name: 'base',

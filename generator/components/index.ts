@@ -2,22 +2,22 @@
 // list both emitters arrange; no step exists twice.
 import type { OsModule } from '../os/types.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import { app } from './app.js';
-import { base } from './base.js';
-import { environment } from './environment.js';
-import { fail2ban } from './fail2ban.js';
-import { firewall } from './firewall.js';
-import { firstboot } from './firstboot.js';
-import { generalize } from './generalize.js';
-import { host } from './host.js';
-import { java } from './java.js';
-import { openssl } from './openssl.js';
-import { postgres } from './postgres.js';
-import { resin } from './resin.js';
-import { sshd } from './sshd.js';
-import { COCCA_LIB, lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './step.js';
-import { time } from './time.js';
-import { tls } from './tls.js';
+import { app } from './app/index.js';
+import { base } from './base/index.js';
+import { environment } from './environment/index.js';
+import { fail2ban } from './fail2ban/index.js';
+import { firewall } from './firewall/index.js';
+import { firstboot } from './firstboot/index.js';
+import { generalize } from './generalize/index.js';
+import { host } from './host/index.js';
+import { java } from './java/index.js';
+import { openssl } from './openssl/index.js';
+import { postgres } from './postgres/index.js';
+import { resin } from './resin/index.js';
+import { sshd } from './sshd/index.js';
+import { COCCA_LIB, lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './model.js';
+import { time } from './time/index.js';
+import { tls } from './tls/index.js';
 
 export const COMPONENTS: readonly Component[] = [
   base,

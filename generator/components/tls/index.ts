@@ -3,10 +3,10 @@
 //   lab: CoCCA's lab keystore, re-keyed; letsencrypt: lab first, then certbot's certificate
 //   once DNS points here; custom: the operator's keystore handed in through first boot.
 import { readFileSync } from 'node:fs';
-import { packageFile } from '../paths.js';
-import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from './app.js';
-import { INSTANCE_KEYSTORE } from './resin.js';
-import { COCCA_LIB, lines, type Component, type InstanceFile, type StackContext } from './step.js';
+import { packageFile } from '../../paths.js';
+import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from '../app/index.js';
+import { INSTANCE_KEYSTORE } from '../resin/index.js';
+import { COCCA_LIB, lines, type Component, type InstanceFile, type StackContext } from '../model.js';
 
 export const CUSTOM_KEYSTORE = '/etc/cocca/keystore.jks';
 const REKEY = `${COCCA_LIB}/cocca-keystore`;

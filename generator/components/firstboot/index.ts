@@ -2,11 +2,11 @@
 // (cocca-firstboot.service), the instance contract they check values with, the profile's
 // defaults first boot falls back on, and the login banner that tells a failed first boot.
 import { readFileSync } from 'node:fs';
-import { contractScript, neededSecrets } from '../instance/contract.js';
-import { packageFile } from '../paths.js';
-import type { ResolvedProfile } from '../profile/types.js';
-import { FILL_TEMPLATE, resinPorts } from './resin.js';
-import { COCCA_LIB, lines, type Component } from './step.js';
+import { contractScript, neededSecrets } from '../../instance/contract.js';
+import { packageFile } from '../../paths.js';
+import type { ResolvedProfile } from '../../profile/types.js';
+import { FILL_TEMPLATE, resinPorts } from '../resin/index.js';
+import { COCCA_LIB, lines, type Component } from '../model.js';
 
 const script = (rel: string) => readFileSync(packageFile(`cloud-init/scripts/${rel}`), 'utf8');
 

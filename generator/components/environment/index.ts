@@ -1,7 +1,7 @@
 // /etc/environment, read literally by pam_env: a full PATH (nothing is expanded) and JAVA_HOME.
-import { JAVA_HOME } from './java.js';
-import { OPENSSL_PREFIX } from './openssl.js';
-import type { Component } from './step.js';
+import { JAVA_HOME } from '../java/index.js';
+import { OPENSSL_PREFIX } from '../openssl/index.js';
+import type { Component } from '../model.js';
 
 export const environment: Component = {
   name: 'environment',
