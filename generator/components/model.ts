@@ -6,6 +6,7 @@
 //   boot: the rest of first boot: hostname, secrets, tuning, database, resin.xml, certificates.
 // Every step is idempotent; the runner on the instance records each finished bake and boot step.
 import type { OsModule } from '../os/types.js';
+import type { Rule } from '../profile/rule.js';
 import type { ResolvedProfile } from '../profile/types.js';
 
 export type Phase = 'bake' | 'seal' | 'harden' | 'boot';
@@ -39,6 +40,8 @@ export interface Component {
   steps(ctx: StackContext): Step[];
   /** Files installed with the steps (configuration rendered at generate time, helpers). */
   files?(ctx: StackContext): InstanceFile[];
+  /** What the schema cannot say about this component's own profile section (its rules.ts). */
+  rules?: readonly Rule[];
 }
 
 export const stepId = (s: Pick<Step, 'component' | 'name'>): string => `${s.component}.${s.name}`;

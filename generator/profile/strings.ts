@@ -13,7 +13,7 @@ import { HCL_FIELDS, QEMU_ARGS_FIELDS } from '../emit/packer.js';
 import { jvmArgsProblems } from '../components/resin/resin-xml.js';
 import { asciiValue, lineProblem, showValue } from './characters.js';
 import type { PathSegment } from './findings.js';
-import type { Report } from './rules.js';
+import type { Report } from './rule.js';
 
 const MULTI_LINE = new Set(['description']);
 const HCL = new Set(HCL_FIELDS);

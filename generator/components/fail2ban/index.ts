@@ -1,11 +1,13 @@
 // fail2ban's sshd jail on the real ssh port, reading the journal (python3-systemd) so it
 // works whether or not the system writes /var/log/auth.log.
 import { lines, type Component } from '../model.js';
+import { checkFail2banTimes } from './rules.js';
 
 export const JAIL_PATH = '/etc/fail2ban/jail.d/cocca.local';
 
 export const fail2ban: Component = {
   name: 'fail2ban',
+  rules: [checkFail2banTimes],
   files: ({ profile }) => [
     {
       path: JAIL_PATH,

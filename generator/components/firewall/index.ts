@@ -2,6 +2,7 @@
 // (switching it on during a bake could cut Packer's own ssh session; the seal sets it to start
 // with every boot of an instance). ufw's IPV6=yes covers both families.
 import { lines, shq, type Component } from '../model.js';
+import { checkPortOverlap, checkTrustedCoverage, checkTrustedNetworks } from './rules.js';
 
 /** The ufw commands that make the profile's rule set, in order. */
 export function ufwRules(p: { firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] }; ssh: { port: number } }): string[] {
@@ -17,6 +18,7 @@ export function ufwRules(p: { firewall: { trusted: string[]; publicPorts: number
 
 export const firewall: Component = {
   name: 'firewall',
+  rules: [checkTrustedNetworks, checkTrustedCoverage, checkPortOverlap],
   steps: ({ profile }) => [
     {
       component: 'firewall',

@@ -2,12 +2,14 @@
 // detection) and its own ssl-cert "snakeoil" pair (PostgreSQL's ssl = on serves it), which the
 // seal removed from the image so no two instances share a private key.
 import { lines, type Component } from '../model.js';
+import { checkHostName } from './rules.js';
 
 export const SNAKEOIL_KEY = '/etc/ssl/private/ssl-cert-snakeoil.key';
 export const SNAKEOIL_CERT = '/etc/ssl/certs/ssl-cert-snakeoil.pem';
 
 export const host: Component = {
   name: 'host',
+  rules: [checkHostName],
   steps: () => [
     {
       component: 'host',

@@ -1,12 +1,14 @@
 // JDK 8: a tarball into /usr/lib/jvm with update-alternatives (the seed), or an apt package.
 // A JDK, not a JRE: Resin's configure needs the JNI headers.
 import { lines, shq, type Component } from '../model.js';
+import { checkJavaHome } from './rules.js';
 
 /** A stable JAVA_HOME for every consumer (PATH, Resin's unit): a link to the JDK the step installed. */
 export const JAVA_HOME = '/usr/lib/jvm/cocca-java';
 
 export const java: Component = {
   name: 'java',
+  rules: [checkJavaHome],
   steps: ({ profile }) => {
     const art = profile.downloads.jdk;
     const home = `/usr/lib/jvm/${profile.downloads.jdkHome}`;

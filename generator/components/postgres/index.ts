@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../../paths.js';
 import { COCCA_LIB, lines, shq, type Component, type Step } from '../model.js';
+import { checkAptPostgres, checkDatabaseName } from './rules.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
@@ -42,6 +43,7 @@ function repositoryStep(codename: string): Step {
 
 export const postgres: Component = {
   name: 'postgres',
+  rules: [checkAptPostgres, checkDatabaseName],
   files: () => [
     { path: PGTUNE_PATH, content: readFileSync(packageFile('cloud-init/scripts/pgtune.sh'), 'utf8'), mode: '0755' },
     { path: SIZING_PATH, content: readFileSync(packageFile('cloud-init/scripts/cocca-sizing'), 'utf8'), mode: '0755' },

@@ -8,6 +8,7 @@ import { JAVA_HOME } from '../java/index.js';
 import { SIZING_ENV } from '../postgres/index.js';
 import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
 import { COCCA_LIB, lines, shq, type Component, type StackContext } from '../model.js';
+import { checkHeapArgs, checkPool, checkResinTemplate } from './rules.js';
 
 export const RESIN_HOME = '/opt/resin';
 export const RESIN_TEMPLATE = `${COCCA_LIB}/resin.xml.tmpl`;
@@ -106,6 +107,7 @@ const pruneUnits = (p: ResolvedProfile) => [
 
 export const resin: Component = {
   name: 'resin',
+  rules: [checkResinTemplate, checkHeapArgs, checkPool],
   files: (ctx) => [
     { path: RESIN_TEMPLATE, mode: '0644', content: resinTemplateText(ctx.profile) },
     { path: '/etc/systemd/system/resin.service', mode: '0644', content: unit(ctx) },

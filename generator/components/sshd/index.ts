@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { packageFile } from '../../paths.js';
 import type { Profile } from '../../profile/types.js';
 import { COCCA_LIB, lines, type Component } from '../model.js';
+import { checkRootLogin } from './rules.js';
 
 export const SSHD_STAGED = `${COCCA_LIB}/sshd-hardening.conf`;
 export const SSHD_DROPIN = '/etc/ssh/sshd_config.d/00-cocca.conf';
@@ -39,6 +40,7 @@ export function sshdDropin(p: Profile): string {
 
 export const sshd: Component = {
   name: 'sshd',
+  rules: [checkRootLogin],
   files: ({ profile }) => [
     { path: SSHD_STAGED, mode: '0644', content: sshdDropin(profile) },
     { path: APPLY, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-sshd-apply'), 'utf8') },

@@ -7,6 +7,7 @@ import { packageFile } from '../../paths.js';
 import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from '../app/index.js';
 import { INSTANCE_KEYSTORE } from '../resin/index.js';
 import { COCCA_LIB, lines, type Component, type InstanceFile, type StackContext } from '../model.js';
+import { checkLetsEncryptEmail, checkLetsEncryptName, checkTls } from './rules.js';
 
 export const CUSTOM_KEYSTORE = '/etc/cocca/keystore.jks';
 const REKEY = `${COCCA_LIB}/cocca-keystore`;
@@ -90,6 +91,7 @@ function letsencryptFiles(): InstanceFile[] {
 
 export const tls: Component = {
   name: 'tls',
+  rules: [checkTls, checkLetsEncryptName, checkLetsEncryptEmail],
   files: (ctx) => [
     { path: REKEY, mode: '0755', content: rekeyScript(ctx.profile.resin.runAs === 'resin' ? 'root:resin' : 'root:root') },
     ...(ctx.profile.tls.mode === 'letsencrypt' ? letsencryptFiles() : []),
