@@ -5,7 +5,9 @@
 //     and again whenever first boot fails: every step runs even when one before it failed.
 //   boot: the rest of first boot: hostname, secrets, tuning, database, resin.xml, certificates.
 // Every step is idempotent; the runner on the instance records each finished bake and boot step.
+import { readFileSync } from 'node:fs';
 import type { OsModule } from '../os/types.js';
+import { packageFile } from '../paths.js';
 import type { Rule } from '../profile/rule.js';
 import type { ResolvedProfile } from '../profile/types.js';
 
@@ -64,3 +66,6 @@ export function shq(value: string | number): string {
 export function lines(...parts: Array<string | false | undefined | null>): string {
   return parts.filter((p): p is string => typeof p === 'string').join('\n');
 }
+
+/** A script or file kept as it stands in a component's folder (generator/components/COMPONENT/NAME). */
+export const componentFile = (component: string, name: string): string => readFileSync(packageFile(`generator/components/${component}/${name}`), 'utf8');
