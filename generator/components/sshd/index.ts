@@ -1,11 +1,10 @@
 // sshd hardening from the seed, as a drop-in that wins (in sshd_config.d the first value
 // read wins, and 00- sorts first). Applied first thing at first boot, never during a bake (a
-// port or AllowUsers change would lock Packer out), by cocca-sshd-apply: `sshd -t` first,
-// the old port kept open in ufw until sshd is seen on the new one, rolled back when refused.
-import { readFileSync } from 'node:fs';
-import { packageFile } from '../../paths.js';
+// port or AllowUsers change would lock Packer out), by cocca-sshd-apply beside this file:
+// `sshd -t` first, the old port kept open in ufw until sshd is seen on the new one, rolled back
+// when refused.
 import type { Profile } from '../../profile/types.js';
-import { COCCA_LIB, lines, type Component } from '../model.js';
+import { COCCA_LIB, componentFile, lines, type Component } from '../model.js';
 import { checkRootLogin } from './rules.js';
 
 export const SSHD_STAGED = `${COCCA_LIB}/sshd-hardening.conf`;
@@ -43,7 +42,7 @@ export const sshd: Component = {
   rules: [checkRootLogin],
   files: ({ profile }) => [
     { path: SSHD_STAGED, mode: '0644', content: sshdDropin(profile) },
-    { path: APPLY, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-sshd-apply'), 'utf8') },
+    { path: APPLY, mode: '0755', content: componentFile('sshd', 'cocca-sshd-apply') },
   ],
   steps: ({ profile, os }) => [
     {
