@@ -31,7 +31,7 @@ describe('shell scripts as files', () => {
   const files = shellFiles();
 
   it('finds the instance scripts, the components\' own among them', () => {
-    expect(files).toEqual(expect.arrayContaining(['cloud-init/scripts/lib.sh', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'test/setup/deps.sh']));
+    expect(files).toEqual(expect.arrayContaining(['cloud-init/scripts/lib.sh', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'generator/components/tls/cocca-keystore', 'generator/components/tls/cocca-certbot-deploy', 'test/setup/deps.sh']));
   });
 
   it('passes ShellCheck, every file as it stands', async () => {

@@ -5,77 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../../paths.js';
 import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from '../app/index.js';
-import { INSTANCE_KEYSTORE } from '../resin/index.js';
-import { COCCA_LIB, lines, type Component, type InstanceFile, type StackContext } from '../model.js';
+import { COCCA_LIB, componentFile, lines, type Component, type InstanceFile } from '../model.js';
 import { checkLetsEncryptEmail, checkLetsEncryptName, checkTls } from './rules.js';
 
 export const CUSTOM_KEYSTORE = '/etc/cocca/keystore.jks';
+/** cocca-keystore SRC SRCTYPE [ALIAS] (beside this file): the key entry of SRC into Resin's instance.jks. */
 const REKEY = `${COCCA_LIB}/cocca-keystore`;
+/** What cocca-keystore takes from the profile: the owner of instance.jks. */
+const TLS_ENV = `${COCCA_LIB}/tls.env`;
 const CERTBOT = '/usr/local/sbin/cocca-certbot';
 const DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/cocca-keystore';
-
-/** cocca-keystore SRC SRCTYPE: copy the key entry of SRC into instance.jks under the instance's password. */
-const rekeyScript = (owner: string) =>
-  lines(
-    '#!/bin/bash',
-    '# cocca-keystore SRC SRCTYPE [ALIAS]: put the key entry of SRC into Resin\'s instance.jks,',
-    "# under this instance's generated password (Resin wants key and store passwords equal).",
-    '# Without ALIAS, the first private key entry of SRC.',
-    'set -euo pipefail',
-    '. /usr/local/lib/cocca/lib.sh',
-    'src=$1 srctype=$2 alias=${3:-}',
-    'SRCPW=${SRCPW:?the source keystore password is not set}',
-    'NEWPW=$(secret KEYSTORE_PASSWORD)',
-    'export SRCPW NEWPW',
-    // Two short-lived JVMs on the first boot's path: the quick-start JIT and the serial GC take a
-    // third off each (both flags exist in Java 8 as in 17).
-    'kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@"; }',
-    // keytool says why it cannot open the store (a wrong password among others): pass that on.
-    'refused() { die "cannot open $src with the password given for it ($(printf "%s" "$1" | grep -m1 "keytool error" | sed "s/^keytool error: //"))"; }',
-    'if [ -z "$alias" ]; then',
-    '  listing=$(kt -list -keystore "$src" -storetype "$srctype" -storepass:env SRCPW 2>&1) || refused "$listing"',
-    '  alias=$(printf "%s\\n" "$listing" | awk -F, \'/PrivateKeyEntry/ && !n++ {print $1}\')',
-    '  [ -n "$alias" ] || die "no private key entry in $src"',
-    'fi',
-    `dest=${INSTANCE_KEYSTORE}`,
-    'rm -f "$dest.new"',
-    'out=$(kt -importkeystore -noprompt -srckeystore "$src" -srcstoretype "$srctype" -srcstorepass:env SRCPW -srckeypass:env SRCPW \\',
-    '  -srcalias "$alias" -destkeystore "$dest.new" -deststoretype JKS -deststorepass:env NEWPW -destkeypass:env NEWPW -destalias "$alias" 2>&1) || {',
-    '  rm -f "$dest.new"',
-    '  refused "$out"',
-    '}',
-    `chown ${owner} "$dest.new"`,
-    'chmod 0640 "$dest.new"',
-    'mv -f "$dest.new" "$dest"',
-    '',
-  );
 
 function letsencryptFiles(): InstanceFile[] {
   return [
     { path: CERTBOT, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-certbot'), 'utf8') },
-    {
-      path: DEPLOY_HOOK,
-      mode: '0755',
-      content: lines(
-        '#!/bin/bash',
-        '# certbot deploy hook: rebuild Resin\'s keystore from the new certificate.',
-        'set -euo pipefail',
-        '. /usr/local/lib/cocca/lib.sh',
-        'COCCA_STEP=certbot-deploy',
-        'live=${RENEWED_LINEAGE:?run by certbot}',
-        'umask 077',
-        'p12=$(mktemp /run/cocca-le.XXXXXX)',
-        'trap \'rm -f "$p12"\' EXIT',
-        'SRCPW=$(random_password)',
-        'export SRCPW',
-        // Java 8 keytool reads 1.1.1-style PKCS12; OpenSSL 3 needs -legacy for that.
-        'legacy=(); openssl version | grep -q "^OpenSSL 3" && legacy=(-legacy)',
-        'openssl pkcs12 -export "${legacy[@]}" -name cocca -in "$live/fullchain.pem" -inkey "$live/privkey.pem" -out "$p12" -passout env:SRCPW',
-        `${REKEY} "$p12" PKCS12`,
-        'systemctl try-restart resin.service',
-        '',
-      ),
-    },
+    { path: DEPLOY_HOOK, mode: '0755', content: componentFile('tls', 'cocca-certbot-deploy') },
     {
       path: '/etc/systemd/system/cocca-certbot.service',
       mode: '0644',
@@ -93,7 +37,8 @@ export const tls: Component = {
   name: 'tls',
   rules: [checkTls, checkLetsEncryptName, checkLetsEncryptEmail],
   files: (ctx) => [
-    { path: REKEY, mode: '0755', content: rekeyScript(ctx.profile.resin.runAs === 'resin' ? 'root:resin' : 'root:root') },
+    { path: REKEY, mode: '0755', content: componentFile('tls', 'cocca-keystore') },
+    { path: TLS_ENV, mode: '0644', content: `KEYSTORE_OWNER=${ctx.profile.resin.runAs === 'resin' ? 'root:resin' : 'root:root'}\n` },
     ...(ctx.profile.tls.mode === 'letsencrypt' ? letsencryptFiles() : []),
   ],
   steps: ({ profile }) => {

@@ -53,6 +53,7 @@ install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/harden/02-fail2ban.
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/harden/03-sshd.harden.sh /usr/local/lib/cocca/steps/harden/03-sshd.harden.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/seal/01-generalize.clean.sh /usr/local/lib/cocca/steps/seal/01-generalize.clean.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/seal/02-generalize.verify.sh /usr/local/lib/cocca/steps/seal/02-generalize.verify.sh
+install -D -o root -g root -m 0644 usr/local/lib/cocca/tls.env /usr/local/lib/cocca/tls.env
 install -D -o root -g root -m 0644 usr/local/lib/cocca/ufw.rules /usr/local/lib/cocca/ufw.rules
 install -D -o root -g root -m 0755 usr/local/sbin/cocca-firstboot /usr/local/sbin/cocca-firstboot
 install -D -o root -g root -m 0755 usr/local/sbin/cocca-run /usr/local/sbin/cocca-run
