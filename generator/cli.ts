@@ -10,7 +10,7 @@ import { detectFlavor, explicitFlavor, PackerVersionError, type FlavorChoice } f
 import { writeOutputs } from './emit/write.js';
 import { checkProfile, type CompileResult } from './profile/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
-import { plan } from './stack/index.js';
+import { plan } from './components/index.js';
 import type { Target } from './build/index.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 

@@ -4,7 +4,7 @@
 import { dump } from 'js-yaml';
 import { HANDED_IN, instanceValue, neededSecrets, syntaxProblem } from '../instance/contract.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import { STEPS_DIR, type Plan } from '../stack/index.js';
+import { STEPS_DIR, type Plan } from '../components/index.js';
 
 export type UserDataMode = 'full' | 'firstboot';
 

@@ -2,7 +2,7 @@
 // instance of the golden image boots from cloud-init/firstboot.yaml alone. validate runs the
 // same check (generator/profile/index.ts), so a profile it accepts renders.
 import type { ResolvedProfile } from '../profile/types.js';
-import type { Plan } from '../stack/index.js';
+import type { Plan } from '../components/index.js';
 import { missingSecrets, userData } from './cloud-init.js';
 
 /** EC2 refuses user-data over 16 KiB (before base64). */

@@ -8,7 +8,7 @@ import { UNPINNED } from '../catalog.js';
 import { connectOf, isMultiRegionKey, sshSource } from '../profile/aws-network.js';
 import type { AwsFilter } from '../profile/types.js';
 import { RenderError } from './errors.js';
-import { BUILD_USER } from '../stack/generalize.js';
+import { BUILD_USER } from '../components/generalize/index.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 

@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { fqdnProblem } from '../profile/net.js';
 import type { Profile } from '../profile/types.js';
-import { shq } from '../stack/step.js';
+import { shq } from '../components/model.js';
 
 /** How a value is written. Each has a TypeScript check here and a bash one in lib.sh. */
 export type Syntax = 'fqdn' | 'ipv4' | 'ipv6' | 'password' | 'text' | 'base64';

@@ -7,18 +7,14 @@ import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import { OS_MODULES } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
 import { neededSecrets } from '../instance/contract.js';
-import { PGTUNE_CONNECTIONS, RESERVED_CONNECTIONS } from '../stack/postgres.js';
-import { builtInResinPorts, RESIN_PORTS } from '../stack/resin.js';
-import { checkOperatorTemplate, resinInternalPorts, resinListeners, resinRootProblem, RESIN_PLACEHOLDERS, type ResinListeners } from '../stack/resin-xml.js';
-import { RESIN_TEMPLATE_FILE, type FileKind, type NamedText } from './files.js';
-import type { PathSegment, Severity } from './findings.js';
-import { contactEmailProblem, databaseNameProblem, publicNameProblem } from './names.js';
-import { coversEveryAddress, fqdnProblem, hasHostBits, networkOf, parseCidr, type Cidr } from './net.js';
+import { COMPONENTS } from '../components/index.js';
+import type { PathSegment } from './findings.js';
+import type { ReadNamed, Report, Rule } from './rule.js';
 import { loginUsers } from './resolve.js';
 import type { Artifact, ArtifactName, Profile } from './types.js';
 import { hasCredentials, parseAptSource, redactUrl, unsignedBy } from './urls.js';
 
-export type Report = (at: PathSegment[], severity: Severity, message: string, hint?: string) => void;
+export type { ReadNamed, Report, Rule } from './rule.js';
 
 /** The seed's minimum host: 12 GB RAM, 150 GB disk (CoCCA, November 2022). */
 export const SEED_MEMORY_GIB = 12;
@@ -38,54 +34,9 @@ export function ec2MemoryGiB(type: string): number | undefined {
   return base * size[m[5]!]! * (m[4] ? Number(m[4]) : 1);
 }
 
-/** Reads the file a profile value (at `at`) names, relative to the profile file that wrote it, confined (files.ts). */
-export type ReadNamed = (at: PathSegment[], name: string, kind: FileKind) => NamedText;
-
-/**
- * One semantic rule. Rules are small and independent: on a profile the schema refused, each runs
- * on the repaired copy and is silenced when it read a value the repair stood in for
- * (index.ts), so a rule that reads less keeps more of its findings.
- */
-export type Rule = (p: Profile, os: OsModule, report: Report, read: ReadNamed) => void;
 
 export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Report): void {
   for (const rule of RULES) rule(p, os, report, read);
-}
-
-function checkHostName(p: Profile, _os: OsModule, report: Report): void {
-  const fqdnWhy = fqdnProblem(p.host.fqdn);
-  if (fqdnWhy) report(['host', 'fqdn'], 'error', `${JSON.stringify(p.host.fqdn)} ${fqdnWhy}`, 'the name clients reach the registry by; it goes into resin.xml and the certificate');
-}
-
-function checkTrustedNetworks(p: Profile, _os: OsModule, report: Report): void {
-  p.firewall.trusted.forEach((text, i) => {
-    const c = parseCidr(text);
-    if (!c) report(['firewall', 'trusted', i], 'error', `${JSON.stringify(text)} is not an IPv4 or IPv6 address or CIDR`, 'write a network like 203.0.113.0/24 or 2001:db8::/32, or one address');
-    else if (hasHostBits(c)) report(['firewall', 'trusted', i], 'error', `${JSON.stringify(text)} has bits set beyond its /${c.prefix} prefix`, `did you mean ${networkOf(c)}, or the single address /${c.family === 4 ? 32 : 128}?`);
-    else if (c.prefix === 0) report(['firewall', 'trusted', i], 'warning', `${JSON.stringify(text)} trusts the whole Internet with ssh and DNS`, 'list your office and bastion networks instead');
-  });
-  if (p.firewall.trusted.length === 0) {
-    report(['firewall', 'trusted'], 'error', 'no trusted source: ssh is firewalled to trusted sources only, so nobody could log in', 'list the networks operators come from, e.g. [203.0.113.0/24]');
-  }
-}
-
-/** /0 in pieces (0.0.0.0/1 and 128.0.0.0/1) trusts everybody as much as /0 does. */
-function checkTrustedCoverage(p: Profile, _os: OsModule, report: Report): void {
-  const nets = p.firewall.trusted.map(parseCidr).filter((c): c is Cidr => c !== undefined && !hasHostBits(c));
-  for (const family of [4, 6] as const) {
-    const mine = nets.filter((c) => c.family === family);
-    // A /0 has its own warning.
-    if (mine.some((c) => c.prefix === 0) || !coversEveryAddress(mine, family)) continue;
-    const shown = mine.slice(0, 4).map(networkOf).join(', ') + (mine.length > 4 ? `, and ${mine.length - 4} more` : '');
-    report(['firewall', 'trusted'], 'warning', `together these networks hold every IPv${family} address (${shown}): ssh and DNS are open to the whole Internet`, 'list your office and bastion networks instead');
-  }
-}
-
-function checkPortOverlap(p: Profile, _os: OsModule, report: Report): void {
-  const both = p.firewall.publicPorts.filter((port) => p.firewall.trustedPorts.includes(port));
-  for (const port of both) {
-    report(['firewall', 'trustedPorts', p.firewall.trustedPorts.indexOf(port)], 'error', `port ${port} is both public and trusted-only`, 'remove it from one of firewall.publicPorts and firewall.trustedPorts');
-  }
 }
 
 function checkSshPort(p: Profile, _os: OsModule, report: Report): void {
@@ -98,60 +49,6 @@ function checkSshPort(p: Profile, _os: OsModule, report: Report): void {
       `the stack binds ${Object.values(SERVICE_PORTS).join(', ')}, and the firewall opens ${[...p.firewall.publicPorts, ...p.firewall.trustedPorts].join(', ')}; pick another port, e.g. 2222`,
     );
   }
-}
-
-function checkRootLogin(p: Profile, _os: OsModule, report: Report): void {
-  if (p.ssh.allowUsers.includes('root')) report(['ssh', 'allowUsers', p.ssh.allowUsers.indexOf('root')], 'warning', 'root is allowed by AllowUsers but PermitRootLogin forbids it', 'remove root');
-}
-
-function checkTls(p: Profile, _os: OsModule, report: Report): void {
-  if (p.tls.mode === 'letsencrypt' && !p.tls.email) report(['tls'], 'error', "tls.mode letsencrypt needs tls.email: Let's Encrypt sends expiry warnings there", 'add tls.email: hostmaster@your-domain');
-  if (p.tls.mode !== 'letsencrypt' && p.tls.email) report(['tls', 'email'], 'warning', `tls.email is only used with tls.mode letsencrypt (this profile uses ${p.tls.mode})`, 'remove tls.email, or set tls.mode: letsencrypt');
-}
-
-/** Let's Encrypt certifies public DNS names only, and certbot registers the address as given. */
-function checkLetsEncryptName(p: Profile, _os: OsModule, report: Report): void {
-  if (p.tls.mode !== 'letsencrypt' || fqdnProblem(p.host.fqdn)) return;
-  const why = publicNameProblem(p.host.fqdn);
-  if (why) report(['host', 'fqdn'], 'error', `${JSON.stringify(p.host.fqdn)} ${why}: Let's Encrypt (tls.mode letsencrypt) cannot certify it`, 'use a name in the public DNS, or tls.mode lab or custom for a private name');
-}
-
-function checkLetsEncryptEmail(p: Profile, _os: OsModule, report: Report): void {
-  if (p.tls.mode !== 'letsencrypt' || p.tls.email === undefined) return;
-  const why = contactEmailProblem(p.tls.email);
-  if (why) report(['tls', 'email'], 'error', `${JSON.stringify(p.tls.email)} ${why}`, "an address at your own public domain, e.g. hostmaster@nic.tld: Let's Encrypt sends expiry warnings there");
-}
-
-function checkResinTemplate(p: Profile, _os: OsModule, report: Report, read: ReadNamed): void {
-  let listeners: ResinListeners | undefined = { ports: builtInResinPorts(), unknown: [] };
-  let internal: number[] = [RESIN_PORTS.cluster, RESIN_PORTS.watchdog];
-  if (p.resin.template) {
-    const got = read(['resin', 'template'], p.resin.template, RESIN_TEMPLATE_FILE);
-    const notResin = got.ok ? resinRootProblem(got.text) : got.missing ? 'is not a file' : got.why;
-    listeners = undefined;
-    if (!got.ok || notResin) {
-      const hint = got.ok
-        ? 'name your resin.xml template: its root element is <resin> (nothing of another file is shown)'
-        : /outside the repository root/.test(got.why)
-          ? 'a profile may only name files inside its repository root (docs/security.md)'
-          : 'the path is relative to the profile that names it';
-      report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)} ${notResin}`, hint);
-    } else {
-      const text = got.text;
-      for (const problem of checkOperatorTemplate(text)) {
-        report(['resin', 'template'], 'error', `resin.xml template ${JSON.stringify(p.resin.template)}: ${problem}`, `placeholders: ${RESIN_PLACEHOLDERS.map((n) => `@@${n}@@`).join(', ')}`);
-      }
-      for (const [name, what] of [
-        ['RESIN_HEAP_MB', "Resin's heap is not sized from the instance's memory (the JVM takes a quarter of it by itself, beside PostgreSQL's share)"],
-        ['DB_MAX_CONNECTIONS', "Resin's database pool is not bounded below PostgreSQL's max_connections (Resin's default is 1024)"],
-      ] as const) {
-        if (!text.includes(`@@${name}@@`)) report(['resin', 'template'], 'warning', `resin.xml template ${JSON.stringify(p.resin.template)} has no @@${name}@@: ${what}`, name === 'RESIN_HEAP_MB' ? 'in its <server>: <jvm-arg>-Xmx@@RESIN_HEAP_MB@@m</jvm-arg>' : 'in its <database>: <max-connections>@@DB_MAX_CONNECTIONS@@</max-connections><max-overflow-connections>0</max-overflow-connections>');
-      }
-      listeners = resinListeners(text);
-      internal = resinInternalPorts(text) ?? [];
-    }
-  }
-  if (listeners) checkServedPorts(p, listeners, internal, report);
 }
 
 function checkAptSources(p: Profile, _os: OsModule, report: Report): void {
@@ -171,12 +68,6 @@ function checkAptSources(p: Profile, _os: OsModule, report: Report): void {
       report(['apt', 'sources', i], 'error', `a file: source cannot serve an AMI's bake: Packer bakes on a fresh EC2 instance, where ${src.uri} does not exist`, 'serve the mirror over https (or http with signed-by) from a host the builder reaches');
     }
   });
-}
-
-function checkAptPostgres(p: Profile, _os: OsModule, report: Report): void {
-  if (p.apt.sources && p.postgres.source === 'pgdg') {
-    report(['postgres', 'source'], 'warning', 'postgres.source pgdg adds PostgreSQL\'s repository beside apt.sources', 'with a mirror that carries PostgreSQL, set postgres.source: apt');
-  }
 }
 
 /**
@@ -199,25 +90,6 @@ function downloadUrlRule(at: PathSegment[], what: string, readBy: 'bake' | 'boot
       report(at, 'warning', `${what} ${url} is read at first boot on each instance made from the AMI: nothing cocca-bake does puts it there`, 'serve it over https, or make sure each instance has it before first boot (a volume, a file your user-data writes)');
     }
   };
-}
-
-function checkDatabaseName(p: Profile, _os: OsModule, report: Report): void {
-  const why = databaseNameProblem(p.postgres.database);
-  if (why) report(['postgres', 'database'], 'error', `${JSON.stringify(p.postgres.database)} ${why}`, 'pick a name of your own, e.g. registry');
-}
-
-/** The JDK unpacks to /usr/lib/jvm/HOME: "." or ".." would make Java's home a system directory. */
-function checkJavaHome(p: Profile, _os: OsModule, report: Report): void {
-  const home = p.java.home;
-  if (home !== undefined && (home === '.' || home.includes('..'))) {
-    report(['java', 'home'], 'error', `${JSON.stringify(home)} is not a directory name inside /usr/lib/jvm: JAVA_HOME would leave it`, 'the name of the directory the JDK tarball unpacks to, e.g. jdk1.8.0_351');
-  }
-}
-
-function checkFail2banTimes(p: Profile, _os: OsModule, report: Report): void {
-  const zero = (t: string) => /^0+[smhdw]?$/.test(t);
-  if (zero(p.fail2ban.findTime)) report(['fail2ban', 'findTime'], 'error', `a findTime of ${JSON.stringify(p.fail2ban.findTime)} counts failures over no time at all: fail2ban would never ban`, 'e.g. 10m');
-  if (zero(p.fail2ban.banTime)) report(['fail2ban', 'banTime'], 'error', `a banTime of ${JSON.stringify(p.fail2ban.banTime)} lifts each ban as it is made: fail2ban would protect nothing`, 'e.g. 1h');
 }
 
 function checkAwsSize(p: Profile, _os: OsModule, report: Report): void {
@@ -275,28 +147,18 @@ function checkAnyTarget(p: Profile, _os: OsModule, report: Report): void {
 
 const ARTIFACT_NAMES: readonly ArtifactName[] = ['openssl', 'jdk', 'resin', 'jdbc', 'war', 'keystore'];
 
-/** Every rule, each judging on its own (see Rule). */
+/**
+ * Every rule, each judging on its own (see Rule): the components' own (one section each, in
+ * generator/components/NAME/rules.ts), then the ones that weigh sections against each other,
+ * the targets or the OS.
+ */
 export const RULES: readonly Rule[] = [
-  checkHostName,
-  checkTrustedNetworks,
-  checkTrustedCoverage,
-  checkPortOverlap,
+  ...COMPONENTS.flatMap((c) => c.rules ?? []),
   checkSshPort,
   checkLoginUsers,
   checkAllowedUsers,
-  checkRootLogin,
-  checkTls,
-  checkLetsEncryptName,
-  checkLetsEncryptEmail,
-  checkResinTemplate,
-  checkHeapArgs,
-  checkPool,
   checkSecrets,
   checkAptSources,
-  checkAptPostgres,
-  checkDatabaseName,
-  checkJavaHome,
-  checkFail2banTimes,
   checkAwsSize,
   checkAwsVolume,
   checkAwsCopies,
@@ -432,59 +294,6 @@ function checkAllowedUsers(p: Profile, os: OsModule, report: Report): void {
 }
 
 const describeUsers = (os: OsModule): string => (os.users.aws === os.users.qemu ? os.users.aws : `${os.users.aws} for the AMI, ${os.users.qemu} for the qcow2`);
-
-/**
- * A public port that nothing listens on is open for nothing (or for something not yet configured);
- * one of Resin's internal ports must never be public.
- */
-function checkServedPorts(p: Profile, listeners: ResinListeners, internal: number[], report: Report): void {
-  const source = p.resin.template ? `resin.template ${JSON.stringify(p.resin.template)}` : 'the built-in resin.xml';
-  p.firewall.publicPorts.forEach((port, i) => {
-    if (internal.includes(port) && !listeners.ports.includes(port)) {
-      report(
-        ['firewall', 'publicPorts', i],
-        'error',
-        `port ${port} carries Resin's own traffic (a <server> cluster port or the watchdog's, in ${source}): open to the world, anyone could talk to Resin's cluster and watchdog`,
-        'remove it from firewall.publicPorts: Resin uses it on the private address and the loopback only',
-      );
-      return;
-    }
-    if (listeners.ports.includes(port)) return;
-    if (listeners.unknown.length > 0) {
-      report(['firewall', 'publicPorts', i], 'warning', `cannot tell whether anything listens on port ${port}: ${source} has listeners whose port is not a number here (${listeners.unknown.join('; ')})`, 'write the ports of resin.xml as numbers, so first boot can wait for them');
-    } else {
-      report(
-        ['firewall', 'publicPorts', i],
-        'warning',
-        `port ${port} is open to the world but nothing listens on it: ${source} serves ${listeners.ports.join(' and ') || 'no port'}`,
-        p.resin.template ? 'add the listener to the template, or remove the port' : "the built-in resin.xml serves HTTP and HTTPS only; for WHOIS (43) and EPP (700) give CoCCA's own resin.xml as resin.template, or remove the port",
-      );
-    }
-  });
-}
-
-/** The heap is cocca-sizing's to set. */
-function checkHeapArgs(p: Profile, _os: OsModule, report: Report): void {
-  const heapArg = /(^|\s)-(Xm[sx]\S*|XX:(Max|Initial|Min)HeapSize=\S*|XX:MaxRAMPercentage=\S*)/.exec(p.resin.jvmArgs);
-  if (heapArg) {
-    report(['resin', 'jvmArgs'], 'error', `resin.jvmArgs sets the heap (${heapArg[0].trim()}), which first boot sizes from the instance's memory`, 'use resin.heap.mib for a fixed heap, or resin.heap.percent');
-  }
-}
-
-/** A fixed pool must fit below PostgreSQL's max_connections. */
-function checkPool(p: Profile, _os: OsModule, report: Report): void {
-  const pool = p.resin.pool.maxConnections;
-  if (pool === undefined) return;
-  const max = p.postgres.tune.connections ?? PGTUNE_CONNECTIONS[p.postgres.tune.dbType];
-  if (pool > max - RESERVED_CONNECTIONS - 1) {
-    report(
-      ['resin', 'pool', 'maxConnections'],
-      'error',
-      `a pool of ${pool} does not fit PostgreSQL's max_connections ${max}${p.postgres.tune.connections === undefined ? ` (pgtune's for ${p.postgres.tune.dbType})` : ''} minus its ${RESERVED_CONNECTIONS} superuser slots and one for maintenance`,
-      `at most ${max - RESERVED_CONNECTIONS - 1}, or raise postgres.tune.connections`,
-    );
-  }
-}
 
 /** First boot needs secrets only the operator has: the profile must say where they come from. */
 function checkSecrets(p: Profile, _os: OsModule, report: Report): void {

@@ -10,10 +10,10 @@
 // What validate accepts here, render writes byte for byte (test/real/escaping-property.test.ts).
 import { goTemplateProblem } from '../emit/hcl.js';
 import { HCL_FIELDS, HCL_MAP_FIELDS, QEMU_ARGS_FIELDS } from '../emit/packer.js';
-import { jvmArgsProblems } from '../stack/resin-xml.js';
+import { jvmArgsProblems } from '../components/resin/resin-xml.js';
 import { asciiValue, lineProblem, showValue } from './characters.js';
 import type { PathSegment } from './findings.js';
-import type { Report } from './rules.js';
+import type { Report } from './rule.js';
 
 const MULTI_LINE = new Set(['description']);
 const HCL = new Set(HCL_FIELDS);

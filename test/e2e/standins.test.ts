@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { renderResinXml, RESIN_SERVER_ID } from '../../generator/stack/resin-xml.js';
+import { renderResinXml, RESIN_SERVER_ID } from '../../generator/components/resin/resin-xml.js';
 import { buildStandIns, LAB_KEYSTORE_CN, RESIN_STANDIN_VERSION, type StandIns } from './lib/standins.js';
 
 const JAVA_HOME = process.env.COCCA_E2E_JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64';
@@ -31,7 +31,7 @@ const FQDN = 'registry.e2e.test';
 const DB_PASSWORD = 'Db-pw-x7Kq2';
 const DB_NAME = 'cocca';
 
-/** The seed's configure line (generator/stack/resin.ts) with PREFIX for /opt/resin. */
+/** The seed's configure line (generator/components/resin/index.ts) with PREFIX for /opt/resin. */
 const seedFlags = (prefix: string): string[] => [
   '--enable-64bit',
   `--prefix=${prefix}`,

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { shq } from '../../generator/stack/step.js';
+import { shq } from '../../generator/components/model.js';
 import { cloudInitSchema, packerValidate, whichTool } from './tools.js';
 
 export type Files = ReadonlyMap<string, Buffer>;

@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { userData } from '../../generator/emit/cloud-init.js';
 import { EC2_USER_DATA_LIMIT } from '../../generator/emit/output.js';
-import { plan, STEPS_DIR } from '../../generator/stack/index.js';
+import { plan, STEPS_DIR } from '../../generator/components/index.js';
 import { exampleProfiles, outFile, renderInProcess } from '../helpers/outputs.js';
 
 const SCHEMA_FILE = '/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json';

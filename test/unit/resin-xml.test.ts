@@ -1,4 +1,4 @@
-// resin.xml in two stages: generator/stack/resin-xml.ts (ejs, generate time) and
+// resin.xml in two stages: generator/components/resin/resin-xml.ts (ejs, generate time) and
 // cloud-init/scripts/cocca-fill-template (python3, first boot). The filled files are checked
 // with xmllint, the way a reader that is not ours sees them.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import {
   renderResinXml,
   renderResinXmlTemplate,
   type ResinXmlInput,
-} from '../../generator/stack/resin-xml.js';
+} from '../../generator/components/resin/resin-xml.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FILL = join(ROOT, 'cloud-init/scripts/cocca-fill-template');

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProfile } from '../../generator/profile/index.js';
-import { plan } from '../../generator/stack/index.js';
+import { plan } from '../../generator/components/index.js';
 
 const CLI = path.resolve('dist/generator/cli.js');
 const PROFILES = ['af-south-1', 'eu-west-1', 'ap-southeast-2', 'whois-dr'];

@@ -2,7 +2,7 @@
 // it was, and ShellCheck finds nothing to say about the quoting.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shq } from '../../generator/stack/step.js';
+import { shq } from '../../generator/components/model.js';
 
 const VALUES = [
   'plain',

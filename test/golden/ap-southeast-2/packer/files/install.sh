@@ -10,11 +10,13 @@ install -D -o root -g root -m 0644 etc/systemd/system/cocca-resin-logs.timer /et
 install -D -o root -g root -m 0644 etc/systemd/system/resin.service /etc/systemd/system/resin.service
 install -D -o root -g root -m 0755 etc/update-motd.d/60-cocca /etc/update-motd.d/60-cocca
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-fill-template /usr/local/lib/cocca/cocca-fill-template
+install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-firewall-enable /usr/local/lib/cocca/cocca-firewall-enable
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-keystore /usr/local/lib/cocca/cocca-keystore
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-resin-logs /usr/local/lib/cocca/cocca-resin-logs
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-secrets /usr/local/lib/cocca/cocca-secrets
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-sizing /usr/local/lib/cocca/cocca-sizing
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-sshd-apply /usr/local/lib/cocca/cocca-sshd-apply
+install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-ufw-rules /usr/local/lib/cocca/cocca-ufw-rules
 install -D -o root -g root -m 0644 usr/local/lib/cocca/contract.sh /usr/local/lib/cocca/contract.sh
 install -D -o root -g root -m 0644 usr/local/lib/cocca/defaults.env /usr/local/lib/cocca/defaults.env
 install -D -o root -g root -m 0644 usr/local/lib/cocca/lib.sh /usr/local/lib/cocca/lib.sh
@@ -51,5 +53,7 @@ install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/harden/02-fail2ban.
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/harden/03-sshd.harden.sh /usr/local/lib/cocca/steps/harden/03-sshd.harden.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/seal/01-generalize.clean.sh /usr/local/lib/cocca/steps/seal/01-generalize.clean.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/seal/02-generalize.verify.sh /usr/local/lib/cocca/steps/seal/02-generalize.verify.sh
+install -D -o root -g root -m 0644 usr/local/lib/cocca/tls.env /usr/local/lib/cocca/tls.env
+install -D -o root -g root -m 0644 usr/local/lib/cocca/ufw.rules /usr/local/lib/cocca/ufw.rules
 install -D -o root -g root -m 0755 usr/local/sbin/cocca-firstboot /usr/local/sbin/cocca-firstboot
 install -D -o root -g root -m 0755 usr/local/sbin/cocca-run /usr/local/sbin/cocca-run

@@ -1,0 +1,82 @@
+// The programs on the instance that run the steps (cocca-run) and the first boot
+// (cocca-firstboot.service), the instance contract they check values with, the profile's
+// defaults first boot falls back on, and the login banner that tells a failed first boot.
+import { readFileSync } from 'node:fs';
+import { contractScript, neededSecrets } from '../../instance/contract.js';
+import { packageFile } from '../../paths.js';
+import type { ResolvedProfile } from '../../profile/types.js';
+import { FILL_TEMPLATE, resinPorts } from '../resin/index.js';
+import { COCCA_LIB, lines, type Component } from '../model.js';
+
+const script = (rel: string) => readFileSync(packageFile(`cloud-init/scripts/${rel}`), 'utf8');
+
+export const FIRSTBOOT_UNIT = lines(
+  '[Unit]',
+  "Description=cocca-bake first boot: this instance's values, secrets and boot steps",
+  'Documentation=file:/usr/local/sbin/cocca-firstboot',
+  // After cloud-init has written /etc/cocca/instance.env. PostgreSQL is started by first boot
+  // itself, once tuned.
+  'After=network-online.target cloud-init.service',
+  'Wants=network-online.target',
+  'ConditionPathExists=!/var/lib/cocca/firstboot.done',
+  '',
+  '[Service]',
+  'Type=oneshot',
+  'RemainAfterExit=yes',
+  'ExecStart=/usr/local/sbin/cocca-firstboot run',
+  // A backup restore can take long; failing half-way is worse than waiting.
+  'TimeoutStartSec=infinity',
+  'StandardOutput=journal+console',
+  'SyslogIdentifier=cocca',
+  '',
+  '[Install]',
+  'WantedBy=multi-user.target',
+  '',
+);
+
+/** The profile's values first boot falls back on: no secret here, only where secrets come from. */
+function defaultsEnv(p: ResolvedProfile): string {
+  const s = p.secrets;
+  return lines(
+    "# The profile's values, for first boot to fall back on (no secrets here).",
+    `PROFILE=${p.name}`,
+    `ROLE=${p.role}`,
+    `FQDN=${p.host.fqdn}`,
+    `RESIN_PORTS=${resinPorts(p).join(' ')}`,
+    // Secrets only the operator can give, each with the boot step that reads it.
+    `NEEDED_SECRETS=${neededSecrets(p)
+      .map((n) => `${n.name}:tls.keystore`)
+      .join(' ')}`,
+    `SECRETS_SOURCE=${s.source}`,
+    s.parameterPath !== undefined && `SECRETS_PARAMETER_PATH=${s.parameterPath}`,
+    s.secretId !== undefined && `SECRETS_ID=${s.secretId}`,
+    s.region !== undefined && `SECRETS_REGION=${s.region}`,
+    p.tls.mode === 'letsencrypt' && `LE_EMAIL=${p.tls.email}`,
+    p.tls.mode === 'letsencrypt' && `LE_STAGING=${p.tls.staging}`,
+    '',
+  );
+}
+
+export const firstboot: Component = {
+  name: 'firstboot',
+  files: ({ profile }) => [
+    { path: `${COCCA_LIB}/lib.sh`, mode: '0644', content: script('lib.sh') },
+    { path: `${COCCA_LIB}/contract.sh`, mode: '0644', content: contractScript() },
+    ...(profile.secrets.source !== 'user-data' ? [{ path: `${COCCA_LIB}/cocca-secrets`, mode: '0755' as const, content: script('cocca-secrets') }] : []),
+    { path: '/usr/local/sbin/cocca-run', mode: '0755', content: script('cocca-run') },
+    { path: '/usr/local/sbin/cocca-firstboot', mode: '0755', content: script('cocca-firstboot') },
+    { path: FILL_TEMPLATE, mode: '0755', content: script('cocca-fill-template') },
+    { path: `${COCCA_LIB}/defaults.env`, mode: '0644', content: defaultsEnv(profile) },
+    { path: '/etc/update-motd.d/60-cocca', mode: '0755', content: script('cocca-motd') },
+    { path: '/etc/systemd/system/cocca-firstboot.service', mode: '0644', content: FIRSTBOOT_UNIT },
+  ],
+  steps: () => [
+    {
+      component: 'firstboot',
+      name: 'enable',
+      phase: 'bake',
+      title: 'Enable cocca-firstboot.service',
+      script: lines('systemctl daemon-reload', 'systemctl enable cocca-firstboot.service'),
+    },
+  ],
+};

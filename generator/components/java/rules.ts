@@ -1,0 +1,12 @@
+// The java section's rules.
+import type { OsModule } from '../../os/types.js';
+import type { Profile } from '../../profile/types.js';
+import type { Report } from '../../profile/rule.js';
+
+/** The JDK unpacks to /usr/lib/jvm/HOME: "." or ".." would make Java's home a system directory. */
+export function checkJavaHome(p: Profile, _os: OsModule, report: Report): void {
+  const home = p.java.home;
+  if (home !== undefined && (home === '.' || home.includes('..'))) {
+    report(['java', 'home'], 'error', `${JSON.stringify(home)} is not a directory name inside /usr/lib/jvm: JAVA_HOME would leave it`, 'the name of the directory the JDK tarball unpacks to, e.g. jdk1.8.0_351');
+  }
+}

@@ -1,0 +1,44 @@
+// Every shell script of the repository passes ShellCheck as the file it is, every branch, not
+// only as rendered for the example profiles: the instance scripts (cloud-init/scripts, the
+// components' own beside their steps), the test and CI scripts. Rendered outputs (test/golden)
+// are checked by the render checks instead.
+// SC1091 is off: an instance script sources files by their path on the instance, some of which
+// exist only once rendered (contract.sh); the render checks run ShellCheck inside a rendered
+// rootfs, where every one resolves and is followed.
+import { execa } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { whichTool } from './tools.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SKIP = new Set(['node_modules', 'dist', '.git', 'test/golden']);
+const SHELL = /^#!\s*(?:\/usr)?\/bin\/(?:env\s+)?(?:ba)?sh\b|^#\s*shellcheck\s+shell=(?:ba)?sh\b/;
+
+function shellFiles(dir = ''): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.posix.join(dir, e.name);
+    if (SKIP.has(rel)) return [];
+    if (e.isDirectory()) return shellFiles(rel);
+    if (!e.isFile()) return [];
+    if (rel.endsWith('.sh')) return [rel];
+    const first = readFileSync(path.join(ROOT, rel)).subarray(0, 200).toString('latin1').split('\n')[0]!;
+    return SHELL.test(first) ? [rel] : [];
+  });
+}
+
+describe('shell scripts as files', () => {
+  const files = shellFiles();
+
+  it('finds the instance scripts, the components\' own among them', () => {
+    expect(files).toEqual(expect.arrayContaining(['cloud-init/scripts/lib.sh', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'generator/components/tls/cocca-keystore', 'generator/components/tls/cocca-certbot-deploy', 'test/setup/deps.sh']));
+  });
+
+  it('passes ShellCheck, every file as it stands', async () => {
+    const sc = await whichTool('shellcheck');
+    if (!sc) throw new Error('shellcheck is not installed (sudo bash test/setup/deps.sh)');
+    const r = await execa(sc, ['-x', '-P', 'SCRIPTDIR', '-e', 'SC1091', '-f', 'gcc', ...files], { cwd: ROOT, reject: false, all: true });
+    expect(r.all, `shellcheck ${files.join(' ')}`).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+});
