@@ -274,22 +274,36 @@ function ufwLines(rootfs: string): { rules: string[]; problems: string[]; steps:
   const problems: string[] = [];
   const rules: string[] = [];
   const steps: string[] = [];
+  const rule = (where: string, raw: string, cmd: string) => {
+    if (NON_RULE_UFW.test(cmd)) return;
+    if (/[$`;&|<>()]/.test(cmd)) problems.push(`${where}: ufw line uses shell syntax, cannot dry-run it literally: ${raw}`);
+    else if (!/^(?:allow|deny|reject|limit|default|route|insert|prepend|delete)\b/.test(cmd)) problems.push(`${where}: unknown ufw command: ${raw}`);
+    else rules.push(cmd);
+  };
+  let applied = false;
   for (const [rel, f] of readTree(path.join(rootfs, LIB, 'steps'))) {
     // The profile's rule set is the bake's; first boot's transition rule for sshd's old port is
     // computed there (a shell loop), and run for real in host-steps.test.ts and the e2e flows.
     if (!/^bake\/.*firewall/.test(rel)) continue;
     steps.push(rel);
     for (const raw of f.data.toString('utf8').split('\n')) {
+      if (raw.trim() === `/${LIB}/cocca-ufw-rules /${LIB}/ufw.rules`) applied = true;
       const m = /^\s*ufw\s+(.*?)\s*$/.exec(raw);
       if (!m) {
         if (/\bufw\s+(?:allow|deny|reject|limit|default|route|insert|delete)\b/.test(raw)) problems.push(`${rel}: a ufw rule not on a line of its own: ${raw}`);
         continue;
       }
-      const cmd = m[1]!.replace(/\s*>\s*\/dev\/null$/, '');
-      if (NON_RULE_UFW.test(cmd)) continue;
-      if (/[$`;&|<>()]/.test(cmd)) problems.push(`${rel}: ufw line uses shell syntax, cannot dry-run it literally: ${raw}`);
-      else if (!/^(?:allow|deny|reject|limit|default|route|insert|prepend|delete)\b/.test(cmd)) problems.push(`${rel}: unknown ufw command: ${raw}`);
-      else rules.push(cmd);
+      rule(rel, raw, m[1]!.replace(/\s*>\s*\/dev\/null$/, ''));
+    }
+  }
+  // The firewall component keeps the rules in ufw.rules (one ufw command's arguments a line),
+  // applied by its cocca-ufw-rules: those are the rules the bake step sets.
+  const file = path.join(rootfs, LIB, 'ufw.rules');
+  if (existsSync(file)) {
+    if (!applied) problems.push(`${LIB}/ufw.rules is not applied by a firewall step`);
+    for (const raw of readFileSync(file, 'utf8').split('\n')) {
+      const cmd = raw.trim();
+      if (cmd !== '' && !cmd.startsWith('#')) rule(`${LIB}/ufw.rules`, raw, cmd);
     }
   }
   return { rules, problems, steps };
