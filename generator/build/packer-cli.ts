@@ -125,6 +125,12 @@ export async function runPacker(packer: PackerInfo, args: string[], opts: RunOpt
     signalGroup('SIGINT');
     bound = setTimeout(kill, cleanupBoundMs());
   };
+  // Once Packer has exited after a signal, what it leaves in its group (a local script of a
+  // shell-local provisioner, started just as the signal came) must not hold its output open.
+  let stragglers: NodeJS.Timeout | undefined;
+  child.on('exit', () => {
+    if (interrupted) stragglers = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+  });
   const ir = opts.interruption;
   if (ir?.requested) stop();
   ir?.on('stop', stop);
@@ -139,6 +145,7 @@ export async function runPacker(packer: PackerInfo, args: string[], opts: RunOpt
   } finally {
     clearInterval(heartbeat);
     clearTimeout(bound);
+    clearTimeout(stragglers);
     ir?.off('stop', stop);
     ir?.off('abandon', kill);
     process.off('exit', onExit);
