@@ -1,5 +1,5 @@
 // Size and time of `cocca-bake report` for realistic records (the Packer stand-in build of
-// test/helpers/report-records.ts: an AMI with two copies and every stage; a failed qcow2 build
+// test/helpers/report-records.ts: an AMI copied to the profile's other region, with every stage; a failed qcow2 build
 // with its log tail). Usage: npx tsx bench/report.ts
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +8,12 @@ import { gzipSync } from 'node:zlib';
 import { reportHtml, reportText, type ReportRecord } from '../generator/build-report/index.js';
 import { failedQemuRecord, okAwsRecord } from '../test/helpers/report-records.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const work = mkdtempSync(path.join(tmpdir(), 'cocca-bench-report-'));
 try {
+  const ok = await okAwsRecord(path.join(work, 'ok'));
   const records: Array<[string, ReportRecord]> = [
-    ['ok aws (19 steps, 2 copies, 5 stages, retention)', await okAwsRecord(path.join(work, 'ok'))],
+    [`ok aws (${ok.steps.length} steps, ${ok.outputs.aws!.copies.length} copies, ${ok.stages!.length} stages, retention)`, ok],
     ['failed qemu (log tail)', await failedQemuRecord(path.join(work, 'failed'), 'error: exit status 1')],
   ];
   for (const [name, record] of records) {
