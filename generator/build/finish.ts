@@ -18,6 +18,8 @@ export interface FinishContext {
   prune: boolean;
   say: (message: string) => void;
   onCopy: (e: CopyProgress) => void;
+  /** True once SIGINT/SIGTERM came: no further stage starts (above all not retention). */
+  stopped?: () => boolean;
 }
 
 const open = (record: BuildRecord, name: Parameters<typeof stageOf>[1]) => !['done', 'skipped'].includes(stageOf(record, name).state);
@@ -38,19 +40,21 @@ export async function finishAws(aws: AwsPublisher, ctx: FinishContext): Promise<
   if (!source) throw new Error('the build record names no AMI to finish');
   const target = profile.targets.aws!;
   const output: AwsOutput = (record.outputs.aws ??= { region: source.region, imageId: source.imageId, copies: [] });
+  // A stage still open, and no stop asked for: an interrupted build leaves the rest to --resume.
+  const next = (name: Parameters<typeof stageOf>[1]) => open(record, name) && ctx.stopped?.() !== true;
 
-  if (open(record, 'share')) {
+  if (next('share')) {
     ctx.say(`sharing ${source.imageId}: IMDSv2, launch permissions ${target.public ? 'PUBLIC and ' : ''}${target.shareWith.join(', ') || '(this account only)'}`);
     await runStage(record, 'share', clock, async () => {
       const warnings = await aws.share({ profile, source });
       return { value: undefined, ...(warnings.length ? { detail: warnings.join('; ') } : {}) };
     });
   }
-  if (open(record, 'tags')) {
+  if (next('tags')) {
     ctx.say(`tagging ${source.imageId} and its snapshots`);
     await runStage(record, 'tags', clock, async () => ({ value: await aws.tag({ profile, source }) }));
   }
-  if (open(record, 'copies')) {
+  if (next('copies')) {
     // A copy an earlier attempt finished stays as recorded; the others are (re)done, and an
     // earlier attempt's copy still on its way is picked up by the record digest it carries.
     const regions = target.copyTo.filter((r) => r !== source.region && !output.copies.some((c) => c.region === r && c.ok));
@@ -73,7 +77,7 @@ export async function finishAws(aws: AwsPublisher, ctx: FinishContext): Promise<
       return { value: undefined, detail: output.copies.map((c) => `${c.region} ${c.imageId}`).join(', ') || 'none' };
     });
   }
-  if (open(record, 'retention')) {
+  if (next('retention')) {
     if (!ctx.prune) {
       skipStage(record, 'retention', '--no-prune', clock);
       return;
@@ -102,10 +106,10 @@ interface StageEnv {
 export async function finishAwsStages(
   profile: ResolvedProfile,
   record: BuildRecord,
-  env: StageEnv & { aws: AwsPublisher; onProgress: (e: ProgressEvent) => void; recordFile: string },
+  env: StageEnv & { aws: AwsPublisher; onProgress: (e: ProgressEvent) => void; recordFile: string; stopped?: () => boolean },
 ): Promise<string | undefined> {
   try {
-    await finishAws(env.aws, { profile, record, clock: env.clock, prune: env.prune, say: env.say, onCopy: (e) => env.onProgress({ kind: 'copy', profile: profile.name, target: 'aws', ...e }) });
+    await finishAws(env.aws, { profile, record, clock: env.clock, prune: env.prune, say: env.say, stopped: env.stopped, onCopy: (e) => env.onProgress({ kind: 'copy', profile: profile.name, target: 'aws', ...e }) });
     return undefined;
   } catch (err) {
     const resume = `go on with: cocca-bake build --resume ${env.recordFile}`;

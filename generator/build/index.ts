@@ -12,18 +12,17 @@ import { artifactSources } from '../profile/rules.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import { plan } from '../components/index.js';
 import { stepId, type Phase } from '../components/model.js';
-import { COCCA_BAKE_VERSION } from '../version.js';
 import { logTail } from './log-tail.js';
 import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
 import { parseLine, type BuildEvent } from './progress.js';
 import type { CopyProgress, CopyResult } from '../aws/publish.js';
 import type { RetentionReport } from '../aws/retention.js';
 import { dryRunEnd, finishAwsStages } from './finish.js';
-import { recordDigest, writeRecord, type BuildRecord } from './record.js';
+import { buildDir, newRecord, recordDigest, writeRecord, type BuildRecord } from './record.js';
 import { ResourceTracker } from './remaining.js';
 import { writeBuildSeed } from './seed.js';
 import type { Interruption } from './signals.js';
-import { newStages, stageOf } from './stages.js';
+import { stageOf } from './stages.js';
 
 export type Target = 'aws' | 'qemu';
 
@@ -65,7 +64,6 @@ export interface BuildOptions {
   quietMs?: number;
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -88,31 +86,20 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const started = now();
   const target = chooseTarget(profile, opts.target);
   const source = `${packerBuildName(profile)}.${target === 'aws' ? 'amazon-ebs.cocca' : 'qemu.cocca'}`;
-  const dir = path.resolve(opts.buildRoot, profile.name, `${stamp(started)}-${target}`);
+  const dir = buildDir(opts.buildRoot, profile.name, started, target);
   const log = path.join(dir, 'packer.log');
   const recordFile = path.join(dir, 'build-record.json');
   const elapsed = () => now().getTime() - started.getTime();
   const say = (message: string) => opts.onProgress({ kind: 'phase', profile: profile.name, target, message, elapsedMs: elapsed() });
 
   const steps = plan(profile, os).steps;
-  const record: BuildRecord = {
-    schema: 'cocca-bake/build-record/v1',
-    coccaBake: COCCA_BAKE_VERSION,
-    profile: profile.name,
-    profileFile: profile.sourceFile,
-    profileDigest: profile.digest,
-    target,
-    packer: { path: '', version: '', flavor: '' },
+  const record = newRecord(profile, target, {
     // What this build downloads: not the JDK tarball when Java comes from apt, not OpenSSL when it is off.
     artifacts: Object.fromEntries(artifactSources(profile).filter((s) => s.used).map((s) => [s.name, profile.downloads[s.name]])) as BuildRecord['artifacts'],
     baseImage: target === 'qemu' ? { url: profile.targets.qemu!.baseImage.url, sha256: profile.targets.qemu!.baseImage.sha256 } : {},
-    outputs: {},
-    steps: [],
-    stages: newStages(target),
     startedAt: started.toISOString(),
-    result: 'running',
     log,
-  };
+  });
 
   // Written as each stage starts and ends: a crash leaves an accurate record.
   const save = () => {
@@ -265,7 +252,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     record.source = { region, imageId, recordDigest: recordDigest(record) };
     save();
     const finished = await untilStopped(
-      finishAwsStages(profile, record, { say, clock, aws: opts.aws, prune: opts.prune !== false, onProgress: opts.onProgress, recordFile }).then((error) => ({ error })),
+      finishAwsStages(profile, record, { say, clock, aws: opts.aws, prune: opts.prune !== false, onProgress: opts.onProgress, recordFile, stopped: stopping }).then((error) => ({ error })),
       opts.interruption,
     );
     if (!finished) return interrupted([`AMI ${imageId} in ${region} (built; finishing unfinished, copies already started go on in AWS): go on with cocca-bake build --resume ${recordFile}`]);

@@ -2,7 +2,7 @@
 // every line also goes to the build's log file (decoded from -machine-readable for people).
 import { createWriteStream } from 'node:fs';
 import { execa } from 'execa';
-import { flavorFor, type PackerFlavor } from '../emit/packer.js';
+import { flavorFor, packerVersionOf, type PackerFlavor } from '../emit/packer.js';
 import { humanText } from './progress.js';
 import { cleanupBoundMs, type Interruption } from './signals.js';
 
@@ -16,14 +16,14 @@ export class PackerMissingError extends Error {}
 
 export async function findPacker(command = process.env.COCCA_PACKER ?? 'packer'): Promise<PackerInfo> {
   const r = await execa(command, ['version'], { reject: false, env: { CHECKPOINT_DISABLE: '1' } });
-  const m = /Packer v?(\d+\.\d+\.\d+)/.exec(r.stdout ?? '');
-  if (r.failed || !m) {
+  const version = packerVersionOf(r.stdout ?? '');
+  if (r.failed || !version) {
     throw new PackerMissingError(
       `cannot run ${command}: install HashiCorp Packer (1.10 or later, or Debian/Ubuntu's 1.6.6: apt-get install packer) or set COCCA_PACKER`,
     );
   }
   const which = await execa('sh', ['-c', 'command -v "$0"', command], { reject: false });
-  return { path: which.stdout.trim() || command, version: m[1]!, flavor: flavorFor(m[1]!) };
+  return { path: which.stdout.trim() || command, version, flavor: flavorFor(version) };
 }
 
 export interface RunOptions {

@@ -4,7 +4,10 @@
 // `--resume` goes on from it: `result` and `stages` say whether it is finished.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { Artifact } from '../profile/types.js';
+import path from 'node:path';
+import type { Artifact, ResolvedProfile } from '../profile/types.js';
+import { COCCA_BAKE_VERSION } from '../version.js';
+import { newStages } from './stages.js';
 
 export interface StepTiming {
   source: string;
@@ -76,4 +79,35 @@ export function recordDigest(record: BuildRecord): string {
 
 export function writeRecord(file: string, record: BuildRecord): void {
   writeFileSync(file, `${JSON.stringify({ ...record, digest: recordDigest(record) }, null, 2)}\n`);
+}
+
+/** A build's folder: BUILD_ROOT/PROFILE/STAMP-KIND (kind: the target, or aws-publish). */
+export function buildDir(buildRoot: string, profile: string, started: Date, kind: string): string {
+  const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return path.resolve(buildRoot, profile, `${stamp}-${kind}`);
+}
+
+/** A record as a build begins: what the profile says, nothing done yet. */
+export function newRecord(
+  profile: ResolvedProfile,
+  target: BuildRecord['target'],
+  begin: Pick<BuildRecord, 'artifacts' | 'baseImage' | 'startedAt' | 'log'>,
+): BuildRecord {
+  return {
+    schema: 'cocca-bake/build-record/v1',
+    coccaBake: COCCA_BAKE_VERSION,
+    profile: profile.name,
+    profileFile: profile.sourceFile,
+    profileDigest: profile.digest,
+    target,
+    packer: { path: '', version: '', flavor: '' },
+    artifacts: begin.artifacts,
+    baseImage: begin.baseImage,
+    outputs: {},
+    steps: [],
+    stages: newStages(target),
+    startedAt: begin.startedAt,
+    result: 'running',
+    log: begin.log,
+  };
 }

@@ -4,11 +4,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedProfile } from '../profile/types.js';
-import { COCCA_BAKE_VERSION } from '../version.js';
 import { finishAwsStages } from './finish.js';
 import type { AwsPublisher, ProgressEvent } from './index.js';
-import { recordDigest, writeRecord, type BuildRecord } from './record.js';
-import { firstOpenStage, newStages, skipStage } from './stages.js';
+import { buildDir, newRecord, recordDigest, writeRecord, type BuildRecord } from './record.js';
+import { firstOpenStage, skipStage } from './stages.js';
 
 /** A record that cannot be resumed, or a profile that no longer fits it: the user's to fix. */
 export class ResumeError extends Error {}
@@ -88,7 +87,6 @@ export function amiIdProblem(imageId: string): string | undefined {
   return /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(imageId) ? undefined : `${JSON.stringify(imageId)} is not an AMI id (ami- and 8 or 17 hex digits)`;
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 /**
  * `publish PROFILE AMI-ID`: an AMI in the profile's build region that was baked but never
@@ -109,27 +107,11 @@ export async function publishAmi(profile: ResolvedProfile, imageId: string, opts
   if (problem) throw new ResumeError(problem);
   const now = opts.now ?? (() => new Date());
   const started = now();
-  const dir = path.resolve(opts.buildRoot, profile.name, `${stamp(started)}-aws-publish`);
+  const dir = buildDir(opts.buildRoot, profile.name, started, 'aws-publish');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'build-record.json');
-  const record: BuildRecord = {
-    schema: 'cocca-bake/build-record/v1',
-    coccaBake: COCCA_BAKE_VERSION,
-    profile: profile.name,
-    profileFile: profile.sourceFile,
-    profileDigest: profile.digest,
-    target: 'aws',
-    // Not baked here: what went into the AMI is on its tags, not known to this record.
-    packer: { path: '', version: '', flavor: '' },
-    artifacts: {},
-    baseImage: {},
-    outputs: {},
-    steps: [],
-    stages: newStages('aws'),
-    startedAt: started.toISOString(),
-    result: 'running',
-    log: path.join(dir, 'packer.log'),
-  };
+  // Not baked here: what went into the AMI is on its tags, not known to this record.
+  const record = newRecord(profile, 'aws', { artifacts: {}, baseImage: {}, startedAt: started.toISOString(), log: path.join(dir, 'packer.log') });
   skipStage(record, 'bake', `not baked here: cocca-bake publish ${imageId}`, { now, save: () => {} });
   record.source = { region: target.region, imageId, recordDigest: recordDigest(record) };
   return continueRecord(file, record, profile, opts);

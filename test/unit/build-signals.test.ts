@@ -152,6 +152,31 @@ describe('build: SIGINT and SIGTERM', () => {
 });
 
 describe('build: interrupted while the AMI is finished', () => {
+  it('starts no further stage after the signal: no tags, no copies, above all no retention', async () => {
+    const { profile, os: osm } = checkProfile('profiles/af-south-1.yaml');
+    const interruption = new Interruption();
+    const called: string[] = [];
+    const record = await buildProfile(profile!, osm!, {
+      buildRoot: work,
+      packer: await findPacker(FAKE),
+      interruption,
+      aws: {
+        // The signal comes while sharing, and sharing then ends well.
+        share: async () => (called.push('share'), interruption.receive('SIGINT', () => {}), await new Promise((r) => setTimeout(r, 50)), []),
+        tag: async () => void called.push('tag'),
+        copy: async () => (called.push('copy'), []),
+        retention: async () => (called.push('retention'), []),
+      },
+      onProgress: () => {},
+    });
+    expect(record.result).toBe('interrupted');
+    // The finishing work is no longer awaited by the build: give it time to (wrongly) go on.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(called).toEqual(['share']);
+    const onDisk = JSON.parse(readFileSync(path.join(path.dirname(record.log), 'build-record.json'), 'utf8')) as typeof record;
+    expect(onDisk.stages?.map((st) => [st.name, st.state])).toEqual([['bake', 'done'], ['share', 'done'], ['tags', 'pending'], ['copies', 'pending'], ['retention', 'pending']]);
+  });
+
   it('records the built AMI as remaining and does not wait for the copies', async () => {
     const prev = process.env.FAKE_PACKER_LOG;
     process.env.FAKE_PACKER_LOG = path.join(work, 'calls.log');
