@@ -194,9 +194,9 @@ Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage s
       results.map((r, i) => ({ file: files[i]!, profile: r.profile!, os: r.os! })),
       { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher, dryRun: opts.dryRun, prune: opts.prune },
     );
-    // Messages are printed already. After SIGINT/SIGTERM (130/143), exit now: an AMI's finishing
+    // Messages are printed already. After SIGINT/SIGTERM/SIGHUP (130/143/129), exit now: an AMI's finishing
     // (copies) may still have AWS calls in flight, which would otherwise keep the process alive.
-    if (code === 130 || code === 143) process.exit(code);
+    if (code === 130 || code === 143 || code === 129) process.exit(code);
     process.exitCode = code;
   });
 

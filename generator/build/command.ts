@@ -32,7 +32,7 @@ function targetOf(profile: ResolvedProfile, wanted?: Target): Target | undefined
   }
 }
 
-/** Builds every profile; returns the exit code (0, 1 when any failed, 130/143 when a signal stopped it). */
+/** Builds every profile; returns the exit code (0, 1 when any failed, 130/143/129 when SIGINT/SIGTERM/SIGHUP stopped it). */
 export async function runBuildCommand(profiles: Array<{ file: string; profile: ResolvedProfile; os: OsModule }>, opts: BuildCommandOptions): Promise<number> {
   const out = (line: string) => process.stderr.write(line);
   const progress = opts.json ? (e: ProgressEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: ProgressEvent) => out(formatProgress(e));

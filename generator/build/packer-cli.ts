@@ -53,6 +53,15 @@ export interface RunResult {
 export async function runPacker(packer: PackerInfo, args: string[], opts: RunOptions): Promise<RunResult> {
   const log = createWriteStream(opts.log, { flags: 'a' });
   const raw = opts.machineLog ? createWriteStream(opts.machineLog, { flags: 'a' }) : undefined;
+  // A log that cannot be written (a full disk) must not end the build, nor Packer's clean-up:
+  // said once, and Packer goes on.
+  let logFailed = false;
+  for (const stream of [log, raw]) {
+    stream?.on('error', (err) => {
+      if (!logFailed) process.stderr.write(`cocca-bake: cannot write ${opts.log}: ${err.message}; Packer goes on\n`);
+      logFailed = true;
+    });
+  }
   log.write(`$ ${packer.path} ${args.join(' ')}\n`);
   const child = execa(packer.path, args, {
     cwd: opts.cwd,

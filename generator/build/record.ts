@@ -3,7 +3,7 @@
 // succeeded; an AMI's `outputs.aws` fills in stage by stage (the copies made so far), so that
 // `--resume` goes on from it: `result` and `stages` say whether it is finished.
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Artifact, ResolvedProfile } from '../profile/types.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
@@ -77,8 +77,20 @@ export function recordDigest(record: BuildRecord): string {
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
 }
 
+/**
+ * Rewritten at every stage and copy: through a synced temporary file and a rename, so a full
+ * disk or a kill mid-write leaves the previous record whole (--resume reads it), never half of one.
+ */
 export function writeRecord(file: string, record: BuildRecord): void {
-  writeFileSync(file, `${JSON.stringify({ ...record, digest: recordDigest(record) }, null, 2)}\n`);
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, `${JSON.stringify({ ...record, digest: recordDigest(record) }, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
 }
 
 /** A build's folder: BUILD_ROOT/PROFILE/STAMP-KIND (kind: the target, or aws-publish). */

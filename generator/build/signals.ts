@@ -6,9 +6,9 @@
 // (Packer is killed and the record lists what may remain).
 import { EventEmitter } from 'node:events';
 
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
-export const EXIT_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+export const EXIT_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /** How long a build waits for Packer's clean-up after the signal: 5 minutes, or COCCA_BAKE_CLEANUP_TIMEOUT seconds. */
 export function cleanupBoundMs(env = process.env): number {
@@ -36,7 +36,7 @@ export class Interruption extends EventEmitter<{ stop: [StopSignal]; abandon: []
     this.presses++;
     if (this.presses === 1) {
       this.signal = sig;
-      tell(`${sig === 'SIGINT' ? 'interrupt' : 'SIGTERM'} received: stopping Packer and waiting for its clean-up (at most ${Math.round(cleanupBoundMs() / 1000)} s); no new build starts`);
+      tell(`${sig === 'SIGINT' ? 'interrupt' : sig} received: stopping Packer and waiting for its clean-up (at most ${Math.round(cleanupBoundMs() / 1000)} s); no new build starts`);
       this.emit('stop', sig);
     } else if (this.presses === 2) {
       tell('still cleaning up: Packer is deleting what it made; press Ctrl-C again to abandon the clean-up (resources may remain)');
@@ -47,15 +47,22 @@ export class Interruption extends EventEmitter<{ stop: [StopSignal]; abandon: []
     }
   }
 
-  /** Listens for SIGINT and SIGTERM until the returned function is called. */
+  /**
+   * Listens for SIGINT, SIGTERM and SIGHUP until the returned function is called. A hang-up (the
+   * operator's SSH session dropped) is a stop like the others: Packer, in its own session, would
+   * not see it and would be left to die on its next write, its cloud resources with it.
+   */
   listen(tell: (line: string) => void): () => void {
-    const onInt = () => this.receive('SIGINT', tell);
-    const onTerm = () => this.receive('SIGTERM', tell);
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, () => this.receive(sig, tell)] as const);
+    for (const [sig, on] of handlers) process.on(sig, on);
+    // After a hang-up the terminal is gone: writing progress to it must not end the clean-up.
+    const ignore = () => {};
+    process.stdout.on('error', ignore);
+    process.stderr.on('error', ignore);
     return () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      for (const [sig, on] of handlers) process.off(sig, on);
+      process.stdout.off('error', ignore);
+      process.stderr.off('error', ignore);
     };
   }
 }

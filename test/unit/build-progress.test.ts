@@ -59,7 +59,9 @@ describe('machine-readable lines (captured from Packer 1.6.6)', () => {
 });
 
 const HAVE_PACKER = spawnSync('packer', ['version'], { env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).status === 0;
-const HAVE_NETNS = HAVE_PACKER && spawnSync('unshare', ['-n', 'true']).status === 0;
+// Skipped only off CI: in CI a missing Packer or netns fails these tests, the only proof that
+// Packer 1.6.6 needs the SIGINT sent to its whole group.
+const HAVE_NETNS = process.env.CI === 'true' || (HAVE_PACKER && spawnSync('unshare', ['-n', 'true']).status === 0);
 
 describe.skipIf(!HAVE_NETNS)('the real Packer through runPacker (inside unshare -n)', () => {
   it('packer.log reads as Packer reads to a person, the raw stream is kept beside it, and a quiet Packer gets heartbeats', async () => {

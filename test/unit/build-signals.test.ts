@@ -95,6 +95,17 @@ describe('build: SIGINT and SIGTERM', () => {
     expect(ec2.actions).toEqual(['DescribeRegions']);
   });
 
+  it('SIGHUP (the SSH session dropped): a stop like the others, clean-up to the end, exit 129', async () => {
+    const child = build(['profiles/af-south-1.yaml'], { FAKE_PACKER_CLEANUP_SECONDS: '1' });
+    await waitFor(child, /waiting for SSH/);
+    child.kill('SIGHUP');
+    const r = await child;
+    expect(r.exitCode).toBe(129);
+    expect(calls().filter((l) => l.startsWith('signal'))).toEqual(['signal INT']);
+    expect(readFileSync(path.join(work, 'cleaned'), 'utf8')).toMatch(/af-south-1\.amazon-ebs\.cocca/);
+    expect(records()[0]).toMatchObject({ result: 'interrupted', error: 'interrupted by SIGHUP' });
+  });
+
   it('SIGTERM with a clean-up longer than the bound: Packer killed, what it made listed as remaining, exit 143', async () => {
     const child = build(['profiles/af-south-1.yaml'], { FAKE_PACKER_CLEANUP_SECONDS: '60', COCCA_BAKE_CLEANUP_TIMEOUT: '1' });
     await waitFor(child, /waiting for SSH/);
