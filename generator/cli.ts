@@ -31,11 +31,17 @@ function readUserFile(file: string): Buffer {
   }
 }
 
-function check(files: string[], format: Format, strict: boolean, root?: string): CompileResult[] {
+/** Checks and reports every profile; the caller decides what an invalid one means. */
+function checkEach(files: string[], format: Format, strict: boolean, root?: string): CompileResult[] {
   if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
   const results = files.map((f) => checkProfile(f, { root }));
   reportFindings(results, format);
   if (format === 'text') process.stderr.write(`${summary(results, strict)}\n`);
+  return results;
+}
+
+function check(files: string[], format: Format, strict: boolean, root?: string): CompileResult[] {
+  const results = checkEach(files, format, strict, root);
   if (fails(results, strict)) throw new Failure('');
   return results;
 }
@@ -186,13 +192,23 @@ Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage s
   .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string; resume?: string; dryRun?: boolean; prune: boolean }) => {
     if (opts.resume !== undefined) return resumeAction(files, opts);
     if (files.length === 0) throw new UsageError('build needs at least one profile file (or --resume RECORD)');
-    const results = check(files, 'text', false, opts.root);
+    // Each profile builds or fails on its own: an invalid one (its findings printed above) is a
+    // failed line of the summary, and the valid ones still build.
+    const checked = checkEach(files, 'text', false, opts.root).map((r, i) => ({ file: files[i]!, r }));
+    const valid = checked.filter(({ r }) => !fails([r], false));
+    const rejected = checked
+      .filter(({ r }) => fails([r], false))
+      .map(({ file, r }) => {
+        const n = r.findings.filter((f) => f.severity === 'error').length;
+        return { profile: file, result: 'failed' as const, reason: `invalid profile (${n} error${n === 1 ? '' : 's'} above)` };
+      });
+    if (valid.length === 0) throw new Failure('');
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
     const { runBuildCommand } = await import('./build/command.js');
-    const publisher = opts.target === 'qemu' || results.every((r) => !r.profile!.targets.aws) ? undefined : (await import('./build/aws.js')).awsPublisher();
+    const publisher = opts.target === 'qemu' || valid.every(({ r }) => !r.profile!.targets.aws) ? undefined : (await import('./build/aws.js')).awsPublisher();
     const code = await runBuildCommand(
-      results.map((r, i) => ({ file: files[i]!, profile: r.profile!, os: r.os! })),
-      { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher, dryRun: opts.dryRun, prune: opts.prune },
+      valid.map(({ file, r }) => ({ file, profile: r.profile!, os: r.os! })),
+      { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher, dryRun: opts.dryRun, prune: opts.prune, rejected },
     );
     // Messages are printed already. After SIGINT/SIGTERM/SIGHUP (130/143/129), exit now: an AMI's finishing
     // (copies) may still have AWS calls in flight, which would otherwise keep the process alive.

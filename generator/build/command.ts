@@ -15,6 +15,8 @@ export interface BuildCommandOptions {
   aws?: AwsPublisher;
   dryRun?: boolean;
   prune?: boolean;
+  /** Profiles that failed before building (invalid): in the summary and the exit status. */
+  rejected?: Outcome[];
 }
 
 /** Seconds of Packer silence before a heartbeat line: 30, or COCCA_BAKE_HEARTBEAT. */
@@ -39,7 +41,7 @@ export async function runBuildCommand(profiles: Array<{ file: string; profile: R
   const interruption = new Interruption();
   const unlisten = interruption.listen((line) => out(`cocca-bake: ${line}\n`));
   try {
-    const outcomes = await buildMany(profiles, opts.parallel, async ({ file, profile, os }): Promise<Outcome> => {
+    const built = await buildMany(profiles, opts.parallel, async ({ file, profile, os }): Promise<Outcome> => {
       if (interruption.requested) return { profile: profile.name, target: targetOf(profile, opts.target), result: 'not started', reason: `stopped by ${interruption.signal} before it began` };
       try {
         const record = await buildProfile(profile, os, { target: opts.target, buildRoot: opts.buildDir, aws: opts.aws, dryRun: opts.dryRun, prune: opts.prune, onProgress: progress, interruption, quietMs: quietMs() });
@@ -53,6 +55,7 @@ export async function runBuildCommand(profiles: Array<{ file: string; profile: R
         return { profile: profile.name, target: targetOf(profile, opts.target), result: 'failed', reason };
       }
     });
+    const outcomes = [...(opts.rejected ?? []), ...built];
     if (opts.json) process.stdout.write(`${JSON.stringify({ kind: 'summary', outcomes })}\n`);
     else if (outcomes.length > 1 || interruption.requested) out(formatSummary(outcomes));
     if (interruption.signal) return EXIT_CODE[interruption.signal];

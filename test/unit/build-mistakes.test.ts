@@ -117,6 +117,28 @@ describe('build: several profiles, each on its own', () => {
     expectNamedFilesExist(r.stderr);
   });
 
+  it('one invalid profile: its findings, a failed line in the summary, and the valid one still built', async () => {
+    const bad = path.join(work, 'bad.yaml');
+    writeFileSync(bad, `name: bad\n${HEAD}ssh: {port: 99999}\n${QEMU}`);
+    const r = await build([bad, profile('good')]);
+    expect(r.exitCode).toBe(1);
+    expectNoCrash(r.stderr);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: error: ssh\.port/);
+    expect(r.stderr).toMatch(/^\[good qemu\] built in /m);
+    expect(r.stderr).toMatch(/^summary: 1 of 2 built$/m);
+    expect(r.stderr).toMatch(/^ {2}\S*bad\.yaml +- +failed +invalid profile \(1 error above\)$/m);
+    expectNamedFilesExist(r.stderr);
+  });
+
+  it('only invalid profiles: nothing built, exit 1', async () => {
+    const bad = path.join(work, 'bad.yaml');
+    writeFileSync(bad, `name: bad\n${HEAD}ssh: {port: 99999}\n${QEMU}`);
+    const r = await build([bad]);
+    expect(r.exitCode).toBe(1);
+    expectNoCrash(r.stderr);
+    expect(existsSync(path.join(work, 'builds'))).toBe(false);
+  });
+
   it('--json: a summary line with every outcome', async () => {
     const r = await build([profile('good'), profile('nt', ''), '--json']);
     expect(r.exitCode).toBe(1);
