@@ -257,7 +257,7 @@ program
     const profile = result!.profile!;
     if (!profile.targets.aws) throw new Failure(`${file} has no targets.aws: nothing to publish to`);
     const { formatProgress } = await import('./build/report.js');
-    const { publisherWith, sourceImageProblem } = await import('./build/aws.js');
+    const { inspectSourceImage, publisherWith } = await import('./build/aws.js');
     const { ec2Factory } = await import('./aws/client.js');
     const factory = ec2Factory();
     try {
@@ -265,7 +265,7 @@ program
         buildRoot: opts.buildDir,
         aws: publisherWith(factory),
         prune: opts.prune,
-        checkImage: (region, id) => sourceImageProblem(factory, profile.name, region, id),
+        checkImage: (region, id) => inspectSourceImage(factory, profile.name, region, id),
         onProgress: opts.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e) => process.stderr.write(formatProgress(e)),
       });
       if (done.result !== 'ok') throw new Failure(`publishing ${imageId} failed`);

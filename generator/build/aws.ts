@@ -56,12 +56,17 @@ export function publisherWith(factory: Ec2Factory, wait?: WaitOptions): AwsPubli
 }
 
 /** `publish`: the AMI must exist in the build region and be a cocca-bake image of this profile. */
-export async function sourceImageProblem(factory: Ec2Factory, profileName: string, region: string, imageId: string): Promise<string | undefined> {
+/**
+ * What `publish` may finish: an AMI of this profile in its build region. Its record digest is
+ * the one a lost build tagged it with (its copies carry the same; they are then picked up),
+ * when that build got as far as tagging.
+ */
+export async function inspectSourceImage(factory: Ec2Factory, profileName: string, region: string, imageId: string): Promise<{ problem?: string; recordDigest?: string }> {
   const image = await describeImage(factory(region), region, imageId);
-  if (!image || image.state === 'deregistered') return `AMI ${imageId} does not exist in ${region} (the profile's targets.aws.region, where publish looks for it)`;
+  if (!image || image.state === 'deregistered') return { problem: `AMI ${imageId} does not exist in ${region} (the profile's targets.aws.region, where publish looks for it)` };
   const tagged = image.tags[PROFILE_TAG];
-  if (tagged !== profileName) return `AMI ${imageId} in ${region} is ${tagged ? `an image of profile ${tagged}` : `not tagged ${PROFILE_TAG}`}, not of profile ${profileName}: publish finishes only an AMI cocca-bake baked for this profile`;
-  return undefined;
+  if (tagged !== profileName) return { problem: `AMI ${imageId} in ${region} is ${tagged ? `an image of profile ${tagged}` : `not tagged ${PROFILE_TAG}`}, not of profile ${profileName}: publish finishes only an AMI cocca-bake baked for this profile` };
+  return image.tags[RECORD_TAG] ? { recordDigest: image.tags[RECORD_TAG] } : {};
 }
 
 export function awsPublisher(): AwsPublisher {

@@ -93,18 +93,18 @@ export function amiIdProblem(imageId: string): string | undefined {
  * finished (or made before records had stages) gets a new record, its bake stage 'skipped',
  * and the finishing stages. The AMI must carry the profile's tag: nothing else is published.
  */
-export async function publishAmi(profile: ResolvedProfile, imageId: string, opts: FinishOptions & { buildRoot: string; checkImage: (region: string, imageId: string) => Promise<string | undefined> }): Promise<BuildRecord> {
+export async function publishAmi(profile: ResolvedProfile, imageId: string, opts: FinishOptions & { buildRoot: string; checkImage: (region: string, imageId: string) => Promise<{ problem?: string; recordDigest?: string }> }): Promise<BuildRecord> {
   const bad = amiIdProblem(imageId);
   if (bad) throw new ResumeError(bad);
   const target = profile.targets.aws;
   if (!target) throw new ResumeError(`profile ${profile.name} has no targets.aws: nothing to publish to`);
-  let problem: string | undefined;
+  let seen: { problem?: string; recordDigest?: string };
   try {
-    problem = await opts.checkImage(target.region, imageId);
+    seen = await opts.checkImage(target.region, imageId);
   } catch (err) {
-    problem = `cannot look at ${imageId} in ${target.region}: ${(err as Error).message}`;
+    seen = { problem: `cannot look at ${imageId} in ${target.region}: ${(err as Error).message}` };
   }
-  if (problem) throw new ResumeError(problem);
+  if (seen.problem) throw new ResumeError(seen.problem);
   const now = opts.now ?? (() => new Date());
   const started = now();
   const dir = buildDir(opts.buildRoot, profile.name, started, 'aws-publish');
@@ -113,6 +113,7 @@ export async function publishAmi(profile: ResolvedProfile, imageId: string, opts
   // Not baked here: what went into the AMI is on its tags, not known to this record.
   const record = newRecord(profile, 'aws', { artifacts: {}, baseImage: {}, startedAt: started.toISOString(), log: path.join(dir, 'packer.log') });
   skipStage(record, 'bake', `not baked here: cocca-bake publish ${imageId}`, { now, save: () => {} });
-  record.source = { region: target.region, imageId, recordDigest: recordDigest(record) };
+  // A lost build's digest when it tagged the AMI: the copies it started carry it and are picked up.
+  record.source = { region: target.region, imageId, recordDigest: seen.recordDigest ?? recordDigest(record) };
   return continueRecord(file, record, profile, opts);
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WaitOptions } from '../../generator/aws/client.js';
 import { copyToRegions, copyToken } from '../../generator/aws/publish.js';
-import { publisherWith, sourceImageProblem } from '../../generator/build/aws.js';
+import { inspectSourceImage, publisherWith } from '../../generator/build/aws.js';
 import { buildProfile, type AwsPublisher, type ProgressEvent } from '../../generator/build/index.js';
 import { findPacker } from '../../generator/build/packer-cli.js';
 import type { BuildRecord } from '../../generator/build/record.js';
@@ -337,7 +337,7 @@ describe('publish PROFILE AMI-ID', () => {
     const w = ec2();
     const ORPHAN = 'ami-0feed000000000001';
     w.r['af-south-1']!.add({ id: ORPHAN, name: 'cocca-t-20240601', created: '2024-06-01T00:00:00.000Z', tags: { 'cocca-bake:profile': 't' } });
-    const record = await publishAmi(profile!, ORPHAN, { buildRoot: work, aws: w.publisher, checkImage: (region, id) => sourceImageProblem(w.factory, 't', region, id), onProgress: () => {} });
+    const record = await publishAmi(profile!, ORPHAN, { buildRoot: work, aws: w.publisher, checkImage: (region, id) => inspectSourceImage(w.factory, 't', region, id), onProgress: () => {} });
     expect(record.result).toBe('ok');
     expect(stages(record)).toEqual(['bake skipped', 'share done', 'tags done', 'copies done', 'retention done']);
     expect(record.stages![0]!.detail).toBe(`not baked here: cocca-bake publish ${ORPHAN}`);
@@ -350,11 +350,25 @@ describe('publish PROFILE AMI-ID', () => {
     expect(w.r['eu-west-1']!.live().find((i) => i.id === 'ami-euwest11')!.tags['cocca-bake:build-record']).toBe(record.source!.recordDigest);
   });
 
+  it('an AMI whose record was lost after its copies started: the copies of that build are picked up, not refused', async () => {
+    const { profile } = compiled(profileTree('eu-west-1'));
+    const w = ec2();
+    const ORPHAN = 'ami-0feed000000000002';
+    // The lost build had tagged the AMI with its record and started the copy to eu-west-1.
+    w.r['af-south-1']!.add({ id: ORPHAN, name: 'cocca-t-20240602', created: '2024-06-02T00:00:00.000Z', tags: { 'cocca-bake:profile': 't', 'cocca-bake:build-record': 'digest-lost' } });
+    w.r['eu-west-1']!.add({ id: 'ami-0lostcopy0000001', name: 'cocca-t-20240602', tags: { 'cocca-bake:profile': 't', 'cocca-bake:source-image': ORPHAN, 'cocca-bake:build-record': 'digest-lost' } });
+    const record = await publishAmi(profile!, ORPHAN, { buildRoot: work, aws: w.publisher, checkImage: (region, id) => inspectSourceImage(w.factory, 't', region, id), onProgress: () => {} });
+    expect(record.result).toBe('ok');
+    expect(record.source!.recordDigest).toBe('digest-lost');
+    expect(record.outputs.aws!.copies).toMatchObject([{ region: 'eu-west-1', ok: true, imageId: 'ami-0lostcopy0000001' }]);
+    expect(w.r['eu-west-1']!.copies()).toEqual([]);
+  });
+
   it('refuses an AMI that is not there, not of this profile, or not an AMI id, before writing any record', async () => {
     const { profile } = compiled(profileTree('eu-west-1'));
     const w = ec2();
     w.r['af-south-1']!.add({ id: 'ami-0f0e0d0c0b0a09080', name: 'x', tags: { 'cocca-bake:profile': 'other' } });
-    const publish = (id: string) => publishAmi(profile!, id, { buildRoot: work, aws: w.publisher, checkImage: (region, i) => sourceImageProblem(w.factory, 't', region, i), onProgress: () => {} });
+    const publish = (id: string) => publishAmi(profile!, id, { buildRoot: work, aws: w.publisher, checkImage: (region, i) => inspectSourceImage(w.factory, 't', region, i), onProgress: () => {} });
     await expect(publish('ami-0123456789abcdef0')).rejects.toThrow("AMI ami-0123456789abcdef0 does not exist in af-south-1 (the profile's targets.aws.region, where publish looks for it)");
     await expect(publish('ami-0f0e0d0c0b0a09080')).rejects.toThrow('AMI ami-0f0e0d0c0b0a09080 in af-south-1 is an image of profile other, not of profile t');
     await expect(publish('i-0123')).rejects.toThrow('"i-0123" is not an AMI id');
