@@ -7,7 +7,8 @@ import type { ResolvedProfile } from '../profile/types.js';
 import { finishAwsStages } from './finish.js';
 import type { AwsPublisher, ProgressEvent } from './index.js';
 import { buildDir, newRecord, recordDigest, writeRecord, type BuildRecord } from './record.js';
-import { firstOpenStage, skipStage } from './stages.js';
+import { recordProblem } from './record-input.js';
+import { AWS_STAGES, firstOpenStage, skipStage } from './stages.js';
 
 /** A record that cannot be resumed, or a profile that no longer fits it: the user's to fix. */
 export class ResumeError extends Error {}
@@ -28,6 +29,9 @@ export function readRecord(file: string): BuildRecord {
     throw new ResumeError(`${file} is not JSON: not a build record`);
   }
   if (record?.schema !== 'cocca-bake/build-record/v1') throw new ResumeError(`${file} is not a cocca-bake build record (no "schema": "cocca-bake/build-record/v1")`);
+  // The same shape check the report makes: a hand-edited record is refused here, not deep in a stage.
+  const problem = recordProblem(record);
+  if (problem) throw new ResumeError(`${file}: ${problem}`);
   return record;
 }
 
@@ -35,6 +39,8 @@ export function readRecord(file: string): BuildRecord {
 export function resumeProblem(file: string, record: BuildRecord, profile: ResolvedProfile): string | undefined {
   if (record.target !== 'aws') return `${file} is a ${record.target} build: only an AWS build has stages after the bake to resume; build again`;
   if (!record.stages) return `${file} was written by a cocca-bake without build stages: it cannot be resumed; finish its AMI with cocca-bake publish PROFILE AMI-ID`;
+  const names = record.stages.map((s) => s.name).join(', ');
+  if (names !== AWS_STAGES.join(', ')) return `${file}: its stages are ${names || 'none'}, not ${AWS_STAGES.join(', ')}: not a record cocca-bake wrote`;
   const open = firstOpenStage(record);
   if (!open) return `${file} is already complete (${record.stages.map((s) => `${s.name} ${s.state}`).join(', ')}): nothing to resume`;
   if (open.name === 'bake' || !record.source) return `${file}: the bake did not finish (stage bake ${open.name === 'bake' ? open.state : 'has no AMI'}${record.error ? `: ${record.error}` : ''}): there is no AMI to finish; build again`;

@@ -247,6 +247,12 @@ describe('build --resume', () => {
     expect(() => readRecord(path.join(work, 'nope.json'))).toThrow(`cannot read ${path.join(work, 'nope.json')}: no such file`);
     await fs.writeFile(path.join(work, 'x.json'), '{"schema":"other"}');
     expect(() => readRecord(path.join(work, 'x.json'))).toThrow('is not a cocca-bake build record');
+    // A hand-edited record is refused with the field it got wrong, before any stage runs.
+    await fs.writeFile(path.join(work, 'y.json'), JSON.stringify({ ...rec, stages: 'all done' }));
+    expect(() => readRecord(path.join(work, 'y.json'))).toThrow(`${path.join(work, 'y.json')}: stages is not a list of {name, state, startedAt?, finishedAt?, detail?}`);
+    await fs.writeFile(path.join(work, 'y.json'), JSON.stringify({ ...rec, source: { ...rec.source, imageId: 7 } }));
+    expect(() => readRecord(path.join(work, 'y.json'))).toThrow('source is not an object with region, imageId and recordDigest strings');
+    expect(resumeProblem('y.json', { ...rec, stages: rec.stages!.filter((st) => st.name !== 'tags') }, profile!)).toBe('y.json: its stages are bake, share, copies, retention, not bake, share, tags, copies, retention: not a record cocca-bake wrote');
   });
 });
 

@@ -1,8 +1,8 @@
-// A build record read back for a report. The file may come from anywhere (an artifact of
-// someone else's CI): it is checked for the shape the report reads, and every value in it is
-// treated as untrusted text from here on.
+// A build record read back, for a report or a resume. The file may come from anywhere (an
+// artifact of someone else's CI, a hand edit): it is checked for the shape its readers use, and
+// every value in it is treated as untrusted text from here on.
 import { readFileSync } from 'node:fs';
-import type { AwsOutput, BuildRecord, QemuOutput } from '../build/record.js';
+import type { AwsOutput, BuildRecord, QemuOutput } from './record.js';
 
 /**
  * The record with the optional fields other parts of issue 11 add (stages, interruption,
@@ -48,7 +48,7 @@ const retention = shape({ region: isString, deregistered: arrayOf(isString), kep
 const stage = shape({ name: isString, state: isString, startedAt: optional(isString), finishedAt: optional(isString), detail: optional(isString) });
 const artifact = shape({ url: isString, sha256: isString });
 
-/** Each field the report reads, with what it must hold, in the order a reader would name them. */
+/** Each field the report or a resume reads, with what it must hold, in the order a reader would name them. */
 const FIELDS: Array<[string, Check, string]> = [
   ['profile', isString, 'a string'],
   ['target', isString, 'a string'],
@@ -72,6 +72,7 @@ const FIELDS: Array<[string, Check, string]> = [
   ['stages', optional(arrayOf(stage)), 'a list of {name, state, startedAt?, finishedAt?, detail?}'],
   ['remaining', optional(arrayOf(isString)), 'a list of strings'],
   ['logTail', optional(arrayOf(isString)), 'a list of strings'],
+  ['source', optional(shape({ region: isString, imageId: isString, recordDigest: isString })), 'an object with region, imageId and recordDigest strings'],
 ];
 
 const at = (doc: unknown, dotted: string): unknown => dotted.split('.').reduce<unknown>((v, k) => (isObject(v) ? (v as Record<string, unknown>)[k] : undefined), doc);
