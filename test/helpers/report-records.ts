@@ -11,6 +11,7 @@ import { findPacker } from '../../generator/build/packer-cli.js';
 import type { ReportRecord } from '../../generator/build-report/index.js';
 import { checkProfile } from '../../generator/profile/index.js';
 import { world } from './ec2-fake.js';
+import { QEMU_PROFILE } from './qemu-profile.js';
 
 const FAKE = path.resolve('test/fixtures/fake-packer/packer');
 
@@ -77,9 +78,7 @@ export async function failedQemuRecord(work: string, hostile: string): Promise<R
   await mkdir(work, { recursive: true });
   await writeFile(
     file,
-    `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\n` +
-      `openssl: {enabled: false}\njava: {source: apt, package: openjdk-17-jdk-headless}\n` +
-      `targets: {qemu: {accelerator: tcg, baseImage: {url: "file:///srv/base.qcow2", sha256: "${'a'.repeat(64)}"}}}\n`,
+    QEMU_PROFILE,
   );
   const { profile, os } = compiled(file);
   const built = await withEnv({ FAKE_PACKER_FAIL_AT: 'resin.build', FAKE_PACKER_VERSION: '1.6.6' }, async () =>

@@ -16,6 +16,7 @@ import { ResourceTracker } from '../../generator/build/remaining.js';
 import { Interruption } from '../../generator/build/signals.js';
 import { formatProgress, formatSummary } from '../../generator/build/report.js';
 import { checkProfile } from '../../generator/profile/index.js';
+import { QEMU_PROFILE } from '../helpers/qemu-profile.js';
 
 const CAPTURE = readFileSync('test/fixtures/packer-1.6.6-machine-readable.txt', 'utf8').trim().split('\n');
 let work: string;
@@ -189,9 +190,7 @@ describe('printing', () => {
     const file = path.join(work, 'q.yaml');
     await fs.writeFile(
       file,
-      `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\n` +
-        `openssl: {enabled: false}\njava: {source: apt, package: openjdk-17-jdk-headless}\n` +
-        `targets: {qemu: {accelerator: tcg, baseImage: {url: "file:///srv/base.qcow2", sha256: "${'a'.repeat(64)}"}}}\n`,
+      QEMU_PROFILE,
     );
     const { profile, os: osm } = checkProfile(file);
     const events: ProgressEvent[] = [];

@@ -14,6 +14,7 @@ import { parseLine } from '../../generator/build/progress.js';
 import { recordDigest, type BuildRecord } from '../../generator/build/record.js';
 import { checkProfile } from '../../generator/profile/index.js';
 import { awsError, world } from '../helpers/ec2-fake.js';
+import { QEMU_PROFILE } from '../helpers/qemu-profile.js';
 
 const FAKE = path.resolve('test/fixtures/fake-packer/packer');
 let work: string;
@@ -40,9 +41,7 @@ const qemuProfile = async () => {
   const file = path.join(work, 'q.yaml');
   await fs.writeFile(
     file,
-    `apiVersion: cocca-bake/v1\nname: q\nos: debian-12\nhost: {fqdn: q.example}\nfirewall: {trusted: [192.0.2.0/24]}\nsecrets: {source: user-data}\n` +
-      `openssl: {enabled: false}\njava: {source: apt, package: openjdk-17-jdk-headless}\n` +
-      `targets: {qemu: {accelerator: tcg, baseImage: {url: "file:///srv/base.qcow2", sha256: "${'a'.repeat(64)}"}}}\n`,
+    QEMU_PROFILE,
   );
   return compiled(file);
 };
