@@ -11,7 +11,7 @@ import { writeOutputs } from './emit/write.js';
 import { checkProfile, type CompileResult } from './profile/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
 import { plan } from './components/index.js';
-import type { Target } from './build/index.js';
+import type { Target } from './commands/build/index.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 
 // The AWS SDK warns on every call under Node.js 20 about its future support window; an
@@ -204,8 +204,8 @@ Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage s
       });
     if (valid.length === 0) throw new Failure('');
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
-    const { runBuildCommand } = await import('./build/command.js');
-    const publisher = opts.target === 'qemu' || valid.every(({ r }) => !r.profile!.targets.aws) ? undefined : (await import('./build/aws.js')).awsPublisher();
+    const { runBuildCommand } = await import('./commands/build/command.js');
+    const publisher = opts.target === 'qemu' || valid.every(({ r }) => !r.profile!.targets.aws) ? undefined : (await import('./commands/build/aws.js')).awsPublisher();
     const code = await runBuildCommand(
       valid.map(({ file, r }) => ({ file, profile: r.profile!, os: r.os! })),
       { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher, dryRun: opts.dryRun, prune: opts.prune, rejected },
@@ -221,14 +221,14 @@ async function resumeAction(files: string[], opts: { target?: Target; json?: boo
   if (files.length > 1) throw new UsageError('--resume takes one build record and at most one profile file');
   if (opts.dryRun) throw new UsageError('--dry-run previews a new build; it does not go with --resume');
   if (opts.target === 'qemu') throw new UsageError('--resume finishes an AWS build; a qemu build has nothing after the bake');
-  const { readRecord, resumeBuild, resumeProblem, ResumeError } = await import('./build/resume.js');
+  const { readRecord, resumeBuild, resumeProblem, ResumeError } = await import('./commands/build/resume.js');
   try {
     const record = readRecord(opts.resume!);
     const [result] = check([files[0] ?? record.profileFile], 'text', false, opts.root);
     const problem = resumeProblem(opts.resume!, record, result!.profile!);
     if (problem) throw new Failure(problem);
-    const { formatProgress } = await import('./build/report.js');
-    const { awsPublisher } = await import('./build/aws.js');
+    const { formatProgress } = await import('./commands/build/report.js');
+    const { awsPublisher } = await import('./commands/build/aws.js');
     const done = await resumeBuild(opts.resume!, record, result!.profile!, {
       aws: awsPublisher(),
       prune: opts.prune,
@@ -250,14 +250,14 @@ program
   .option('--no-prune', 'skip retention (recorded as skipped)')
   .addOption(rootOption())
   .action(async (file: string, imageId: string, opts: { buildDir: string; json?: boolean; prune: boolean; root?: string }) => {
-    const { amiIdProblem, publishAmi, ResumeError } = await import('./build/resume.js');
+    const { amiIdProblem, publishAmi, ResumeError } = await import('./commands/build/resume.js');
     const badId = amiIdProblem(imageId);
     if (badId) throw new Failure(badId);
     const [result] = check([file], 'text', false, opts.root);
     const profile = result!.profile!;
     if (!profile.targets.aws) throw new Failure(`${file} has no targets.aws: nothing to publish to`);
-    const { formatProgress } = await import('./build/report.js');
-    const { inspectSourceImage, publisherWith } = await import('./build/aws.js');
+    const { formatProgress } = await import('./commands/build/report.js');
+    const { inspectSourceImage, publisherWith } = await import('./commands/build/aws.js');
     const { ec2Factory } = await import('./aws/client.js');
     const factory = ec2Factory();
     try {

@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline CSS, no script, nothing fetched: the Content
 // Security Policy forbids it too), readable offline and safe to open from an untrusted record.
 import { Fragment, html } from './markup.js';
-import type { ReportRecord } from '../build/record-input.js';
+import type { ReportRecord } from '../commands/build/record-input.js';
 import { clockTimeline, duration, size, stepTimeline, type Bar } from './timeline.js';
 
 const STYLE = `

@@ -3,10 +3,10 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { reportHtml } from './html.js';
-import { readRecord } from '../build/record-input.js';
+import { readRecord } from '../commands/build/record-input.js';
 import { reportText } from './text.js';
 
-export { RecordInputError, readRecord, type ReportRecord } from '../build/record-input.js';
+export { RecordInputError, readRecord, type ReportRecord } from '../commands/build/record-input.js';
 export { reportHtml } from './html.js';
 export { reportText } from './text.js';
 

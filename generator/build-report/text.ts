@@ -1,7 +1,7 @@
 // report.txt: the same facts as the HTML page, for a terminal, a CI log or an e-mail. Every
 // line goes through terminalSafe: a record's text cannot move the cursor or recolour.
 import { terminalSafe } from '../profile/characters.js';
-import type { ReportRecord } from '../build/record-input.js';
+import type { ReportRecord } from '../commands/build/record-input.js';
 import { clockTimeline, duration, size, stepTimeline } from './timeline.js';
 
 export function reportText(r: ReportRecord): string {

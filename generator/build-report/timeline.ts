@@ -1,7 +1,7 @@
 // The report's timelines as data: bars with an offset and a width in percent of their axis.
 // Bake steps carry only their duration and ran one after another, so each starts where the
 // previous ended; finishing stages and region copies carry clock times.
-import type { ReportRecord } from '../build/record-input.js';
+import type { ReportRecord } from '../commands/build/record-input.js';
 
 export interface Bar {
   label: string;

@@ -5,9 +5,9 @@
 // (stages, copy times, logTail, remaining) that other parts of the build fill in.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { publisherWith } from '../../generator/build/aws.js';
-import { buildProfile } from '../../generator/build/index.js';
-import { findPacker } from '../../generator/build/packer-cli.js';
+import { publisherWith } from '../../generator/commands/build/aws.js';
+import { buildProfile } from '../../generator/commands/build/index.js';
+import { findPacker } from '../../generator/commands/build/packer-cli.js';
 import type { ReportRecord } from '../../generator/build-report/index.js';
 import { checkProfile } from '../../generator/profile/index.js';
 import { world } from './ec2-fake.js';

@@ -1,5 +1,5 @@
 // Build stages, `build --resume`, `publish`, the retention preview and --no-prune, end to end
-// through buildProfile and the real publisher (generator/build/aws.ts) against the in-memory EC2
+// through buildProfile and the real publisher (generator/commands/build/aws.ts) against the in-memory EC2
 // of test/helpers/ec2-fake.ts (aws-sdk-client-mock; AWS cannot be had here) and the Packer
 // stand-in test/fixtures/fake-packer, whose calls are logged so a test can show it never ran.
 import { CopyImageCommand, CreateTagsCommand, DeleteSnapshotCommand, DeregisterImageCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
@@ -10,12 +10,12 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WaitOptions } from '../../generator/aws/client.js';
 import { copyToRegions, copyToken } from '../../generator/aws/publish.js';
-import { inspectSourceImage, publisherWith } from '../../generator/build/aws.js';
-import { buildProfile, type AwsPublisher, type ProgressEvent } from '../../generator/build/index.js';
-import { findPacker } from '../../generator/build/packer-cli.js';
-import type { BuildRecord } from '../../generator/build/record.js';
-import { formatProgress } from '../../generator/build/report.js';
-import { publishAmi, readRecord, resumeBuild, resumeProblem, ResumeError } from '../../generator/build/resume.js';
+import { inspectSourceImage, publisherWith } from '../../generator/commands/build/aws.js';
+import { buildProfile, type AwsPublisher, type ProgressEvent } from '../../generator/commands/build/index.js';
+import { findPacker } from '../../generator/commands/build/packer-cli.js';
+import type { BuildRecord } from '../../generator/commands/build/record.js';
+import { formatProgress } from '../../generator/commands/build/report.js';
+import { publishAmi, readRecord, resumeBuild, resumeProblem, ResumeError } from '../../generator/commands/build/resume.js';
 import { checkProfile } from '../../generator/profile/index.js';
 import { awsError, world, type FakeRegion } from '../helpers/ec2-fake.js';
 import { CLEAN_BASE, tempTree } from './profile-helpers.js';

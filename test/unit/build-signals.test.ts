@@ -8,10 +8,10 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProfile } from '../../generator/build/index.js';
-import { findPacker } from '../../generator/build/packer-cli.js';
-import type { BuildRecord } from '../../generator/build/record.js';
-import { Interruption } from '../../generator/build/signals.js';
+import { buildProfile } from '../../generator/commands/build/index.js';
+import { findPacker } from '../../generator/commands/build/packer-cli.js';
+import type { BuildRecord } from '../../generator/commands/build/record.js';
+import { Interruption } from '../../generator/commands/build/signals.js';
 import { checkProfile } from '../../generator/profile/index.js';
 import { startRegionsServer, type RegionsServer } from '../helpers/ec2-regions-server.js';
 

@@ -2,7 +2,7 @@
 // every line also goes to the build's log file (decoded from -machine-readable for people).
 import { createWriteStream } from 'node:fs';
 import { execa } from 'execa';
-import { flavorFor, packerVersionOf, type PackerFlavor } from '../emit/packer.js';
+import { flavorFor, packerVersionOf, type PackerFlavor } from '../../emit/packer.js';
 import { humanText } from './progress.js';
 import { cleanupBoundMs, type Interruption } from './signals.js';
 

@@ -3,7 +3,7 @@
 // stage starts and ends.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ResolvedProfile } from '../profile/types.js';
+import type { ResolvedProfile } from '../../profile/types.js';
 import { finishAwsStages } from './finish.js';
 import type { AwsPublisher, ProgressEvent } from './index.js';
 import { buildDir, newRecord, recordDigest, writeRecord, type BuildRecord } from './record.js';

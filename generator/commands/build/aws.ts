@@ -2,13 +2,13 @@
 // with the build record's digest, copy it to the other regions in parallel, then retire old
 // images of the profile in every region. One method per build stage (see finish.ts, which
 // records them). Uses the default AWS credential chain.
-import { ec2Factory, type Ec2Factory, type WaitOptions } from '../aws/client.js';
-import { PROFILE_TAG, RECORD_TAG, describeImage, targetRegions, waitForImage } from '../aws/images.js';
-import { copyKmsKeys } from '../aws/kms.js';
-import { copyToRegions, shareImage, tagSourceImage } from '../aws/publish.js';
-import { checkRegions } from '../aws/regions.js';
-import { applyRetentionInRegions } from '../aws/retention.js';
-import { imageTags } from '../emit/packer.js';
+import { ec2Factory, type Ec2Factory, type WaitOptions } from '../../aws/client.js';
+import { PROFILE_TAG, RECORD_TAG, describeImage, targetRegions, waitForImage } from '../../aws/images.js';
+import { copyKmsKeys } from '../../aws/kms.js';
+import { copyToRegions, shareImage, tagSourceImage } from '../../aws/publish.js';
+import { checkRegions } from '../../aws/regions.js';
+import { applyRetentionInRegions } from '../../aws/retention.js';
+import { imageTags } from '../../emit/packer.js';
 import type { AwsPublisher } from './index.js';
 
 export function publisherWith(factory: Ec2Factory, wait?: WaitOptions): AwsPublisher {

@@ -1,8 +1,8 @@
 // `cocca-bake build` over several profiles: each builds (or fails, or is interrupted) on its own,
 // a signal stops them all and starts no new one, and a summary lists every profile at the end.
 import path from 'node:path';
-import type { OsModule } from '../os/types.js';
-import type { ResolvedProfile } from '../profile/types.js';
+import type { OsModule } from '../../os/types.js';
+import type { ResolvedProfile } from '../../profile/types.js';
 import { buildMany, buildProfile, chooseTarget, type AwsPublisher, type ProgressEvent, type Target } from './index.js';
 import { formatProgress, formatSummary, type Outcome } from './report.js';
 import { EXIT_CODE, Interruption } from './signals.js';

@@ -5,7 +5,7 @@
 // commas inside data written as %!(PACKER_COMMA) and newlines as a literal \n. What a person
 // would have seen arrives as type `ui` (data: say|message|error, then the text); our steps'
 // markers ("cocca[step]: bake: start") are in those texts, prefixed with the source.
-import type { Phase } from '../components/model.js';
+import type { Phase } from '../../components/model.js';
 
 export type BuildEvent =
   | { kind: 'step-start'; source: string; phase: Phase; step: string }

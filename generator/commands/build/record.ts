@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Artifact, ResolvedProfile } from '../profile/types.js';
-import { COCCA_BAKE_VERSION } from '../version.js';
+import type { Artifact, ResolvedProfile } from '../../profile/types.js';
+import { COCCA_BAKE_VERSION } from '../../version.js';
 import { newStages } from './stages.js';
 
 export interface StepTiming {

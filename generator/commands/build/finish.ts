@@ -2,9 +2,9 @@
 // (IMDSv2, launch permissions), tags, copies, retention. Starts at the first stage not done,
 // so a new build, `build --resume` and `publish` all go through here; and what `build --dry-run`
 // does instead of them (the retention preview).
-import type { CopyProgress } from '../aws/publish.js';
-import { formatRetention, type RetentionReport } from '../aws/retention.js';
-import type { ResolvedProfile } from '../profile/types.js';
+import type { CopyProgress } from '../../aws/publish.js';
+import { formatRetention, type RetentionReport } from '../../aws/retention.js';
+import type { ResolvedProfile } from '../../profile/types.js';
 import type { AwsPublisher, ProgressEvent } from './index.js';
 import type { AwsOutput, BuildRecord } from './record.js';
 import { runStage, skipStage, stageOf, type StageClock } from './stages.js';
