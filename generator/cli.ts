@@ -8,7 +8,7 @@ import { INSTANCE_VALUES } from './instance/contract.js';
 import { gzip, RenderError, renderOutputs } from './emit/output.js';
 import { detectFlavor, explicitFlavor, PackerVersionError, type FlavorChoice } from './commands/packer-flavor.js';
 import { writeOutputs } from './emit/write.js';
-import { checkProfile, type CompileResult } from './profile/index.js';
+import { checkProfile, type CompileResult } from './check/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
 import { plan } from './components/index.js';
 import type { Target } from './commands/build/index.js';
@@ -118,7 +118,8 @@ program
     const detecting = explicit ? undefined : detectFlavor();
     const [result] = check([file], opts.format, Boolean(opts.strict), opts.root);
     const choice: FlavorChoice = detecting ? await detecting : { flavor: explicit! };
-    const { files, notes } = renderOutputs(result!.profile!, result!.os!, { packerFlavor: choice.flavor });
+    const { profile, os } = result!;
+    const { files, notes } = renderOutputs(profile!, os!, plan(profile!, os!), { packerFlavor: choice.flavor });
     writeOutputs(opts.out, files, { force: opts.force });
     for (const n of [...(choice.note ? [choice.note] : []), ...notes]) process.stderr.write(`note: ${n}\n`);
     process.stderr.write(`wrote ${files.length} files to ${opts.out}\n`);

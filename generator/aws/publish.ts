@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsTarget } from '../profile/types.js';
 import { AwsStepError, step, type Ec2Factory, type ImageInfoLike, type WaitOptions } from './client.js';
-import { copyKmsKeys } from './kms.js';
+import { copyKmsKeys } from '../profile/kms.js';
 import { RECORD_TAG, SOURCE_IMAGE_TAG, SOURCE_REGION_TAG, imageInfo, newestFirst, snapshotProgress, waitForImage, type ImageInfo } from './images.js';
 
 export interface Sharing {

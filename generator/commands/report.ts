@@ -1,6 +1,6 @@
 // How findings reach the user: Butane-style text on stderr, or JSON on stdout.
 import { formatFinding, type Finding } from '../profile/findings.js';
-import type { CompileResult } from '../profile/index.js';
+import type { CompileResult } from '../check/index.js';
 
 export type Format = 'text' | 'json';
 

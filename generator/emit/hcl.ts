@@ -121,7 +121,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * cannot arrive as written: lone UTF-16 surrogates (not encodable as UTF-8), text not in
  * Unicode NFC, because HCL (via cty) normalizes every string to NFC, so e.g. "e\u0301"
  * would silently arrive as "\u00e9", and `{{`, which Packer would evaluate (see the top).
- * The profile's checks refuse all three in values that reach HCL (generator/profile/strings.ts).
+ * The profile's checks refuse all three in values that reach HCL (generator/check/strings.ts).
  */
 export function quote(s: string): string {
   if (s.includes('{{')) {

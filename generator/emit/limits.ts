@@ -1,6 +1,6 @@
 // The one size render holds a valid profile to: EC2 takes at most 16 KiB of user-data, and an
 // instance of the golden image boots from cloud-init/firstboot.yaml alone. validate runs the
-// same check (generator/profile/index.ts), so a profile it accepts renders.
+// same check (generator/check/index.ts), so a profile it accepts renders.
 import type { ResolvedProfile } from '../profile/types.js';
 import type { Plan } from '../components/index.js';
 import { missingSecrets, userData } from './cloud-init.js';

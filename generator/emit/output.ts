@@ -3,12 +3,12 @@ import { gzipSync } from 'node:zlib';
 import type { OsModule } from '../os/types.js';
 import { sha256Hex } from '../profile/resolve.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import { plan as makePlan, type Plan } from '../components/index.js';
+import type { Plan } from '../components/index.js';
 import { lines, shq } from '../components/model.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import path from 'node:path';
 import { missingSecrets, userData } from './cloud-init.js';
-import { BUILD_USER } from '../components/generalize/index.js';
+import { BUILD_USER } from '../build-user.js';
 import { EC2_USER_DATA_LIMIT, firstBootSizeProblem, firstBootUserData } from './limits.js';
 import { packerHcl, type PackerFlavor } from './packer.js';
 import { packerReadme } from './packer-readme.js';
@@ -69,8 +69,11 @@ function qemuSeed(p: ResolvedProfile): OutputFile[] {
   ];
 }
 
-export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: RenderOptions): { files: OutputFile[]; plan: Plan; notes: string[] } {
-  const plan = makePlan(profile, os);
+/**
+ * Every output of one profile, arranged from the plan the caller made once (the build command
+ * records the same plan's steps): nothing here plans again.
+ */
+export function renderOutputs(profile: ResolvedProfile, os: OsModule, plan: Plan, options: RenderOptions): { files: OutputFile[]; notes: string[] } {
   const files: OutputFile[] = [];
   const notes: string[] = [];
 
@@ -113,7 +116,7 @@ export function renderOutputs(profile: ResolvedProfile, os: OsModule, options: R
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   files.push(file('manifest.json', manifest(profile, options, files)));
-  return { files, plan, notes };
+  return { files, notes };
 }
 
 function manifest(p: ResolvedProfile, options: RenderOptions, files: OutputFile[]): string {

@@ -3,7 +3,7 @@
 // belongs in a render). It says which, and how.
 import path from 'node:path';
 import type { ResolvedProfile } from '../profile/types.js';
-import { BUILD_USER } from '../components/generalize/index.js';
+import { BUILD_USER } from '../build-user.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { packerBuildName, type PackerFlavor } from './packer.js';
 

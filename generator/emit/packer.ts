@@ -8,7 +8,7 @@ import { UNPINNED } from '../catalog.js';
 import { connectOf, isMultiRegionKey, sshSource } from '../profile/aws-network.js';
 import type { AwsFilter } from '../profile/types.js';
 import { RenderError } from './errors.js';
-import { BUILD_USER } from '../components/generalize/index.js';
+import { BUILD_USER } from '../build-user.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 
@@ -19,7 +19,7 @@ const SEAL = '/usr/local/sbin/cocca-run seal';
 /**
  * The profile values this emitter writes into HCL strings (`[]`: each item of a list). HCL
  * hands Packer every string in NFC, and Packer evaluates them as Go templates: validate holds
- * these values to both (generator/profile/strings.ts), so each arrives as written.
+ * these values to both (generator/check/strings.ts), so each arrives as written.
  */
 export const HCL_FIELDS: readonly string[] = [
   'name',

@@ -2,14 +2,12 @@
 // reports at the path whose value is wrong.
 import { SERVICE_PORTS } from '../ports.js';
 import { AWS_NETWORK_RULES } from './aws-network.js';
-import { copyKmsKeys } from '../aws/kms.js';
+import { copyKmsKeys } from './kms.js';
 import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import { OS_MODULES } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
-import { neededSecrets } from '../instance/contract.js';
-import { COMPONENTS } from '../components/index.js';
 import type { PathSegment } from './findings.js';
-import type { ReadNamed, Report, Rule } from './rule.js';
+import type { Report, Rule } from './rule.js';
 import { loginUsers } from './resolve.js';
 import type { Artifact, ArtifactName, Profile } from './types.js';
 import { hasCredentials, parseAptSource, redactUrl, unsignedBy } from './urls.js';
@@ -34,10 +32,6 @@ export function ec2MemoryGiB(type: string): number | undefined {
   return base * size[m[5]!]! * (m[4] ? Number(m[4]) : 1);
 }
 
-
-export function checkRules(p: Profile, os: OsModule, read: ReadNamed, report: Report): void {
-  for (const rule of RULES) rule(p, os, report, read);
-}
 
 function checkSshPort(p: Profile, _os: OsModule, report: Report): void {
   const service = Object.entries(SERVICE_PORTS).find(([, port]) => port === p.ssh.port)?.[0];
@@ -148,16 +142,14 @@ function checkAnyTarget(p: Profile, _os: OsModule, report: Report): void {
 const ARTIFACT_NAMES: readonly ArtifactName[] = ['openssl', 'jdk', 'resin', 'jdbc', 'war', 'keystore'];
 
 /**
- * Every rule, each judging on its own (see Rule): the components' own (one section each, in
- * generator/components/NAME/rules.ts), then the ones that weigh sections against each other,
- * the targets or the OS.
+ * The profile's own rules, each judging on its own (see Rule): the ones that weigh sections
+ * against each other, the targets or the OS. The components' rules (generator/components/NAME/
+ * rules.ts) join them in generator/check/rules.ts.
  */
-export const RULES: readonly Rule[] = [
-  ...COMPONENTS.flatMap((c) => c.rules ?? []),
+export const PROFILE_RULES: readonly Rule[] = [
   checkSshPort,
   checkLoginUsers,
   checkAllowedUsers,
-  checkSecrets,
   checkAptSources,
   checkAwsSize,
   checkAwsVolume,
@@ -294,28 +286,3 @@ function checkAllowedUsers(p: Profile, os: OsModule, report: Report): void {
 }
 
 const describeUsers = (os: OsModule): string => (os.users.aws === os.users.qemu ? os.users.aws : `${os.users.aws} for the AMI, ${os.users.qemu} for the qcow2`);
-
-/** First boot needs secrets only the operator has: the profile must say where they come from. */
-function checkSecrets(p: Profile, _os: OsModule, report: Report): void {
-  const needed = neededSecrets(p);
-  const s = p.secrets;
-  if (!s) {
-    report(
-      ['secrets'],
-      'error',
-      `first boot needs ${needed.map((n) => n.name).join(' and ')} (${needed[0]!.why}), and the profile does not say where ${needed.length > 1 ? 'they come' : 'it comes'} from`,
-      "add secrets: {source: aws-ssm, parameterPath: /cocca/NAME/} (read at first boot with the instance's IAM role), or secrets: {source: user-data} (each instance's user-data made by cocca-bake user-data --mode firstboot --secrets FILE)",
-    );
-    return;
-  }
-  if (s.source === 'aws-ssm' && !s.parameterPath) report(['secrets', 'source'], 'error', 'secrets.source aws-ssm needs secrets.parameterPath', 'e.g. parameterPath: /cocca/af-south-1/ (the parameters are PATH + SOURCE_KEYSTORE_PASSWORD, ...)');
-  if (s.source === 'aws-secretsmanager' && !s.secretId) report(['secrets', 'source'], 'error', 'secrets.source aws-secretsmanager needs secrets.secretId', "the secret's name or ARN; its SecretString is a JSON object with the keys SOURCE_KEYSTORE_PASSWORD, ...");
-  if (s.parameterPath && s.source !== 'aws-ssm') report(['secrets', 'parameterPath'], 'warning', `secrets.parameterPath is only read with source aws-ssm (this profile uses ${s.source})`, 'remove it, or set secrets.source: aws-ssm');
-  if (s.secretId && s.source !== 'aws-secretsmanager') report(['secrets', 'secretId'], 'warning', `secrets.secretId is only read with source aws-secretsmanager (this profile uses ${s.source})`, 'remove it, or set secrets.source: aws-secretsmanager');
-  // AWS reserves these prefixes: such a parameter cannot exist.
-  if (s.parameterPath && /^\/(aws|ssm)/i.test(s.parameterPath)) report(['secrets', 'parameterPath'], 'error', `${JSON.stringify(s.parameterPath)} begins with a prefix AWS reserves (aws, ssm)`, 'pick another path, e.g. /cocca/...');
-  if (s.source === 'user-data' && s.region) report(['secrets', 'region'], 'warning', 'secrets.region is only read with an AWS source', 'remove it');
-  if (s.source !== 'user-data' && !p.targets.aws) {
-    report(['secrets', 'source'], 'warning', `secrets.source ${s.source} is read at first boot with the instance's IAM role, but this profile builds no AMI (targets.aws)`, 'run the instances in AWS with an instance profile, or use secrets.source: user-data');
-  }
-}

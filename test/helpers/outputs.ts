@@ -11,9 +11,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderOutputs, type OutputFile } from '../../generator/emit/output.js';
+import { plan } from '../../generator/components/index.js';
 import type { PackerFlavor } from '../../generator/emit/packer.js';
 import type { OsModule } from '../../generator/os/types.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import type { ResolvedProfile } from '../../generator/profile/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,7 +63,7 @@ export function exampleProfiles(): ExampleProfile[] {
 
 /** The render as data, keyed by output path. */
 export function renderInProcess(p: ExampleProfile, packerFlavor: PackerFlavor): Map<string, OutputFile> {
-  const { files } = renderOutputs(p.profile, p.os, { packerFlavor });
+  const { files } = renderOutputs(p.profile, p.os, plan(p.profile, p.os), { packerFlavor });
   return new Map(files.map((f) => [f.path, f]));
 }
 

@@ -9,7 +9,7 @@ import { publisherWith } from '../../generator/commands/build/aws.js';
 import { buildProfile } from '../../generator/commands/build/index.js';
 import { findPacker } from '../../generator/commands/build/packer-cli.js';
 import type { ReportRecord } from '../../generator/build-report/index.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { world } from './ec2-fake.js';
 import { QEMU_PROFILE } from './qemu-profile.js';
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RenderError, renderOutputs } from '../../generator/emit/output.js';
+import { plan } from '../../generator/components/index.js';
 import type { PackerFlavor } from '../../generator/emit/packer.js';
 import { checkFragment } from '../unit/profile-helpers.js';
 import { hasTool, isRoot, packerValidate } from './tools.js';
@@ -60,7 +61,7 @@ function writeRender(dir: string, files: ReturnType<typeof renderOutputs>['files
 describe.skipIf(SKIP)(`packer validate on each networking option${SKIP ? ` [skipped: ${SKIP}]` : ''}`, () => {
   describe.each(OPTIONS.map((o, i) => [o.name, o, i] as const))('%s', (_name, option, i) => {
     const r = checkFragment({ yaml: option.yaml });
-    const render = (flavor: PackerFlavor) => renderOutputs(r.profile!, r.os!, { packerFlavor: flavor }).files;
+    const render = (flavor: PackerFlavor) => renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: flavor }).files;
 
     it('validate accepts the profile', () => {
       expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
@@ -91,7 +92,7 @@ describe.skipIf(SKIP)(`packer validate on each networking option${SKIP ? ` [skip
 
   it('Packer 1.6.6 itself refuses what the legacy render refuses (so the RenderError is not over-cautious)', async () => {
     const r = checkFragment({ yaml: 'description: x\n' });
-    const dir = writeRender(path.join(work, 'refused'), renderOutputs(r.profile!, r.os!, { packerFlavor: 'legacy' }).files);
+    const dir = writeRender(path.join(work, 'refused'), renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: 'legacy' }).files);
     const file = path.join(dir, 'cocca.pkr.hcl');
     const text = readFileSync(file, 'utf8');
     const withMrk = text.replace(/^( {2}encrypt_boot += true\n)/m, '$1  kms_key_id = "mrk-1234abcd5678"\n');

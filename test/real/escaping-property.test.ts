@@ -30,9 +30,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderOutputs, RenderError } from '../../generator/emit/output.js';
+import { plan } from '../../generator/components/index.js';
 import { QEMU_ARGS_FIELDS, packerHcl } from '../../generator/emit/packer.js';
 import { formatPath } from '../../generator/profile/findings.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { canonicalFqdn } from '../../generator/profile/resolve.js';
 import { MODERN_PACKER, readTree, ROOT, runCli } from '../helpers/outputs.js';
 import { asHclJson, OutputChecker, type Files } from './render-checks.js';
@@ -296,7 +297,7 @@ function valuesOf(name: string): fc.Arbitrary<string> {
 }
 
 // ---------------------------------------------------------------------------
-// what validate must refuse, said independently of generator/profile/strings.ts
+// what validate must refuse, said independently of generator/check/strings.ts
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 function mustRefuse(field: Field, v: string): string | undefined {
@@ -376,7 +377,7 @@ describe.skipIf(SKIP)(`generated values: validate accepts, render renders, value
         return;
       }
       expect(r.profile, `${label}: accepted without a profile: ${JSON.stringify(r.findings)}`).toBeDefined();
-      const files = filesOf(renderOutputs(r.profile!, r.os!, { packerFlavor: 'modern' }));
+      const files = filesOf(renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: 'modern' }));
       let legacy: string | undefined;
       try {
         legacy = packerHcl(r.profile!, r.os!, 'legacy')!;

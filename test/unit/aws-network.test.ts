@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { RenderError, renderOutputs } from '../../generator/emit/output.js';
+import { plan } from '../../generator/components/index.js';
 import { packerHcl, type PackerFlavor } from '../../generator/emit/packer.js';
 import { sshSource } from '../../generator/profile/aws-network.js';
 import { runCli } from '../helpers/outputs.js';
@@ -198,8 +199,8 @@ describe('KMS key forms per Packer flavor', () => {
   });
   it('legacy refuses it with a RenderError that says what to do, before anything is written', () => {
     const r = checkFragment({ yaml: mrk });
-    expect(() => renderOutputs(r.profile!, r.os!, { packerFlavor: 'legacy' })).toThrow(RenderError);
-    expect(() => renderOutputs(r.profile!, r.os!, { packerFlavor: 'legacy' })).toThrow(/mrk-1234abcd5678 is a multi-Region key, which Packer 1\.6\.6 refuses .*alias\/NAME/);
+    expect(() => renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: 'legacy' })).toThrow(RenderError);
+    expect(() => renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: 'legacy' })).toThrow(/mrk-1234abcd5678 is a multi-Region key, which Packer 1\.6\.6 refuses .*alias\/NAME/);
   });
   it('legacy takes an alias', async () => {
     expect((await awsSource('targets:\n  aws:\n    kmsKeyId: alias/cocca\n', 'legacy')).kms_key_id).toBe('alias/cocca');
@@ -229,7 +230,7 @@ describe('packer/README.md beside the HCL', () => {
   it('says how to run plain packer build for each target, and holds no password', () => {
     const r = checkFragment({ yaml: 'targets:\n  qemu:\n    baseImage: {url: "https://mirror.example/base.img", sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}\n' });
     for (const flavor of ['modern', 'legacy'] as const) {
-      const files = new Map(renderOutputs(r.profile!, r.os!, { packerFlavor: flavor }).files.map((f) => [f.path, f.data.toString('utf8')]));
+      const files = new Map(renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: flavor }).files.map((f) => [f.path, f.data.toString('utf8')]));
       const readme = files.get('packer/README.md')!;
       expect(readme).toContain("PKR_VAR_ami_regions='[]' packer build -only=cocca-t.amazon-ebs.cocca .");
       expect(readme).toContain('packer build -only=cocca-t.qemu.cocca .');
@@ -242,7 +243,7 @@ describe('packer/README.md beside the HCL', () => {
 
   it("the README's qemu recipe turns the rendered seed into one whose user logs in with the password", async () => {
     const r = checkFragment({ yaml: 'targets:\n  qemu:\n    baseImage: {url: "https://mirror.example/base.img", sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}\n' });
-    const files = renderOutputs(r.profile!, r.os!, { packerFlavor: 'legacy' }).files;
+    const files = renderOutputs(r.profile!, r.os!, plan(r.profile!, r.os!), { packerFlavor: 'legacy' }).files;
     const dir = tempTree({});
     writeFileSync(path.join(dir, 'user-data'), files.find((f) => f.path === 'packer/seed/user-data')!.data);
     const readme = files.find((f) => f.path === 'packer/README.md')!.data.toString('utf8');

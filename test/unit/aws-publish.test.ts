@@ -3,7 +3,7 @@
 import { CreateTagsCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { WaitOptions } from '../../generator/aws/client.js';
-import { copyKmsKeys, kmsKeyForRegion } from '../../generator/aws/kms.js';
+import { copyKmsKeys, kmsKeyForRegion } from '../../generator/profile/kms.js';
 import { copyToRegions, copyToken, finishImage, formatPublish, publishImage, type CopyInput } from '../../generator/aws/publish.js';
 import type { AwsTarget } from '../../generator/profile/types.js';
 import { awsError, events, permText, world } from '../helpers/ec2-fake.js';

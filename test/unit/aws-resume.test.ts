@@ -16,7 +16,7 @@ import { findPacker } from '../../generator/commands/build/packer-cli.js';
 import type { BuildRecord } from '../../generator/commands/build/record.js';
 import { formatProgress } from '../../generator/commands/build/report.js';
 import { publishAmi, readRecord, resumeBuild, resumeProblem, ResumeError } from '../../generator/commands/build/resume.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { awsError, world, type FakeRegion } from '../helpers/ec2-fake.js';
 import { CLEAN_BASE, tempTree } from './profile-helpers.js';
 

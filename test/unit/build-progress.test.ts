@@ -15,7 +15,7 @@ import { decodeMachineLine, humanText, parseLine } from '../../generator/command
 import { ResourceTracker } from '../../generator/commands/build/remaining.js';
 import { Interruption } from '../../generator/commands/build/signals.js';
 import { formatProgress, formatSummary } from '../../generator/commands/build/report.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { QEMU_PROFILE } from '../helpers/qemu-profile.js';
 
 const CAPTURE = readFileSync('test/fixtures/packer-1.6.6-machine-readable.txt', 'utf8').trim().split('\n');

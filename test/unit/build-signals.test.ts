@@ -12,7 +12,7 @@ import { buildProfile } from '../../generator/commands/build/index.js';
 import { findPacker } from '../../generator/commands/build/packer-cli.js';
 import type { BuildRecord } from '../../generator/commands/build/record.js';
 import { Interruption } from '../../generator/commands/build/signals.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { startRegionsServer, type RegionsServer } from '../helpers/ec2-regions-server.js';
 
 const REPO = path.resolve('.');

@@ -12,7 +12,7 @@ import { buildMany, buildProfile, type AwsPublisher, type ProgressEvent } from '
 import { findPacker } from '../../generator/commands/build/packer-cli.js';
 import { parseLine } from '../../generator/commands/build/progress.js';
 import { recordDigest, type BuildRecord } from '../../generator/commands/build/record.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { awsError, world } from '../helpers/ec2-fake.js';
 import { QEMU_PROFILE } from '../helpers/qemu-profile.js';
 

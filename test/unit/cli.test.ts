@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, sym
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { startQueryFake, type QueryFake } from '../helpers/ec2-query-fake.js';
 import { CLEAN_BASE, REPO, tempTree } from './profile-helpers.js';
 

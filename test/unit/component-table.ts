@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Component, InstanceFile, Step } from '../../generator/components/model.js';
-import { checkProfile } from '../../generator/profile/index.js';
+import { checkProfile } from '../../generator/check/index.js';
 import { CLEAN_BASE, leafHeader, tempTree } from './profile-helpers.js';
 
 export interface TranslateRow {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
 import type { Finding } from '../../generator/profile/findings.js';
-import { checkProfile, type CompileResult } from '../../generator/profile/index.js';
+import { checkProfile, type CompileResult } from '../../generator/check/index.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(REPO, 'test/fixtures/profiles');

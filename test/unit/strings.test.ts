@@ -1,4 +1,4 @@
-// The check every profile string gets (generator/profile/strings.ts), through checkProfile: one
+// The check every profile string gets (generator/check/strings.ts), through checkProfile: one
 // row per class of character or field, each with its neighbour that passes. Leaves extend
 // test/fixtures/profiles/base/clean.yaml; a fragment starts on line 4 of the leaf.
 import { describe, expect, it } from 'vitest';

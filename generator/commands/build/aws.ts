@@ -4,7 +4,7 @@
 // records them). Uses the default AWS credential chain.
 import { ec2Factory, type Ec2Factory, type WaitOptions } from '../../aws/client.js';
 import { PROFILE_TAG, RECORD_TAG, describeImage, targetRegions, waitForImage } from '../../aws/images.js';
-import { copyKmsKeys } from '../../aws/kms.js';
+import { copyKmsKeys } from '../../profile/kms.js';
 import { copyToRegions, shareImage, tagSourceImage } from '../../aws/publish.js';
 import { checkRegions } from '../../aws/regions.js';
 import { applyRetentionInRegions } from '../../aws/retention.js';

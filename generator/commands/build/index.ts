@@ -92,7 +92,9 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const elapsed = () => now().getTime() - started.getTime();
   const say = (message: string) => opts.onProgress({ kind: 'phase', profile: profile.name, target, message, elapsedMs: elapsed() });
 
-  const steps = plan(profile, os).steps;
+  // Planned once: progress counts these steps, and the render below arranges the same plan.
+  const planned = plan(profile, os);
+  const steps = planned.steps;
   const record = newRecord(profile, target, {
     // What this build downloads: not the JDK tarball when Java comes from apt, not OpenSSL when it is off.
     artifacts: Object.fromEntries(artifactSources(profile).filter((s) => s.used).map((s) => [s.name, profile.downloads[s.name]])) as BuildRecord['artifacts'],
@@ -143,7 +145,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   record.packer = { path: packer.path, version: packer.version, flavor: packer.flavor };
 
   say(`rendering for Packer ${packer.version} (${packer.flavor}) into ${dir}`);
-  const { files } = renderOutputs(profile, os, { packerFlavor: packer.flavor });
+  const { files } = renderOutputs(profile, os, planned, { packerFlavor: packer.flavor });
   writeOutputs(dir, files);
   const packerDir = path.join(dir, 'packer');
 

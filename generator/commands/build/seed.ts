@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { dump } from 'js-yaml';
-import { BUILD_USER } from '../../components/generalize/index.js';
+import { BUILD_USER } from '../../build-user.js';
 
 export async function writeBuildSeed(packerDir: string): Promise<{ password: string }> {
   const password = randomBytes(24).toString('base64url');

@@ -1,4 +1,5 @@
 // The image's last step: forget everything that belongs to the build machine, then prove it.
+import { BUILD_USER } from '../../build-user.js';
 import { SNAKEOIL_CERT, SNAKEOIL_KEY } from '../host/index.js';
 import { RESIN_HOME } from '../resin/index.js';
 import { lines, type Component } from '../model.js';
@@ -12,9 +13,6 @@ const PER_MACHINE = [
   '/var/lib/systemd/credential.secret',
   '/var/lib/fail2ban/fail2ban.sqlite3',
 ];
-
-/** The qemu build's throwaway login; the seal removes it. */
-export const BUILD_USER = 'cocca-build';
 
 export const generalize: Component = {
   name: 'generalize',

@@ -120,7 +120,7 @@ function validate(input: ResinXmlInput): string[] {
 
 /**
  * What else keeps a one-line `jvmArgs` out of <jvm-arg-line>: validate refuses the same
- * (generator/profile/strings.ts), so a profile it accepts always renders.
+ * (generator/check/strings.ts), so a profile it accepts always renders.
  */
 export function jvmArgsProblems(jvmArgs: string): string[] {
   const problems: string[] = [];

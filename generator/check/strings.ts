@@ -11,9 +11,9 @@
 import { goTemplateProblem } from '../emit/hcl.js';
 import { HCL_FIELDS, HCL_MAP_FIELDS, QEMU_ARGS_FIELDS } from '../emit/packer.js';
 import { jvmArgsProblems } from '../components/resin/resin-xml.js';
-import { asciiValue, lineProblem, showValue } from './characters.js';
-import type { PathSegment } from './findings.js';
-import type { Report } from './rule.js';
+import { asciiValue, lineProblem, showValue } from '../profile/characters.js';
+import type { PathSegment } from '../profile/findings.js';
+import type { Report } from '../profile/rule.js';
 
 const MULTI_LINE = new Set(['description']);
 const HCL = new Set(HCL_FIELDS);

@@ -1,5 +1,5 @@
 // Which KMS key encrypts the copy of an AMI in each region. No AWS SDK here: validate uses it.
-import type { AwsTarget } from '../profile/types.js';
+import type { AwsTarget } from './types.js';
 
 /**
  * The key for an encrypted copy in another region. A KMS key lives in one region; only a

@@ -1,20 +1,22 @@
 // The front half of the pipeline: load → check → resolve. Everything a user can get wrong
 // in a profile becomes a finding here; nothing past this point sees an invalid profile.
+// It runs first but sits above the modules it asks (each component's rules, the OS, what the
+// emitters can carry and the first-boot user-data's size), so that none of them reaches up.
 import path from 'node:path';
 import { firstBootSizeProblem } from '../emit/limits.js';
 import { osModule } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
-import { formatPath, sortFindings, type Finding, type PathSegment } from './findings.js';
-import { loadProfile, originOf } from './load.js';
-import { watched, type ReadLog } from './reads.js';
-import { repairDocument, type Repaired } from './repair.js';
-import { applyDerivedDefaults, resolveProfile } from './resolve.js';
-import type { ReadNamed, Report } from './rule.js';
+import { formatPath, sortFindings, type Finding, type PathSegment } from '../profile/findings.js';
+import { loadProfile, originOf } from '../profile/load.js';
+import { watched, type ReadLog } from '../profile/reads.js';
+import { repairDocument, type Repaired } from '../profile/repair.js';
+import { applyDerivedDefaults, resolveProfile } from '../profile/resolve.js';
+import type { ReadNamed, Report } from '../profile/rule.js';
 import { checkRules, RULES } from './rules.js';
-import { readNamedText, RESIN_TEMPLATE_FILE, type NamedText } from './files.js';
-import { checkSchema, schemaValidator } from './schema.js';
+import { readNamedText, RESIN_TEMPLATE_FILE, type NamedText } from '../profile/files.js';
+import { checkSchema, schemaValidator } from '../profile/schema.js';
 import { checkStrings } from './strings.js';
-import type { Profile, ResolvedProfile } from './types.js';
+import type { Profile, ResolvedProfile } from '../profile/types.js';
 
 export interface CompileResult {
   file: string;
