@@ -116,7 +116,7 @@ export const cases: HostileCase[] = [
     name: "AllowUsers with another OS's image user beside the right one (warning)",
     yaml: 'ssh:\n  allowUsers: [ubuntu, admin]\n',
     exit: 0,
-    stderr: [`${P}:5:24: warning: ssh.allowUsers[1]: "admin" is the user of debian-12's AMI, not of the images this profile makes: nothing creates it here`],
+    stderr: [`${P}:5:24: warning: ssh.allowUsers[1]: "admin" is the user of debian-12's and debian-13's AMI, not of the images this profile makes: nothing creates it here`],
   },
 
   // Broken at boot: ports and networks
