@@ -273,7 +273,11 @@ function checkAllowedUsers(p: Profile, os: OsModule, report: Report): void {
   const login = new Set(loginUsers(p, os).map((u) => u.user));
   p.ssh.allowUsers.forEach((user, i) => {
     if (user === 'root' || login.has(user)) return;
-    const owner = OS_MODULES.flatMap((m) => (['aws', 'qemu'] as const).filter((t) => m.users[t] === user).map((t) => `${m.name}'s ${TARGET_IMAGE[t]}`));
+    // By image, one phrase for the OSes whose images share the user (debian-12's and debian-13's AMI).
+    const owner = (['aws', 'qemu'] as const)
+      .map((t) => ({ t, names: OS_MODULES.filter((m) => m.users[t] === user).map((m) => `${m.name}'s`) }))
+      .filter((o) => o.names.length > 0)
+      .map((o) => `${o.names.join(' and ')} ${TARGET_IMAGE[o.t]}`);
     report(
       ['ssh', 'allowUsers', i],
       'warning',

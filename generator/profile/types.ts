@@ -1,7 +1,7 @@
 // The profile as the rest of the pipeline sees it: schema-checked, defaults applied,
 // artifacts resolved from the catalog. Shape mirrors profiles/profile.schema.json.
 export type Role = 'registry' | 'whois-dr';
-export type OsName = 'ubuntu-22.04' | 'debian-12';
+export type OsName = 'ubuntu-22.04' | 'debian-12' | 'debian-13';
 
 export interface Artifact {
   url: string;

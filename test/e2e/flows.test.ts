@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFirewall, checkHttps, checkPostgres, checkServicesActive, checkSizing, checkSshd, pageFor, sizingExpected, type InstanceExpect } from './lib/checks.js';
 import { Client, closeAllClients, OUTSIDE_V4, TRUSTED_V4, TRUSTED_V6, withClientRoutes } from './lib/client.js';
 import { cleanupE2E, copyRootfs, prepareE2E, treeBytes, userData, type E2E } from './lib/env.js';
-import { checkGeneralized, diagnose, instanceChecks, type FirstbootStatus } from './lib/instance-tests.js';
+import { checkGeneralized, diagnose, instanceChecks, waitFirstboot, type FirstbootStatus } from './lib/instance-tests.js';
 import { Container, stopAll } from './lib/nspawn.js';
 import type { TestProfile } from './lib/profile.js';
 import { PRIVATE_IPV4, PRIVATE_IPV6 } from './lib/rootfs.js';
@@ -47,38 +47,6 @@ afterAll(async () => {
   const logs = await cleanupE2E(env).catch((e: Error) => `(cleanup failed: ${e.message})`);
   console.log(['', 'cocca-bake end-to-end figures (wall time; not asserted):', ...figures.map(([k, v]) => `  ${k.padEnd(58)} ${v}`), `  logs: ${logs ?? '-'}`, ...workaroundReport().map((l) => `  ${l}`), ''].join('\n'));
 }, 10 * MIN);
-
-/**
- * Waits for /var/lib/cocca/firstboot.json with result ok (or failed, when `want` says so); fails
- * fast on the other result, or when cloud-init finished with errors and no first boot is coming
- * (the full flow's bake).
- */
-async function waitFirstboot(c: Container, timeoutMs: number, want: 'ok' | 'failed' = 'ok'): Promise<FirstbootStatus> {
-  const file = c.hostPath('var/lib/cocca/firstboot.json');
-  let status: FirstbootStatus | undefined;
-  await c.waitFor(
-    'first boot to finish (/var/lib/cocca/firstboot.json)',
-    async () => {
-      const text = await fs.readFile(file, 'utf8').catch(() => undefined);
-      if (text) {
-        status = JSON.parse(text) as FirstbootStatus;
-        if (status.result === want) return true;
-        if (status.result !== 'running') return `first boot ended ${status.result}, not ${want}: ${status.reason ?? text}`;
-      }
-      const bake = await fs.readFile(c.hostPath('var/lib/cocca/bake.json'), 'utf8').catch(() => '');
-      if (/"result":"failed"/.test(bake)) return `the bake failed: ${bake}`;
-      const result = await fs.readFile(c.hostPath('var/lib/cloud/data/result.json'), 'utf8').catch(() => '');
-      if (result && !/"errors": \[\]/.test(result) && /"errors":/.test(result)) {
-        // cloud-init is done; give cocca-firstboot a moment in case it raced.
-        const again = await fs.readFile(file, 'utf8').catch(() => undefined);
-        if (!again) return `cloud-init finished with errors and no first boot: ${result}`;
-      }
-      return false;
-    },
-    { timeoutMs, intervalMs: 2000, diagnose: () => diagnose(c) },
-  );
-  return status!;
-}
 
 function expectFor(p: TestProfile, fqdn: string, memoryMiB?: number): InstanceExpect {
   return { profile: p, fqdn, keystoreCn: e2e().artifacts.keystoreCn, page: pageFor(fqdn, p.role), ipv4: PRIVATE_IPV4, ipv6: PRIVATE_IPV6, memoryMiB };

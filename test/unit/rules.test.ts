@@ -172,7 +172,7 @@ const table: Row[] = [
     yaml: 'os: debian-12\nssh:\n  allowUsers: [debian]\n',
     want: [
       [E, 'ssh.allowUsers', 6, 15, 'AllowUsers leaves out "admin", the user the AMI (debian-12) is provisioned and reached with'],
-      [W, 'ssh.allowUsers[0]', 6, 16, '"debian" is the user of debian-12\'s qcow2, not of the images this profile makes: nothing creates it here'],
+      [W, 'ssh.allowUsers[0]', 6, 16, '"debian" is the user of debian-12\'s and debian-13\'s qcow2, not of the images this profile makes: nothing creates it here'],
     ],
     hints: ['add admin to ssh.allowUsers, or set ssh.loginUser', "remove it, or create the user yourself; the login user admin gets the profile's ssh keys"],
   },
@@ -750,7 +750,7 @@ const table: Row[] = [
   {
     name: 'a user of another OS in allowUsers (warning)',
     yaml: 'ssh:\n  allowUsers: [ubuntu, admin]\n',
-    want: [[W, 'ssh.allowUsers[1]', 5, 24, '"admin" is the user of debian-12\'s AMI, not of the images this profile makes: nothing creates it here']],
+    want: [[W, 'ssh.allowUsers[1]', 5, 24, '"admin" is the user of debian-12\'s and debian-13\'s AMI, not of the images this profile makes: nothing creates it here']],
   },
   {
     name: "an operator template with a placeholder inside Resin's EL",

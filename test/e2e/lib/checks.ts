@@ -220,7 +220,7 @@ export async function checkPostgres(c: Shell, e: InstanceExpect): Promise<{ ramK
   }
 
   const method = e.profile.expect.authMethod;
-  const hba = await c.sh('cat /etc/postgresql/15/main/pg_hba.conf');
+  const hba = await c.sh(`cat /etc/postgresql/${e.profile.expect.postgresVersion}/main/pg_hba.conf`);
   expect(hba).toMatch(new RegExp(`^local\\s+all\\s+postgres\\s+${method}\\s*$`, 'm'));
   const rule = await c.sh(psql("SELECT auth_method FROM pg_hba_file_rules WHERE type = 'local' AND 'postgres' = ANY(user_name) AND error IS NULL"));
   expect(rule.trim()).toBe(method);

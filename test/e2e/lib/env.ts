@@ -1,6 +1,7 @@
 /**
  * Everything the flows share, prepared once: the stock root file system, the artifacts, the
- * test profiles and their renders, the local apt mirror; and a work directory for this run
+ * test profiles and their renders, the local apt mirror (of Debian 12, or of another OS for its
+ * own flow); and a work directory for this run
  * (root file system copies, logs) under the cache root, removed at the end except the logs.
  */
 import * as fs from 'node:fs/promises';
@@ -10,25 +11,40 @@ import { DEBIAN_KEYRING } from './apt.js';
 import { prepareArtifacts, ARTIFACTS_MOUNT, type Artifacts } from './artifacts.js';
 import { CACHE_ROOT } from './cache.js';
 import type { Bind } from './nspawn.js';
-import { writeProfiles, MIRROR_MOUNT, type TestProfile } from './profile.js';
+import { DEBIAN_12, writeOsProfile, writeProfiles, MIRROR_MOUNT, type TestOs, type TestProfile } from './profile.js';
 import { aptInstallLines, localMirror } from './repo.js';
-import { stockRootfs } from './rootfs.js';
+import { stockRootfs, type Suite } from './rootfs.js';
 import { progress, run, secs } from './run.js';
 import { patchRender, patchText } from './workarounds.js';
 
-export interface E2E {
+/** What every run has: its work directory, the stock image and mirror of its suite, the artifacts. */
+export interface E2EBase {
   work: string;
   logDir: string;
+  /** Under CACHE_ROOT/logs: where cleanupE2E keeps the run's logs. */
+  logsName: string;
   stock: string;
   mirror: string;
   artifacts: Artifacts;
-  registry: TestProfile;
-  whoisDr: TestProfile;
   /** The private key the registry profile's login user accepts (ssh from the client namespace). */
   loginKey: string;
   /** render output directory per profile name. */
   renders: Record<string, string>;
   binds: Bind[];
+}
+
+/** The Debian 12 flows' environment: both roles' profiles. */
+export interface E2E extends E2EBase {
+  registry: TestProfile;
+  whoisDr: TestProfile;
+}
+
+/** Another OS's full flow (Debian 13): one registry profile. */
+export interface OsE2E extends E2EBase {
+  os: TestOs;
+  registry: TestProfile;
+  /** Wall time of each preparation (a cache hit takes no time), for the run's figures. */
+  prepared: Array<[string, number]>;
 }
 
 /** Tools the harness needs on the host (test/setup/deps.sh installs them). */
@@ -48,47 +64,64 @@ async function checkHost(): Promise<void> {
   if (missing.length > 0) throw new Error(`missing host tools: ${missing.join(', ')} (bash test/setup/deps.sh installs them)`);
 }
 
-export async function prepareE2E(): Promise<E2E> {
-  const t0 = Date.now();
+/** A fresh work directory for this run (and its logs), the suite's stock image, the artifacts, a login key. */
+async function startRun(runName: string, suite: Suite) {
   await checkHost();
   progress(`cache: ${CACHE_ROOT}; CLI: ${cliInvocation().how}`);
-  const work = path.join(CACHE_ROOT, 'work', `run-${process.pid}`);
+  const work = path.join(CACHE_ROOT, 'work', runName);
   await fs.rm(work, { recursive: true, force: true });
   await fs.mkdir(work, { recursive: true });
   const logDir = path.join(work, 'logs');
   await fs.mkdir(logDir, { recursive: true });
-
-  const stock = await stockRootfs();
+  const stock = await stockRootfs(suite);
   const artifacts = await prepareArtifacts(path.join(work, 'artifacts'));
   const loginKey = path.join(work, 'login-key');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cocca-bake-e2e', '-f', loginKey]);
-  const { registry, whoisDr } = await writeProfiles(path.join(work, 'profiles'), artifacts, (await fs.readFile(`${loginKey}.pub`, 'utf8')).trim());
+  return { work, logDir, stock, artifacts, loginKey, loginPub: (await fs.readFile(`${loginKey}.pub`, 'utf8')).trim() };
+}
+
+/** Renders the profiles and builds (or takes from the cache) the suite's mirror of what they install. */
+async function renderAndMirror(work: string, stock: string, suite: Suite, profiles: TestProfile[]) {
   const renders: Record<string, string> = {};
   const lines: string[][] = [];
-  for (const p of [registry, whoisDr]) {
+  for (const p of profiles) {
     const out = path.join(work, 'render', p.name);
     await renderCli(p.file, out);
     await patchRender(out);
     renders[p.name] = out;
     lines.push(...(await aptInstallLines(out)));
   }
-  const mirror = await localMirror(stock, lines);
+  return { renders, mirror: await localMirror(stock, lines, suite) };
+}
+
+const bindsOf = (mirror: string, artifacts: Artifacts): Bind[] => [
+  { host: mirror, container: MIRROR_MOUNT },
+  { host: artifacts.dir, container: ARTIFACTS_MOUNT },
+];
+
+export async function prepareE2E(): Promise<E2E> {
+  const t0 = Date.now();
+  const { loginPub, ...base } = await startRun(`run-${process.pid}`, DEBIAN_12.suite);
+  const { registry, whoisDr } = await writeProfiles(path.join(base.work, 'profiles'), base.artifacts, loginPub);
+  const { renders, mirror } = await renderAndMirror(base.work, base.stock, DEBIAN_12.suite, [registry, whoisDr]);
   progress(`prepared in ${secs(Date.now() - t0)}`);
-  return {
-    work,
-    logDir,
-    stock,
-    mirror,
-    artifacts,
-    registry,
-    whoisDr,
-    loginKey,
-    renders,
-    binds: [
-      { host: mirror, container: MIRROR_MOUNT },
-      { host: artifacts.dir, container: ARTIFACTS_MOUNT },
-    ],
-  };
+  return { ...base, logsName: 'last', mirror, registry, whoisDr, renders, binds: bindsOf(mirror, base.artifacts) };
+}
+
+/** Another OS's full flow: its suite's stock image and mirror, its registry profile (no OpenSSL build). */
+export async function prepareOsE2E(os: TestOs): Promise<OsE2E> {
+  const t0 = Date.now();
+  const { loginPub, ...base } = await startRun(`run-${os.suite}-${process.pid}`, os.suite);
+  const t1 = Date.now();
+  const registry = await writeOsProfile(path.join(base.work, 'profiles'), base.artifacts, loginPub, os);
+  const { renders, mirror } = await renderAndMirror(base.work, base.stock, os.suite, [registry]);
+  const t2 = Date.now();
+  progress(`prepared ${os.title} in ${secs(t2 - t0)}`);
+  const prepared: Array<[string, number]> = [
+    [`stock ${os.suite} image, artifacts, login key (mmdebstrap when not cached)`, t1 - t0],
+    [`render and the local ${os.suite} mirror (apt when not cached)`, t2 - t1],
+  ];
+  return { ...base, logsName: `last-${os.suite}`, os, mirror, registry, renders, binds: bindsOf(mirror, base.artifacts), prepared };
 }
 
 /** `cocca-bake user-data PROFILE --mode MODE --secrets FILE [--fqdn NAME]`, as an operator runs it. */
@@ -100,7 +133,7 @@ export async function userData(p: TestProfile, mode: 'full' | 'firstboot', fqdn?
 }
 
 /** A fresh copy of a root file system under the work directory. */
-export async function copyRootfs(e: E2E, from: string, name: string): Promise<{ dir: string; ms: number }> {
+export async function copyRootfs(e: E2EBase, from: string, name: string): Promise<{ dir: string; ms: number }> {
   const dir = path.join(e.work, name);
   await fs.rm(dir, { recursive: true, force: true });
   const t0 = Date.now();
@@ -114,10 +147,10 @@ export async function treeBytes(dir: string): Promise<number> {
   return Number(r.stdout.split(/\s/)[0]);
 }
 
-/** Removes the run's root file systems; keeps its logs under CACHE_ROOT/logs/last. */
-export async function cleanupE2E(e: E2E | undefined): Promise<string | undefined> {
+/** Removes the run's root file systems; keeps its logs under CACHE_ROOT/logs/last (Debian 12) or last-SUITE. */
+export async function cleanupE2E(e: E2EBase | undefined): Promise<string | undefined> {
   if (!e) return undefined;
-  const last = path.join(CACHE_ROOT, 'logs', 'last');
+  const last = path.join(CACHE_ROOT, 'logs', e.logsName);
   await fs.rm(last, { recursive: true, force: true });
   await fs.mkdir(path.dirname(last), { recursive: true });
   await fs.rename(e.logDir, last).catch(() => undefined);

@@ -23,13 +23,14 @@ import {
   type InstanceExpect,
   type Shell,
 } from './checks.js';
+import type { Container } from './nspawn.js';
 import { progress, run, tail } from './run.js';
 
 /** The checks of a running instance (item 4), as separate tests. */
 export function instanceChecks(get: () => { c: Shell; x: InstanceExpect }, o: { openssl: boolean }): void {
   it('postgresql, resin and fail2ban are active', async () => {
-    const { c } = get();
-    await checkServicesActive(c, ['postgresql.service', 'postgresql@15-main.service', 'resin.service', 'fail2ban.service']);
+    const { c, x } = get();
+    await checkServicesActive(c, ['postgresql.service', `postgresql@${x.profile.expect.postgresVersion}-main.service`, 'resin.service', 'fail2ban.service']);
   });
   it('Resin listens on 80 and 443 over IPv4 and IPv6', async () => {
     await checkResinListening(get().c, get().x);
@@ -109,6 +110,38 @@ export async function checkGeneralized(image: string, secretsToLookFor: string[]
   // But what the image must carry: the stack, the first boot enabled.
   expect(await exists('etc/systemd/system/multi-user.target.wants/cocca-firstboot.service')).toBe(true);
   expect(await exists('usr/local/ssl/bin/openssl')).toBe(o.openssl);
+}
+
+/**
+ * Waits for /var/lib/cocca/firstboot.json with result ok (or failed, when `want` says so); fails
+ * fast on the other result, or when cloud-init finished with errors and no first boot is coming
+ * (the full flow's bake).
+ */
+export async function waitFirstboot(c: Container, timeoutMs: number, want: 'ok' | 'failed' = 'ok'): Promise<FirstbootStatus> {
+  const file = c.hostPath('var/lib/cocca/firstboot.json');
+  let status: FirstbootStatus | undefined;
+  await c.waitFor(
+    'first boot to finish (/var/lib/cocca/firstboot.json)',
+    async () => {
+      const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+      if (text) {
+        status = JSON.parse(text) as FirstbootStatus;
+        if (status.result === want) return true;
+        if (status.result !== 'running') return `first boot ended ${status.result}, not ${want}: ${status.reason ?? text}`;
+      }
+      const bake = await fs.readFile(c.hostPath('var/lib/cocca/bake.json'), 'utf8').catch(() => '');
+      if (/"result":"failed"/.test(bake)) return `the bake failed: ${bake}`;
+      const result = await fs.readFile(c.hostPath('var/lib/cloud/data/result.json'), 'utf8').catch(() => '');
+      if (result && !/"errors": \[\]/.test(result) && /"errors":/.test(result)) {
+        // cloud-init is done; give cocca-firstboot a moment in case it raced.
+        const again = await fs.readFile(file, 'utf8').catch(() => undefined);
+        if (!again) return `cloud-init finished with errors and no first boot: ${result}`;
+      }
+      return false;
+    },
+    { timeoutMs, intervalMs: 2000, diagnose: () => diagnose(c) },
+  );
+  return status!;
 }
 
 /** What went wrong on an instance: cocca's journal, cloud-init, failed units. */

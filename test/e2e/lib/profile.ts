@@ -1,17 +1,30 @@
 /**
- * The end-to-end test profiles: the real stack on Debian 12 (the containers' OS), packages from
- * the local mirror, every download from /srv/artifacts with its computed SHA-256, OpenSSL
- * 1.1.1w compiled without `make test` (time), the JDK from apt. One per role.
+ * The end-to-end test profiles: the real stack on the containers' OS (Debian 12; Debian 13 for
+ * its own flow), packages from the local mirror, every download from /srv/artifacts with its
+ * computed SHA-256, OpenSSL 1.1.1w compiled without `make test` (time), the JDK from apt. One per role.
  */
 import { dump } from 'js-yaml';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Artifacts } from './artifacts.js';
+import type { Suite } from './rootfs.js';
 
 export const MIRROR_MOUNT = '/srv/mirror';
 export const MIRROR_SOURCE = `deb [trusted=yes] file:${MIRROR_MOUNT} ./`;
 export const TRUSTED = ['192.0.2.0/24', '2001:db8::/32'];
 export const JAVA_PACKAGE = 'openjdk-17-jdk-headless';
+
+/** The OS a profile is for, with what its Debian archive (the local mirror's source) carries. */
+export interface TestOs {
+  os: 'debian-12' | 'debian-13';
+  suite: Suite;
+  title: string;
+  postgresVersion: number;
+  javaPackage: string;
+}
+export const DEBIAN_12: TestOs = { os: 'debian-12', suite: 'bookworm', title: 'Debian 12', postgresVersion: 15, javaPackage: JAVA_PACKAGE };
+// Trixie's archive has PostgreSQL 17 only, and OpenJDK 21 and 25 (no 17).
+export const DEBIAN_13: TestOs = { os: 'debian-13', suite: 'trixie', title: 'Debian 13', postgresVersion: 17, javaPackage: 'openjdk-21-jdk-headless' };
 
 export interface TestProfile {
   name: string;
@@ -30,6 +43,7 @@ export interface TestProfile {
     dbType: 'web';
     storage: 'ssd';
     loginUser: string;
+    postgresVersion: number;
   };
   /** The `user-data --secrets` file: COCCA_SOURCE_KEYSTORE_PASSWORD for the lab keystore. */
   secretsFile: string;
@@ -45,23 +59,23 @@ interface Variant {
   openssl?: false;
 }
 
-function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts): Record<string, unknown> {
+function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts, os: TestOs = DEBIAN_12): Record<string, unknown> {
   const art = (f: { url: string; sha256: string }) => ({ url: f.url, sha256: f.sha256 });
   return {
     apiVersion: 'cocca-bake/v1',
     name,
-    description: `end-to-end test profile (${role}) for Debian 12 containers`,
+    description: `end-to-end test profile (${role}) for ${os.title} containers`,
     role,
-    os: 'debian-12',
+    os: os.os,
     host: { fqdn },
     apt: { sources: [MIRROR_SOURCE] },
     firewall: { trusted: TRUSTED, publicPorts: v.publicPorts, trustedPorts: [53] },
     ssh: { port: v.sshPort, ...(v.authorizedKeys && { authorizedKeys: v.authorizedKeys }) },
     // First boot's one operator secret (the lab keystore's password) comes in the user-data.
     secrets: { source: 'user-data' },
-    postgres: { version: 15, source: 'apt', database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } },
+    postgres: { version: os.postgresVersion, source: 'apt', database: 'registry', authMethod: 'md5', tune: { dbType: 'web', storage: 'ssd' } },
     openssl: v.openssl === false ? { enabled: false } : { version: '1.1.1w', runTests: false },
-    java: { source: 'apt', package: JAVA_PACKAGE },
+    java: { source: 'apt', package: os.javaPackage },
     resin: { version: '4.0.66', runAs: 'resin' },
     jdbc: { version: a.jdbcVersion },
     tls: { mode: 'lab' },
@@ -114,8 +128,44 @@ export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget)
     file,
     fqdn,
     secretsFile,
-    expect: { sshPort: 22, trusted, publicPorts, trustedPorts: [53], database: 'registry', authMethod: 'md5', dbType: 'web', storage: 'ssd', loginUser: 'debian' },
+    expect: { sshPort: 22, trusted, publicPorts, trustedPorts: [53], database: 'registry', authMethod: 'md5', dbType: 'web', storage: 'ssd', loginUser: 'debian', postgresVersion: DEBIAN_12.postgresVersion },
   };
+}
+
+/** One container flow profile, written to DIR/NAME.yaml, with what the checks expect of it. */
+async function writeProfile(dir: string, secretsFile: string, a: Artifacts, os: TestOs, name: string, role: TestProfile['role'], fqdn: string, v: Variant): Promise<TestProfile> {
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a, os), { lineWidth: -1 })}`);
+  return {
+    name,
+    role,
+    file,
+    fqdn,
+    secretsFile,
+    expect: {
+      sshPort: v.sshPort,
+      trusted: TRUSTED,
+      publicPorts: v.publicPorts,
+      trustedPorts: [53],
+      database: 'registry',
+      authMethod: 'md5',
+      dbType: 'web',
+      storage: 'ssd',
+      loginUser: 'debian',
+      postgresVersion: os.postgresVersion,
+    },
+  };
+}
+
+/**
+ * The registry profile of another OS's full flow (Debian 13): as the Debian 12 registry's, but
+ * without the OpenSSL build (the Debian 12 flows prove it; this flow proves the OS).
+ */
+export async function writeOsProfile(dir: string, a: Artifacts, loginKey: string, os: TestOs): Promise<TestProfile> {
+  await fs.mkdir(dir, { recursive: true });
+  const secretsFile = path.join(dir, 'secrets.env');
+  await fs.writeFile(secretsFile, `COCCA_SOURCE_KEYSTORE_PASSWORD=${a.keystorePassword}\n`, { mode: 0o600 });
+  return writeProfile(dir, secretsFile, a, os, `e2e-${os.os}`, 'registry', 'registry.e2e.test', { sshPort: 2222, publicPorts: [80, 443], authorizedKeys: [loginKey], openssl: false });
 }
 
 /**
@@ -126,28 +176,7 @@ export async function writeProfiles(dir: string, a: Artifacts, loginKey: string)
   await fs.mkdir(dir, { recursive: true });
   const secretsFile = path.join(dir, 'secrets.env');
   await fs.writeFile(secretsFile, `COCCA_SOURCE_KEYSTORE_PASSWORD=${a.keystorePassword}\n`, { mode: 0o600 });
-  const make = async (name: string, role: TestProfile['role'], fqdn: string, v: Variant): Promise<TestProfile> => {
-    const file = path.join(dir, `${name}.yaml`);
-    await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a), { lineWidth: -1 })}`);
-    return {
-      name,
-      role,
-      file,
-      fqdn,
-      secretsFile,
-      expect: {
-        sshPort: v.sshPort,
-        trusted: TRUSTED,
-        publicPorts: v.publicPorts,
-        trustedPorts: [53],
-        database: 'registry',
-        authMethod: 'md5',
-        dbType: 'web',
-        storage: 'ssd',
-        loginUser: 'debian',
-      },
-    };
-  };
+  const make = (name: string, role: TestProfile['role'], fqdn: string, v: Variant) => writeProfile(dir, secretsFile, a, DEBIAN_12, name, role, fqdn, v);
   return {
     registry: await make('e2e-registry', 'registry', 'registry.e2e.test', { sshPort: 2222, publicPorts: [80, 443], authorizedKeys: [loginKey] }),
     // WHOIS on 43, as the example profile: nothing serves it with the built-in resin.xml (a warning).

@@ -12,7 +12,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEBIAN_KEYRING, privateApt } from './apt.js';
 import { cached } from './cache.js';
-import { MIRROR, SUITE } from './rootfs.js';
+import { MIRROR, SUITE, type Suite } from './rootfs.js';
 import { progress, run } from './run.js';
 
 const STEPS_DIR = 'packer/files/rootfs/usr/local/lib/cocca/steps';
@@ -38,14 +38,14 @@ export async function aptInstallLines(renderDir: string): Promise<string[][]> {
   return out;
 }
 
-/** The cached repository for these package lines on top of this stock root file system. */
-export async function localMirror(stockRoot: string, lines: string[][]): Promise<string> {
+/** The cached repository for these package lines on top of this stock root file system (of this suite). */
+export async function localMirror(stockRoot: string, lines: string[][], suite: Suite = SUITE): Promise<string> {
   const unique = [...new Set(lines.map((l) => l.join(' ')))].sort();
   const all = [...new Set(lines.flat())].sort();
-  const recipe = { v: 'local-mirror-v1', suite: SUITE, mirror: MIRROR, stock: path.basename(path.dirname(stockRoot)), lines: unique };
+  const recipe = { v: 'local-mirror-v1', suite, mirror: MIRROR, stock: path.basename(path.dirname(stockRoot)), lines: unique };
   return cached('local-mirror', recipe, async (out) => {
-    const apt = await privateApt(path.join(out, '.apt'), [`deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${SUITE} main`], path.join(stockRoot, 'var/lib/dpkg/status'));
-    progress(`local mirror: resolving ${all.length} packages (${all.join(' ')}) against the stock image`);
+    const apt = await privateApt(path.join(out, '.apt'), [`deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${suite} main`], path.join(stockRoot, 'var/lib/dpkg/status'));
+    progress(`local mirror (${suite}): resolving ${all.length} packages (${all.join(' ')}) against the stock image`);
     await apt.aptGet(['update']);
     for (const line of [...unique.map((l) => l.split(' ')), all]) {
       await apt.aptGet(['install', '--download-only', '--no-install-recommends', ...line]);

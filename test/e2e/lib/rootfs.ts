@@ -1,6 +1,6 @@
 /**
- * The "stock cloud image": a Debian 12 root file system as a cloud would boot it, made with
- * mmdebstrap from deb.debian.org and cached (see cache.ts). It has systemd, cloud-init (NoCloud
+ * The "stock cloud image": a Debian root file system (bookworm, or trixie for the debian-13 flow)
+ * as a cloud would boot it, made with mmdebstrap from deb.debian.org and cached (see cache.ts). It has systemd, cloud-init (NoCloud
  * from a seed directory), openssh-server and sudo, and is generalized like a published image:
  * no ssh host keys, an empty machine-id.
  *
@@ -11,9 +11,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { cached } from './cache.js';
-import { progress, run } from './run.js';
+import { progress, run, secs } from './run.js';
 
-export const SUITE = 'bookworm';
+/** The Debian suites the harness builds images of: bookworm (debian-12, every flow), trixie (debian-13). */
+export type Suite = 'bookworm' | 'trixie';
+export const SUITE: Suite = 'bookworm';
 export const MIRROR = 'http://deb.debian.org/debian';
 
 /** The instance's private addresses (on eth0). */
@@ -57,13 +59,18 @@ export const MASKED_UNITS = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2sc
 
 const RECIPE_VERSION = 'stock-rootfs-v1';
 
-/** The cached stock root file system (a directory to copy, never to boot in place). */
-export async function stockRootfs(): Promise<string> {
-  const recipe = { v: RECIPE_VERSION, suite: SUITE, mirror: MIRROR, packages: STOCK_PACKAGES, files: STOCK_FILES, masked: MASKED_UNITS };
+/**
+ * The cached stock root file system of a suite (a directory to copy, never to boot in place).
+ * The suite is part of the recipe as it always was, so bookworm's key did not change with it.
+ */
+export async function stockRootfs(suite: Suite = SUITE): Promise<string> {
+  const recipe = { v: RECIPE_VERSION, suite, mirror: MIRROR, packages: STOCK_PACKAGES, files: STOCK_FILES, masked: MASKED_UNITS };
   const entry = await cached('stock-rootfs', recipe, async (dir) => {
     const root = path.join(dir, 'rootfs');
-    progress(`mmdebstrap ${SUITE} into ${root} (a few minutes)`);
-    await mmdebstrap(root, STOCK_PACKAGES);
+    const t0 = Date.now();
+    progress(`mmdebstrap ${suite} into ${root} (a few minutes)`);
+    await mmdebstrap(root, STOCK_PACKAGES, suite);
+    progress(`mmdebstrap ${suite}: ${secs(Date.now() - t0)}`);
     for (const [rel, content] of Object.entries(STOCK_FILES)) {
       await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await fs.writeFile(path.join(root, rel), content, { mode: 0o644 });
@@ -76,8 +83,8 @@ export async function stockRootfs(): Promise<string> {
   return path.join(entry, 'rootfs');
 }
 
-/** A Debian root file system with these packages (minbase, no recommends, no docs or locales). */
-export async function mmdebstrap(root: string, packages: readonly string[]): Promise<void> {
+/** A Debian root file system of a suite with these packages (minbase, no recommends, no docs or locales). */
+export async function mmdebstrap(root: string, packages: readonly string[], suite: Suite): Promise<void> {
   await run(
     'mmdebstrap',
     [
@@ -91,7 +98,7 @@ export async function mmdebstrap(root: string, packages: readonly string[]): Pro
       '--dpkgopt=path-exclude=/usr/share/man/*',
       '--dpkgopt=path-exclude=/usr/share/locale/*',
       '--dpkgopt=path-include=/usr/share/locale/locale.alias',
-      SUITE,
+      suite,
       root,
       MIRROR,
     ],

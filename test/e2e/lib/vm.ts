@@ -54,7 +54,7 @@ export async function vmBase(): Promise<VmBase> {
   const entry = await cached('vm-base', recipe, async (dir) => {
     const root = path.join(dir, 'rootfs');
     progress(`mmdebstrap ${SUITE} with a kernel into ${root} (a few minutes)`);
-    await mmdebstrap(root, recipe.packages);
+    await mmdebstrap(root, recipe.packages, SUITE);
     for (const [rel, content] of Object.entries(VM_FILES)) {
       await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await fs.writeFile(path.join(root, rel), content, { mode: 0o644 });
