@@ -69,3 +69,6 @@ export function lines(...parts: Array<string | false | undefined | null>): strin
 
 /** A script or file kept as it stands in a component's folder (generator/components/COMPONENT/NAME). */
 export const componentFile = (component: string, name: string): string => readFileSync(packageFile(`generator/components/${component}/${name}`), 'utf8');
+
+/** One of the runner's files (lib.sh, cocca-run, cocca-fill-template): generator/components/runner/NAME. */
+export const runnerFile = (name: 'lib.sh' | 'cocca-run' | 'cocca-fill-template'): string => componentFile('runner', name);

@@ -1,6 +1,6 @@
 // Every shell script of the repository passes ShellCheck as the file it is, every branch, not
-// only as rendered for the example profiles: the instance scripts (cloud-init/scripts, the
-// components' own beside their steps), the test and CI scripts. Rendered outputs (test/golden)
+// only as rendered for the example profiles: the instance scripts (the
+// components' own beside their steps, the runner's, first boot's in cloud-init/scripts), the test and CI scripts. Rendered outputs (test/golden)
 // are checked by the render checks instead.
 // SC1091 is off: an instance script sources files by their path on the instance, some of which
 // exist only once rendered (contract.sh); the render checks run ShellCheck inside a rendered
@@ -31,7 +31,7 @@ describe('shell scripts as files', () => {
   const files = shellFiles();
 
   it('finds the instance scripts, the components\' own among them', () => {
-    expect(files).toEqual(expect.arrayContaining(['cloud-init/scripts/lib.sh', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'generator/components/tls/cocca-keystore', 'generator/components/tls/cocca-certbot-deploy', 'test/setup/deps.sh']));
+    expect(files).toEqual(expect.arrayContaining(['generator/components/runner/lib.sh', 'generator/components/runner/cocca-run', 'generator/components/tls/cocca-certbot', 'generator/components/postgres/cocca-sizing', 'generator/components/postgres/pgtune.sh', 'generator/components/resin/cocca-resin-logs', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'generator/components/tls/cocca-keystore', 'generator/components/tls/cocca-certbot-deploy', 'test/setup/deps.sh']));
   });
 
   it('passes ShellCheck, every file as it stands', async () => {

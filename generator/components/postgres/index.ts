@@ -2,9 +2,7 @@
 // from the instance's real RAM and CPUs, with the seed's password login for postgres.
 // The cluster is left stopped and out of the boot (start.conf manual) by the bake: first boot
 // tunes it, then starts it once, with its final settings.
-import { readFileSync } from 'node:fs';
-import { packageFile } from '../../paths.js';
-import { COCCA_LIB, lines, shq, type Component, type Step } from '../model.js';
+import { COCCA_LIB, componentFile, lines, shq, type Component, type Step } from '../model.js';
 import { checkAptPostgres, checkDatabaseName } from './rules.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
@@ -45,8 +43,8 @@ export const postgres: Component = {
   name: 'postgres',
   rules: [checkAptPostgres, checkDatabaseName],
   files: () => [
-    { path: PGTUNE_PATH, content: readFileSync(packageFile('cloud-init/scripts/pgtune.sh'), 'utf8'), mode: '0755' },
-    { path: SIZING_PATH, content: readFileSync(packageFile('cloud-init/scripts/cocca-sizing'), 'utf8'), mode: '0755' },
+    { path: PGTUNE_PATH, content: componentFile('postgres', 'pgtune.sh'), mode: '0755' },
+    { path: SIZING_PATH, content: componentFile('postgres', 'cocca-sizing'), mode: '0755' },
   ],
   steps: ({ profile, os }) => {
     const pg = profile.postgres;

@@ -1,13 +1,11 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
-import { readFileSync } from 'node:fs';
-import { packageFile } from '../../paths.js';
 import { SERVICE_PORTS } from '../../ports.js';
 import type { Profile, ResolvedProfile } from '../../profile/types.js';
 import { JAVA_HOME } from '../java/index.js';
 import { SIZING_ENV } from '../postgres/index.js';
 import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
-import { COCCA_LIB, lines, shq, type Component, type StackContext } from '../model.js';
+import { COCCA_LIB, componentFile, lines, shq, type Component, type StackContext } from '../model.js';
 import { checkHeapArgs, checkPool, checkResinTemplate } from './rules.js';
 
 export const RESIN_HOME = '/opt/resin';
@@ -111,7 +109,7 @@ export const resin: Component = {
   files: (ctx) => [
     { path: RESIN_TEMPLATE, mode: '0644', content: resinTemplateText(ctx.profile) },
     { path: '/etc/systemd/system/resin.service', mode: '0644', content: unit(ctx) },
-    { path: PRUNE_LOGS, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-resin-logs'), 'utf8') },
+    { path: PRUNE_LOGS, mode: '0755', content: componentFile('resin', 'cocca-resin-logs') },
     ...pruneUnits(ctx.profile),
   ],
   steps: (ctx) => {
