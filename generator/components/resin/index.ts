@@ -5,7 +5,7 @@ import type { Profile, ResolvedProfile } from '../../profile/types.js';
 import { JAVA_HOME } from '../java/index.js';
 import { SIZING_ENV } from '../postgres/index.js';
 import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
-import { COCCA_LIB, componentFile, lines, shq, type Component, type StackContext } from '../model.js';
+import { COCCA_LIB, componentFile, componentTemplate, shq, type Component, type StackContext } from '../model.js';
 import { checkHeapArgs, checkPool, checkResinTemplate } from './rules.js';
 
 export const RESIN_HOME = '/opt/resin';
@@ -18,40 +18,13 @@ export const RESIN_PORTS = { http: SERVICE_PORTS.http, https: SERVICE_PORTS.http
 export const INSTANCE_KEYSTORE = `${RESIN_HOME}/conf/keys/instance.jks`;
 
 function unit(ctx: StackContext): string {
-  const asResin = ctx.profile.resin.runAs === 'resin';
-  return lines(
-    '[Unit]',
-    'Description=Resin application server for CoCCA (cocca-bake)',
-    'After=network-online.target postgresql.service',
-    'Wants=network-online.target postgresql.service',
-    // First boot writes this once resin.xml holds this instance's values; until then Resin stays down.
-    'ConditionPathExists=/var/lib/cocca/configured',
-    '',
-    '[Service]',
-    'Type=simple',
-    asResin && 'User=resin',
-    asResin && 'Group=resin',
-    // Ports 80, 443, 43 and 700 are below 1024.
-    asResin && 'AmbientCapabilities=CAP_NET_BIND_SERVICE',
-    asResin && 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
-    asResin && 'NoNewPrivileges=true',
-    `Environment=JAVA_HOME=${JAVA_HOME}`,
-    `WorkingDirectory=${RESIN_HOME}`,
+  return componentTemplate('resin', 'resin.service.ejs', {
+    asResin: ctx.profile.resin.runAs === 'resin',
+    javaHome: JAVA_HOME,
+    resinHome: RESIN_HOME,
     // The built-in resin.xml names its one server; an operator's template picks its own.
-    `ExecStart=${RESIN_HOME}/bin/resinctl start-with-foreground${ctx.profile.resinTemplate ? '' : ` -server ${RESIN_SERVER_ID}`}`,
-    // The watchdog JVM spawns the server JVM: stop both, the watchdog first.
-    'KillMode=mixed',
-    // A JVM stopped by SIGTERM exits 143: a clean stop, not a failure.
-    'SuccessExitStatus=143',
-    'TimeoutStopSec=60',
-    'Restart=on-failure',
-    'RestartSec=10',
-    'LimitNOFILE=65536',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  );
+    serverId: ctx.profile.resinTemplate ? undefined : RESIN_SERVER_ID,
+  });
 }
 
 /** The built-in resin.xml with this profile's values (first-boot placeholders left). */
@@ -88,21 +61,9 @@ const pruneUnits = (p: ResolvedProfile) => [
   {
     path: '/etc/systemd/system/cocca-resin-logs.service',
     mode: '0644' as const,
-    content: lines(
-      '[Unit]',
-      "Description=Delete Resin's old log archives (cocca-bake)",
-      '',
-      '[Service]',
-      'Type=oneshot',
-      `ExecStart=${PRUNE_LOGS} ${RESIN_HOME}/log ${p.resin.logs.keepDays} ${p.resin.logs.maxMiB}`,
-      '',
-    ),
+    content: componentTemplate('resin', 'cocca-resin-logs.service.ejs', { script: PRUNE_LOGS, logDir: `${RESIN_HOME}/log`, keepDays: p.resin.logs.keepDays, maxMiB: p.resin.logs.maxMiB }),
   },
-  {
-    path: '/etc/systemd/system/cocca-resin-logs.timer',
-    mode: '0644' as const,
-    content: lines('[Unit]', "Description=Delete Resin's old log archives daily (cocca-bake)", '', '[Timer]', 'OnCalendar=daily', 'RandomizedDelaySec=1h', 'Persistent=true', '', '[Install]', 'WantedBy=timers.target', ''),
-  },
+  { path: '/etc/systemd/system/cocca-resin-logs.timer', mode: '0644' as const, content: componentFile('resin', 'cocca-resin-logs.timer') },
 ];
 
 export const resin: Component = {
