@@ -5,7 +5,7 @@ import type { Profile, ResolvedProfile } from '../../profile/types.js';
 import { JAVA_HOME } from '../java/index.js';
 import { SIZING_ENV } from '../postgres/index.js';
 import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
-import { COCCA_LIB, componentFile, componentTemplate, shq, type Component, type StackContext } from '../model.js';
+import { COCCA_LIB, componentFile, componentTemplate, lines, shq, type Component, type StackContext } from '../model.js';
 import { checkHeapArgs, checkPool, checkResinTemplate } from './rules.js';
 
 export const RESIN_HOME = '/opt/resin';

@@ -18,16 +18,9 @@ function letsencryptFiles(): InstanceFile[] {
   return [
     { path: CERTBOT, mode: '0755', content: componentFile('tls', 'cocca-certbot') },
     { path: DEPLOY_HOOK, mode: '0755', content: componentFile('tls', 'cocca-certbot-deploy') },
-    {
-      path: '/etc/systemd/system/cocca-certbot.service',
-      mode: '0644',
-      content: lines('[Unit]', "Description=Get this host's Let's Encrypt certificate (cocca-bake)", 'After=network-online.target', 'Wants=network-online.target', '', '[Service]', 'Type=oneshot', `ExecStart=${CERTBOT}`, ''),
-    },
-    {
-      path: '/etc/systemd/system/cocca-certbot.timer',
-      mode: '0644',
-      content: lines('[Unit]', "Description=Retry Let's Encrypt until DNS points here (cocca-bake)", '', '[Timer]', 'OnActiveSec=1min', 'OnUnitInactiveSec=15min', 'RandomizedDelaySec=60', '', '[Install]', 'WantedBy=timers.target', ''),
-    },
+    // The unit runs CERTBOT (cocca-certbot.service names it).
+    { path: '/etc/systemd/system/cocca-certbot.service', mode: '0644', content: componentFile('tls', 'cocca-certbot.service') },
+    { path: '/etc/systemd/system/cocca-certbot.timer', mode: '0644', content: componentFile('tls', 'cocca-certbot.timer') },
   ];
 }
 
