@@ -5,6 +5,7 @@
 //     and again whenever first boot fails: every step runs even when one before it failed.
 //   boot: the rest of first boot: hostname, secrets, tuning, database, resin.xml, certificates.
 // Every step is idempotent; the runner on the instance records each finished bake and boot step.
+import ejs from 'ejs';
 import { readFileSync } from 'node:fs';
 import type { OsModule } from '../os/types.js';
 import { packageFile } from '../paths.js';
@@ -69,3 +70,16 @@ export function lines(...parts: Array<string | false | undefined | null>): strin
 
 /** A script or file kept as it stands in a component's folder (generator/components/COMPONENT/NAME). */
 export const componentFile = (component: string, name: string): string => readFileSync(packageFile(`generator/components/${component}/${name}`), 'utf8');
+
+/** One of the runner's files (lib.sh, cocca-run, cocca-fill-template): generator/components/runner/NAME. */
+export const runnerFile = (name: 'lib.sh' | 'cocca-run' | 'cocca-fill-template'): string => componentFile('runner', name);
+
+/**
+ * A unit or configuration file beside a component (NAME.ejs) that holds the profile's values:
+ * rendered at generate time with ejs, the values as `u`. Only the escaping tag `<%= %>` is meant
+ * for values; the files hold paths, numbers and names, which it leaves as they are.
+ */
+export function componentTemplate(component: string, name: string, u: Record<string, string | number | boolean | undefined>): string {
+  const file = packageFile(`generator/components/${component}/${name}`);
+  return ejs.render(readFileSync(file, 'utf8'), { u }, { filename: file, strict: true, destructuredLocals: ['u'], async: false });
+}

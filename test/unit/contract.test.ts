@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { contractScript, HANDED_IN, INSTANCE_VALUES, neededSecrets, syntaxProblem, type Syntax } from '../../generator/instance/contract.js';
 
-const LIB = 'cloud-init/scripts/lib.sh';
+const LIB = 'generator/components/runner/lib.sh';
 
 const CASES: Record<Syntax, string[]> = {
   fqdn: ['registry.nic.example', 'registry.nic.example.', 'a.b', 'xn--bcher-kva.example', 'registry', 'registry.123', 'reg_istry.example', '-a.example', 'a..example', `${'a'.repeat(64)}.example`, `${'a'.repeat(63)}.example`, `${`${'a'.repeat(63)}.`.repeat(4)}example`, 'ré.example', 'a b.example', '', 'a.example\r', 'a.example\nb.example'],

@@ -1,4 +1,4 @@
-// Tests for cloud-init/scripts/pgtune.sh: pgtune's "2025" variant (le0pard/pgtune@2f5122d),
+// Tests for generator/components/postgres/pgtune.sh: pgtune's "2025" variant (le0pard/pgtune@2f5122d),
 // checked against the worked table in /work/shared/research/domain.md section 1.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SCRIPT = join(ROOT, 'cloud-init/scripts/pgtune.sh');
+const SCRIPT = join(ROOT, 'generator/components/postgres/pgtune.sh');
 
 const GB = 1048576; // kB per GB
 const RAM_12GB = 12 * GB; // 12582912 kB

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const SCRIPT = 'cloud-init/scripts/cocca-resin-logs';
+const SCRIPT = 'generator/components/resin/cocca-resin-logs';
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

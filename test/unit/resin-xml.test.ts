@@ -1,5 +1,5 @@
 // resin.xml in two stages: generator/components/resin/resin-xml.ts (ejs, generate time) and
-// cloud-init/scripts/cocca-fill-template (python3, first boot). The filled files are checked
+// generator/components/runner/cocca-fill-template (python3, first boot). The filled files are checked
 // with xmllint, the way a reader that is not ours sees them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,8 +21,8 @@ import {
 } from '../../generator/components/resin/resin-xml.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FILL = join(ROOT, 'cloud-init/scripts/cocca-fill-template');
-const TEMPLATE_SOURCE = join(ROOT, 'cloud-init/templates/resin.xml.ejs');
+const FILL = join(ROOT, 'generator/components/runner/cocca-fill-template');
+const TEMPLATE_SOURCE = join(ROOT, 'generator/components/resin/resin.xml.ejs');
 const isRoot = process.getuid?.() === 0;
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 

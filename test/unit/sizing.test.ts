@@ -14,9 +14,9 @@ const PGTUNE = ['--pg-version', '15', '--db-type', 'web', '--storage', 'ssd'];
 
 function sizing(args: string[], pgtune = PGTUNE): { status: number | null; env: Record<string, number>; conf: string; stderr: string } {
   const out = path.join(dir, `pgtune-${Math.random().toString(36).slice(2)}.conf`);
-  const r = spawnSync('bash', ['cloud-init/scripts/cocca-sizing', '--pgtune-out', out, ...args, '--', ...pgtune], {
+  const r = spawnSync('bash', ['generator/components/postgres/cocca-sizing', '--pgtune-out', out, ...args, '--', ...pgtune], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, COCCA_PGTUNE: 'cloud-init/scripts/pgtune.sh' },
+    env: { PATH: process.env.PATH, COCCA_PGTUNE: 'generator/components/postgres/pgtune.sh' },
   });
   const env = Object.fromEntries(r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('=')).map(([k, v]) => [k!, Number(v)]));
   let conf = '';

@@ -3,6 +3,7 @@ import { translateTable } from '../../../test/unit/component-table.js';
 import { app } from './index.js';
 
 const steps = ['bake:app.war', 'bake:app.keystore', 'bake:app.jdbc'];
+const LAB = '/usr/local/lib/cocca/cocca-lab-keystore';
 const PIN = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
 translateTable(app, [
@@ -10,10 +11,11 @@ translateTable(app, [
     name: 'the registry role: ROOT.war owned by resin, JDBC 42.5.0',
     profile: '',
     steps,
-    files: [],
+    files: [LAB],
     has: {
       'app.war': [`fetch https://mirror.example/ROOT.war ${PIN} /opt/resin/webapps/ROOT.war`, 'chown resin:resin /opt/resin/webapps/ROOT.war'],
-      'app.keystore': [`fetch https://mirror.example/star.jks ${PIN} /opt/resin/conf/keys/cocca-lab.jks`, "printf '%s\\n' \"$alias\" >/opt/resin/conf/keys/cocca-lab.jks.alias"],
+      'app.keystore': [`${LAB} https://mirror.example/star.jks ${PIN} /opt/resin/conf/keys/cocca-lab.jks /opt/resin/conf/keys/cocca-lab.jks.alias`],
+      [LAB]: ['fetch "$url" "$sum" "$keystore"', "printf '%s\\n' \"$alias\" >\"$alias_file\""],
       'app.jdbc': [`fetch https://mirror.example/postgresql-42.5.0.jar ${PIN} /opt/resin/lib/postgresql-42.5.0.jar`],
     },
   },

@@ -1,12 +1,15 @@
 // The CoCCA application (ROOT.war per role), the lab keystore and the JDBC driver into Resin.
 import { RESIN_HOME } from '../resin/index.js';
-import { lines, shq, type Component } from '../model.js';
+import { COCCA_LIB, componentFile, lines, shq, type Component } from '../model.js';
 
 export const LAB_KEYSTORE = `${RESIN_HOME}/conf/keys/cocca-lab.jks`;
 export const LAB_KEYSTORE_ALIAS = `${LAB_KEYSTORE}.alias`;
 
+const LAB = `${COCCA_LIB}/cocca-lab-keystore`;
+
 export const app: Component = {
   name: 'app',
+  files: () => [{ path: LAB, mode: '0755', content: componentFile('app', 'cocca-lab-keystore') }],
   steps: ({ profile }) => {
     const d = profile.downloads;
     const owner = profile.resin.runAs === 'resin' ? 'resin:resin' : 'root:root';
@@ -23,15 +26,7 @@ export const app: Component = {
         name: 'keystore',
         phase: 'bake',
         title: 'Install the CoCCA lab keystore',
-        script: lines(
-          `fetch ${shq(d.keystore.url)} ${d.keystore.sha256} ${LAB_KEYSTORE}`,
-          `chmod 0600 ${LAB_KEYSTORE}`,
-          // Its key's alias, read now (a JKS lists its entries without the password, which only
-          // first boot has), so first boot re-keys it with one keytool run instead of two.
-          `alias=$(keytool -list -keystore ${LAB_KEYSTORE} -storetype JKS </dev/null 2>/dev/null | awk -F, '/PrivateKeyEntry/ && !n++ {print $1}') || true`,
-          `[ -n "$alias" ] || die "${LAB_KEYSTORE} holds no private key entry (CoCCA's lab keystore is a JKS with one)"`,
-          `printf '%s\\n' "$alias" >${LAB_KEYSTORE_ALIAS}`,
-        ),
+        script: `${LAB} ${shq(d.keystore.url)} ${d.keystore.sha256} ${LAB_KEYSTORE} ${LAB_KEYSTORE_ALIAS}`,
       },
       {
         component: 'app',

@@ -3,29 +3,33 @@ import { translateTable } from '../../../test/unit/component-table.js';
 import { base } from './index.js';
 
 const steps = ['bake:base.packages', 'bake:base.updates'];
+const SOURCES = '/usr/local/lib/cocca/cocca-apt-sources';
+const UNATTENDED = '/usr/local/lib/cocca/cocca-unattended';
 
 translateTable(base, [
   {
     name: 'the seed on Ubuntu: the image\'s sources, unattended security upgrades on',
     profile: '',
     steps,
-    files: [],
+    files: [UNATTENDED],
     has: {
       'base.packages': ['apt_get update', /^apt_install build-essential .* jq$/],
-      'base.updates': ['apt_install unattended-upgrades'],
+      'base.updates': [`${UNATTENDED} on`],
+      [UNATTENDED]: ['apt_install unattended-upgrades', 'printf \'APT::Periodic::Update-Package-Lists "1";\\nAPT::Periodic::Unattended-Upgrade "1";\\n\' >/etc/apt/apt.conf.d/20auto-upgrades'],
     },
-    lacks: { 'base.packages': [/sources-replaced-by-cocca/] },
+    lacks: { 'base.packages': [/cocca-apt-sources/] },
   },
   {
     name: 'apt.sources: the image\'s sources set aside, the operator\'s written as given',
     profile: 'apt:\n  sources:\n    - "deb [signed-by=/usr/share/keyrings/m.gpg] https://mirror.example/ubuntu jammy main universe"\n    - "deb https://mirror.example/ubuntu jammy-security main"\n',
     steps,
+    files: [SOURCES, UNATTENDED],
     has: {
       'base.packages': [
-        'mkdir -p /etc/apt/sources-replaced-by-cocca',
-        "printf '%s\\n' 'deb [signed-by=/usr/share/keyrings/m.gpg] https://mirror.example/ubuntu jammy main universe' 'deb https://mirror.example/ubuntu jammy-security main' >/etc/apt/sources.list.d/cocca.list",
+        `${SOURCES} 'deb [signed-by=/usr/share/keyrings/m.gpg] https://mirror.example/ubuntu jammy main universe' 'deb https://mirror.example/ubuntu jammy-security main'`,
         'apt_get update',
       ],
+      [SOURCES]: ['mkdir -p /etc/apt/sources-replaced-by-cocca', 'case $f in */cocca.list | */pgdg.list) continue ;; esac', "printf '%s\\n' \"$@\" >/etc/apt/sources.list.d/cocca.list"],
     },
   },
   {
@@ -34,8 +38,8 @@ translateTable(base, [
     steps,
     has: {
       'base.packages': ['apt_install build-essential checkinstall zlib1g-dev ca-certificates curl gnupg python3 jq'],
-      'base.updates': [/Unattended-Upgrade "0";/, /systemctl disable unattended-upgrades.service/],
+      'base.updates': [`${UNATTENDED} off`],
+      [UNATTENDED]: [/Unattended-Upgrade "0";/, /systemctl disable unattended-upgrades.service/],
     },
-    lacks: { 'base.updates': ['apt_install unattended-upgrades'] },
   },
 ]);

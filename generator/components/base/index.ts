@@ -1,9 +1,16 @@
 // The seed's compiler tools and what the steps themselves use (curl, gpg, python3 for the
 // template filler), plus the operator's choice on unattended security upgrades.
-import { lines, shq, type Component } from '../model.js';
+import { COCCA_LIB, componentFile, lines, shq, type Component } from '../model.js';
+
+const SOURCES = `${COCCA_LIB}/cocca-apt-sources`;
+const UNATTENDED = `${COCCA_LIB}/cocca-unattended`;
 
 export const base: Component = {
   name: 'base',
+  files: ({ profile }) => [
+    ...(profile.apt.sources ? [{ path: SOURCES, mode: '0755' as const, content: componentFile('base', 'cocca-apt-sources') }] : []),
+    { path: UNATTENDED, mode: '0755', content: componentFile('base', 'cocca-unattended') },
+  ],
   steps: ({ profile, os }) => [
     {
       component: 'base',
@@ -11,16 +18,7 @@ export const base: Component = {
       phase: 'bake',
       title: 'Install build tools and base packages',
       script: lines(
-        profile.apt.sources &&
-          lines(
-            // The operator's sources replace the image's; the originals are kept aside, not deleted.
-            'mkdir -p /etc/apt/sources-replaced-by-cocca',
-            'for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do',
-            '  case $f in */cocca.list | */pgdg.list) continue ;; esac',
-            '  if [ -f "$f" ]; then mv -f "$f" /etc/apt/sources-replaced-by-cocca/; fi',
-            'done',
-            `printf '%s\\n' ${profile.apt.sources.map(shq).join(' ')} >/etc/apt/sources.list.d/cocca.list`,
-          ),
+        profile.apt.sources && `${SOURCES} ${profile.apt.sources.map(shq).join(' ')}`,
         'apt_get update',
         `apt_install ${os.basePackages.map(shq).join(' ')}`,
       ),
@@ -30,16 +28,7 @@ export const base: Component = {
       name: 'updates',
       phase: 'bake',
       title: profile.updates.unattendedSecurity ? 'Turn on unattended security upgrades' : 'Turn off unattended upgrades',
-      script: profile.updates.unattendedSecurity
-        ? lines(
-            'apt_install unattended-upgrades',
-            "printf 'APT::Periodic::Update-Package-Lists \"1\";\\nAPT::Periodic::Unattended-Upgrade \"1\";\\n' >/etc/apt/apt.conf.d/20auto-upgrades",
-          )
-        : lines(
-            // CoCCA's 2024 guide disables them; the operator chose that here.
-            "printf 'APT::Periodic::Update-Package-Lists \"0\";\\nAPT::Periodic::Unattended-Upgrade \"0\";\\n' >/etc/apt/apt.conf.d/20auto-upgrades",
-            'if systemctl list-unit-files unattended-upgrades.service >/dev/null 2>&1; then systemctl disable unattended-upgrades.service || true; fi',
-          ),
+      script: `${UNATTENDED} ${profile.updates.unattendedSecurity ? 'on' : 'off'}`,
     },
   ],
 };

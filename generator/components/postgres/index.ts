@@ -1,10 +1,9 @@
 // PostgreSQL from the PGDG repository (signed-by keyring, never apt-key), tuned at first boot
 // from the instance's real RAM and CPUs, with the seed's password login for postgres.
 // The cluster is left stopped and out of the boot (start.conf manual) by the bake: first boot
-// tunes it, then starts it once, with its final settings.
-import { readFileSync } from 'node:fs';
-import { packageFile } from '../../paths.js';
-import { COCCA_LIB, lines, shq, type Component, type Step } from '../model.js';
+// tunes it, then starts it once, with its final settings. The scripts beside this file do the
+// work; the steps hand them the profile's values.
+import { COCCA_LIB, componentFile, lines, shq, type Component, type Step } from '../model.js';
 import { checkAptPostgres, checkDatabaseName } from './rules.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
@@ -20,6 +19,12 @@ export const RESERVED_CONNECTIONS = 3;
 /** What cocca-sizing settled (RESIN_HEAP_MB, DB_MAX_CONNECTIONS, ...), for the Resin steps. */
 export const SIZING_ENV = '/var/lib/cocca/sizing.env';
 
+const PGDG = `${COCCA_LIB}/cocca-pgdg`;
+const INSTALL = `${COCCA_LIB}/cocca-pg-install`;
+const TUNE = `${COCCA_LIB}/cocca-pg-tune`;
+const PASSWORD = `${COCCA_LIB}/cocca-pg-password`;
+const RESTORE = `${COCCA_LIB}/cocca-pg-restore`;
+
 /** The PGDG apt repository, trusted through a signed-by keyring checked by fingerprint. */
 function repositoryStep(codename: string): Step {
   return {
@@ -27,26 +32,21 @@ function repositoryStep(codename: string): Step {
     name: 'repository',
     phase: 'bake',
     title: 'Add the PGDG apt repository with a signed-by keyring',
-    script: lines(
-      'key=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc',
-      'mkdir -p "${key%/*}"',
-      `fetch ${shq(PGDG_KEY_URL)} unpinned /var/cache/cocca/pgdg.asc`,
-      // The key is trusted by its fingerprint, not by where it came from.
-      'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" && !n++ {print $10}\')',
-      `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
-      'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
-      `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
-      'apt_get update',
-    ),
+    script: `${PGDG} ${codename}-pgdg ${shq(PGDG_KEY_URL)} ${PGDG_FINGERPRINT}`,
   };
 }
 
 export const postgres: Component = {
   name: 'postgres',
   rules: [checkAptPostgres, checkDatabaseName],
-  files: () => [
-    { path: PGTUNE_PATH, content: readFileSync(packageFile('cloud-init/scripts/pgtune.sh'), 'utf8'), mode: '0755' },
-    { path: SIZING_PATH, content: readFileSync(packageFile('cloud-init/scripts/cocca-sizing'), 'utf8'), mode: '0755' },
+  files: ({ profile }) => [
+    { path: PGTUNE_PATH, content: componentFile('postgres', 'pgtune.sh'), mode: '0755' },
+    { path: SIZING_PATH, content: componentFile('postgres', 'cocca-sizing'), mode: '0755' },
+    ...(profile.postgres.source === 'pgdg' ? [{ path: PGDG, content: componentFile('postgres', 'cocca-pgdg'), mode: '0755' as const }] : []),
+    { path: INSTALL, content: componentFile('postgres', 'cocca-pg-install'), mode: '0755' },
+    { path: TUNE, content: componentFile('postgres', 'cocca-pg-tune'), mode: '0755' },
+    { path: PASSWORD, content: componentFile('postgres', 'cocca-pg-password'), mode: '0755' },
+    ...(profile.postgres.backup ? [{ path: RESTORE, content: componentFile('postgres', 'cocca-pg-restore'), mode: '0755' as const }] : []),
   ],
   steps: ({ profile, os }) => {
     const pg = profile.postgres;
@@ -71,39 +71,14 @@ export const postgres: Component = {
         name: 'install',
         phase: 'bake',
         title: `Install PostgreSQL ${v}`,
-        script: lines(
-          `apt_install postgresql-${v} postgresql-client-${v}`,
-          `grep -q "^include_dir = 'conf.d'" ${etc}/postgresql.conf || echo "include_dir = 'conf.d'" >>${etc}/postgresql.conf`,
-          `install -d -o postgres -g postgres ${etc}/conf.d`,
-          'systemctl enable postgresql.service',
-          // The registry's database, empty, belongs to no one instance: made now, while the
-          // package's cluster runs, so first boot need not (CREATE DATABASE copies a template).
-          `pg_ctlcluster ${v} main start 2>/dev/null || true`,
-          `if [ "$(runuser -u postgres -- psql -X -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '${db}'")" != 1 ]; then`,
-          `  runuser -u postgres -- createdb ${db}`,
-          'fi',
-          // Not at boot until first boot has tuned it (it then sets auto); stopped now, so an
-          // image carries no running-cluster state and the first start has the final settings.
-          `echo manual >${etc}/start.conf`,
-          `systemctl stop ${cluster} 2>/dev/null || true`,
-        ),
+        script: `${INSTALL} ${v} ${shq(db)}`,
       },
       {
         component: 'postgres',
         name: 'tune',
         phase: 'boot',
         title: "Size PostgreSQL and Resin for this instance's RAM and CPUs (pgtune)",
-        script: lines(
-          'mkdir -p "$COCCA_STATE"',
-          `${SIZING_PATH} --pgtune-out ${etc}/conf.d/50-pgtune.conf ${sizing.join(' ')} >${SIZING_ENV}.new`,
-          `mv -f ${SIZING_ENV}.new ${SIZING_ENV}`,
-          `chown postgres:postgres ${etc}/conf.d/50-pgtune.conf`,
-          // For firstboot.json: the figures as JSON (every value is a whole number).
-          "json='' text=''",
-          `while IFS="=" read -r k v; do json+="\${json:+,}\\"$k\\":$v" text+="\${text:+ }$k=$v"; done <${SIZING_ENV}`,
-          `printf '{%s}\\n' "$json" >"$COCCA_STATE/sizing.json"`,
-          'log "sizing: $text"',
-        ),
+        script: `${TUNE} ${v} ${SIZING_ENV} ${sizing.join(' ')}`,
       },
       {
         component: 'postgres',
@@ -121,15 +96,8 @@ export const postgres: Component = {
         name: 'password',
         phase: 'boot',
         title: 'Set the postgres password',
-        // Before pg_hba asks for it. The password travels by environment, never argv or logs.
-        script: lines(
-          'PGNEWPASS=$(secret POSTGRES_PASSWORD)',
-          'export PGNEWPASS PGPASSWORD=$PGNEWPASS',
-          "runuser --preserve-environment -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'",
-          '\\getenv newpass PGNEWPASS',
-          "ALTER ROLE postgres PASSWORD :'newpass';",
-          'SQL',
-        ),
+        // Before pg_hba asks for it (the script reads the secret itself: never argv or logs).
+        script: PASSWORD,
       },
       {
         component: 'postgres',
@@ -150,18 +118,7 @@ export const postgres: Component = {
               name: 'restore',
               phase: 'boot' as const,
               title: `Restore the backup into ${db} (once)`,
-              script: lines(
-                'marker=/var/lib/cocca/backup-restored',
-                'if [ -e "$marker" ]; then log "backup already restored"; exit 0; fi',
-                'mkdir -p /var/lib/cocca /var/cache/cocca',
-                `dump=/var/cache/cocca/backup.sql${pg.backup.url.endsWith('.gz') ? '.gz' : ''}`,
-                `fetch ${shq(pg.backup.url)} ${pg.backup.sha256} "$dump"`,
-                'PGPASSWORD=$(secret POSTGRES_PASSWORD)',
-                'export PGPASSWORD',
-                `zcat -f "$dump" | psql -X -q -U postgres -h /var/run/postgresql -d ${db} -v ON_ERROR_STOP=1 --single-transaction`,
-                'touch "$marker"',
-                'rm -f "$dump"',
-              ),
+              script: `${RESTORE} ${shq(pg.backup.url)} ${pg.backup.sha256} ${shq(db)}`,
             },
           ]
         : []),

@@ -2,7 +2,11 @@
 import { translateTable } from '../../../test/unit/component-table.js';
 import { postgres } from './index.js';
 
-const files = ['/usr/local/lib/cocca/pgtune.sh', '/usr/local/lib/cocca/cocca-sizing'];
+const LIB = '/usr/local/lib/cocca';
+const [PGDG, INSTALL, TUNE, PASSWORD, RESTORE] = ['cocca-pgdg', 'cocca-pg-install', 'cocca-pg-tune', 'cocca-pg-password', 'cocca-pg-restore'].map((n) => `${LIB}/${n}`);
+const common = [`${LIB}/pgtune.sh`, `${LIB}/cocca-sizing`];
+const files = [...common, PGDG!, INSTALL!, TUNE!, PASSWORD!];
+const PIN = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 const boot = ['boot:postgres.tune', 'boot:postgres.start', 'boot:postgres.password', 'boot:postgres.auth'];
 
 translateTable(postgres, [
@@ -12,9 +16,14 @@ translateTable(postgres, [
     steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
     files,
     has: {
-      'postgres.repository': ['echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt jammy-pgdg main" >/etc/apt/sources.list.d/pgdg.list', '[ "$got" = B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8 ] || die "PGDG key fingerprint is $got, expected B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8"'],
-      'postgres.install': ['apt_install postgresql-15 postgresql-client-15', '  runuser -u postgres -- createdb registry'.trim(), 'echo manual >/etc/postgresql/15/main/start.conf'],
-      'postgres.tune': ['/usr/local/lib/cocca/cocca-sizing --pgtune-out /etc/postgresql/15/main/conf.d/50-pgtune.conf --heap-percent 25 -- --pg-version 15 --db-type web --storage ssd >/var/lib/cocca/sizing.env.new'],
+      'postgres.repository': [`${PGDG} jammy-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`],
+      [PGDG!]: ['echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt $suite main" >/etc/apt/sources.list.d/pgdg.list', '[ "$got" = "$fingerprint" ] || die "PGDG key fingerprint is $got, expected $fingerprint"'],
+      'postgres.install': [`${INSTALL} 15 registry`],
+      [INSTALL!]: ['apt_install "postgresql-$v" "postgresql-client-$v"', 'runuser -u postgres -- createdb "$db"', 'echo manual >"$etc/start.conf"'],
+      'postgres.tune': [`${TUNE} 15 /var/lib/cocca/sizing.env --heap-percent 25 -- --pg-version 15 --db-type web --storage ssd`],
+      [TUNE!]: ['"$COCCA_LIB/cocca-sizing" --pgtune-out "$conf" "$@" >"$sizing.new"', 'printf \'{%s}\\n\' "$json" >"$COCCA_STATE/sizing.json"'],
+      'postgres.password': [PASSWORD!],
+      [PASSWORD!]: ['PGNEWPASS=$(secret POSTGRES_PASSWORD)', "ALTER ROLE postgres PASSWORD :'newpass';"],
       'postgres.auth': [/\\1md5\/' \/etc\/postgresql\/15\/main\/pg_hba.conf$/],
     },
   },
@@ -22,7 +31,8 @@ translateTable(postgres, [
     name: 'debian-12: the bookworm-pgdg suite',
     profile: 'os: debian-12\nssh:\n  allowUsers: [admin]\n',
     steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
-    has: { 'postgres.repository': ['echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" >/etc/apt/sources.list.d/pgdg.list'] },
+    files,
+    has: { 'postgres.repository': [`${PGDG} bookworm-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`] },
   },
   {
     name: 'postgres.source apt behind a mirror: no PGDG step; scram, oltp/hdd, 150 connections, fixed heap and pool',
@@ -31,9 +41,10 @@ translateTable(postgres, [
       'postgres:\n  source: apt\n  database: srs\n  authMethod: scram-sha-256\n  tune: {dbType: oltp, storage: hdd, connections: 150}\n' +
       'resin:\n  heap: {mib: 4096}\n  pool: {maxConnections: 100}\n',
     steps: ['bake:postgres.install', ...boot],
+    files: [...common, INSTALL!, TUNE!, PASSWORD!],
     has: {
-      'postgres.install': ['runuser -u postgres -- createdb srs'],
-      'postgres.tune': ['/usr/local/lib/cocca/cocca-sizing --pgtune-out /etc/postgresql/15/main/conf.d/50-pgtune.conf --heap-mb 4096 --pool 100 -- --pg-version 15 --db-type oltp --storage hdd --connections 150 >/var/lib/cocca/sizing.env.new'],
+      'postgres.install': [`${INSTALL} 15 srs`],
+      'postgres.tune': [`${TUNE} 15 /var/lib/cocca/sizing.env --heap-mb 4096 --pool 100 -- --pg-version 15 --db-type oltp --storage hdd --connections 150`],
       'postgres.auth': [/\\1scram-sha-256\/' \/etc\/postgresql\/15\/main\/pg_hba.conf$/],
     },
   },
@@ -41,13 +52,22 @@ translateTable(postgres, [
     name: 'a gzipped backup: restored once, after the password, read with the postgres secret',
     profile: 'postgres:\n  backup: {url: "https://backups.example/registry.sql.gz", sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}\n',
     steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot, 'boot:postgres.restore'],
+    files: [...files, RESTORE!],
     has: {
-      'postgres.restore': [
-        'dump=/var/cache/cocca/backup.sql.gz',
-        'fetch https://backups.example/registry.sql.gz 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef "$dump"',
+      'postgres.restore': [`${RESTORE} https://backups.example/registry.sql.gz ${PIN} registry`],
+      [RESTORE!]: [
+        'case $url in *.gz) dump+=.gz ;; esac',
+        'fetch "$url" "$sum" "$dump"',
         'PGPASSWORD=$(secret POSTGRES_PASSWORD)',
-        'zcat -f "$dump" | psql -X -q -U postgres -h /var/run/postgresql -d registry -v ON_ERROR_STOP=1 --single-transaction',
+        'zcat -f "$dump" | psql -X -q -U postgres -h /var/run/postgresql -d "$db" -v ON_ERROR_STOP=1 --single-transaction',
       ],
     },
+  },
+  {
+    name: 'a plain SQL backup into another database: the same script, its name and database as arguments',
+    profile: `postgres:\n  database: srs\n  backup: {url: "file:///srv/backups/srs.sql", sha256: ${PIN}}\n`,
+    steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot, 'boot:postgres.restore'],
+    files: [...files, RESTORE!],
+    has: { 'postgres.install': [`${INSTALL} 15 srs`], 'postgres.restore': [`${RESTORE} file:///srv/backups/srs.sql ${PIN} srs`] },
   },
 ]);

@@ -1,12 +1,12 @@
 /**
  * resin.xml, rendered in two stages.
  *
- * Stage 1 (here, at generate time): `cloud-init/templates/resin.xml.ejs` is rendered with ejs and
+ * Stage 1 (here, at generate time): `resin.xml.ejs` beside this file is rendered with ejs and
  * data `{ r }`. Everything known now (ports, paths, JVM arguments, database name and user, JNDI
  * name) is written through ejs's escaping tag `<%= %>`; the template never uses the raw tag.
  * What belongs to one instance is left as named placeholders `@@NAME@@` (RESIN_PLACEHOLDERS).
  *
- * Stage 2 (first boot, on the server, no Node there): `cloud-init/scripts/cocca-fill-template`
+ * Stage 2 (first boot, on the server, no Node there): `cocca-fill-template` (the runner's, generator/components/runner)
  * (python3, standard library) replaces the placeholders with XML-escaped values, checks the
  * result is well-formed and writes it atomically.
  *
@@ -33,7 +33,7 @@ export type ResinPlaceholder = (typeof RESIN_PLACEHOLDERS)[number];
 export const REQUIRED_OPERATOR_PLACEHOLDERS = ['PRIVATE_IPV4', 'DB_PASSWORD'] as const satisfies readonly ResinPlaceholder[];
 
 /** The built-in template, relative to the package root. */
-export const RESIN_XML_TEMPLATE = 'cloud-init/templates/resin.xml.ejs';
+export const RESIN_XML_TEMPLATE = 'generator/components/resin/resin.xml.ejs';
 
 /** Cluster and server id in the built-in template (`resinctl -server app-0 ...`). */
 export const RESIN_CLUSTER_ID = 'app';

@@ -1,22 +1,18 @@
 // UTC and NTP: EPP, RDAP and escrow timestamps are UTC (the profile schema refuses others).
-import { lines, type Component } from '../model.js';
+import { COCCA_LIB, componentFile, type Component } from '../model.js';
+
+const UTC = `${COCCA_LIB}/cocca-time-utc`;
 
 export const time: Component = {
   name: 'time',
+  files: () => [{ path: UTC, mode: '0755', content: componentFile('time', 'cocca-time-utc') }],
   steps: ({ profile }) => [
     {
       component: 'time',
       name: 'utc',
       phase: 'bake',
       title: profile.time.ntp ? 'Set the clock to UTC with NTP' : 'Set the clock to UTC',
-      script: lines(
-        // Written directly: timedatectl needs a running systemd-timedated, which a bake may lack.
-        'ln -sfn /usr/share/zoneinfo/UTC /etc/localtime',
-        'echo UTC >/etc/timezone',
-        profile.time.ntp && 'apt_install systemd-timesyncd',
-        profile.time.ntp && 'systemctl enable systemd-timesyncd.service',
-        profile.time.ntp && 'timedatectl set-ntp true 2>/dev/null || log "timedatectl unavailable now; systemd-timesyncd is enabled"',
-      ),
+      script: `${UTC}${profile.time.ntp ? ' ntp' : ''}`,
     },
   ],
 };

@@ -2,8 +2,6 @@
 // protected by a password generated on the instance at first boot:
 //   lab: CoCCA's lab keystore, re-keyed; letsencrypt: lab first, then certbot's certificate
 //   once DNS points here; custom: the operator's keystore handed in through first boot.
-import { readFileSync } from 'node:fs';
-import { packageFile } from '../../paths.js';
 import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from '../app/index.js';
 import { COCCA_LIB, componentFile, lines, type Component, type InstanceFile } from '../model.js';
 import { checkLetsEncryptEmail, checkLetsEncryptName, checkTls } from './rules.js';
@@ -18,18 +16,11 @@ const DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/cocca-keystore';
 
 function letsencryptFiles(): InstanceFile[] {
   return [
-    { path: CERTBOT, mode: '0755', content: readFileSync(packageFile('cloud-init/scripts/cocca-certbot'), 'utf8') },
+    { path: CERTBOT, mode: '0755', content: componentFile('tls', 'cocca-certbot') },
     { path: DEPLOY_HOOK, mode: '0755', content: componentFile('tls', 'cocca-certbot-deploy') },
-    {
-      path: '/etc/systemd/system/cocca-certbot.service',
-      mode: '0644',
-      content: lines('[Unit]', "Description=Get this host's Let's Encrypt certificate (cocca-bake)", 'After=network-online.target', 'Wants=network-online.target', '', '[Service]', 'Type=oneshot', `ExecStart=${CERTBOT}`, ''),
-    },
-    {
-      path: '/etc/systemd/system/cocca-certbot.timer',
-      mode: '0644',
-      content: lines('[Unit]', "Description=Retry Let's Encrypt until DNS points here (cocca-bake)", '', '[Timer]', 'OnActiveSec=1min', 'OnUnitInactiveSec=15min', 'RandomizedDelaySec=60', '', '[Install]', 'WantedBy=timers.target', ''),
-    },
+    // The unit runs CERTBOT (cocca-certbot.service names it).
+    { path: '/etc/systemd/system/cocca-certbot.service', mode: '0644', content: componentFile('tls', 'cocca-certbot.service') },
+    { path: '/etc/systemd/system/cocca-certbot.timer', mode: '0644', content: componentFile('tls', 'cocca-certbot.timer') },
   ];
 }
 
