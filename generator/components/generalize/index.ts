@@ -1,4 +1,5 @@
 // The image's last step: forget everything that belongs to the build machine, then prove it.
+import { COCCA_CACHE, COCCA_ETC, COCCA_STATE, INSTANCE_ENV, SECRETS_ENV, VALUES_ENV } from '../../instance/paths.js';
 import { SNAKEOIL_CERT, SNAKEOIL_KEY } from '../host/index.js';
 import { RESIN_HOME } from '../resin/index.js';
 import { lines, type Component } from '../model.js';
@@ -52,8 +53,8 @@ export const generalize: Component = {
         'rm -f /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- /etc/subuid- /etc/subgid-',
         // cloud-init writes it again for the next instance's default user.
         'rm -f /etc/sudoers.d/90-cloud-init-users',
-        'rm -f /etc/cocca/instance.env /etc/cocca/values.env /etc/cocca/secrets.env',
-        'rm -rf /usr/local/src/* /var/cache/cocca /var/lib/cocca/done/boot',
+        `rm -f ${INSTANCE_ENV} ${VALUES_ENV} ${SECRETS_ENV}`,
+        `rm -rf /usr/local/src/* ${COCCA_CACHE} ${COCCA_STATE}/done/boot`,
         'apt-get clean',
         'rm -rf /var/lib/apt/lists/*',
         'find /var/log -type f \\( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \\) -delete',
@@ -92,7 +93,7 @@ export const generalize: Component = {
         `grep -qs "^${BUILD_USER}:" /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- && bad "the build user ${BUILD_USER} is left in a shadow backup"`,
         'for home in /root /home/*; do [ -e "$home/.ssh/authorized_keys" ] && bad "$home/.ssh/authorized_keys is left"; [ -e "$home/.bash_history" ] && bad "$home/.bash_history is left"; done',
         'compgen -G "/var/lib/cloud/instances/*" >/dev/null && bad "cloud-init instance data is left"',
-        'compgen -G "/etc/cocca/*.env" >/dev/null && bad "per-instance values or secrets are left in /etc/cocca"',
+        `compgen -G "${COCCA_ETC}/*.env" >/dev/null && bad "per-instance values or secrets are left in ${COCCA_ETC}"`,
         'compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null && bad "apt lists are left"',
         'compgen -G "/var/cache/apt/archives/*.deb" >/dev/null && bad "apt caches are left"',
         'compgen -G "/usr/local/src/*" >/dev/null && bad "build trees are left in /usr/local/src"',

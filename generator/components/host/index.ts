@@ -1,6 +1,7 @@
 // The instance's own identity, settled by first boot: its name (instance.env, the profile, or
 // detection) and its own ssl-cert "snakeoil" pair (PostgreSQL's ssl = on serves it), which the
 // seal removed from the image so no two instances share a private key.
+import { readValue } from '../../instance/contract.js';
 import { lines, type Component } from '../model.js';
 import { checkHostName } from './rules.js';
 
@@ -17,7 +18,7 @@ export const host: Component = {
       phase: 'boot',
       title: 'Set the host name',
       script: lines(
-        'fqdn=$(value FQDN)',
+        `fqdn=${readValue('FQDN')}`,
         'short=${fqdn%%.*}',
         'if [ "$(hostname)" != "$short" ]; then',
         '  echo "$short" >/etc/hostname',
@@ -38,7 +39,7 @@ export const host: Component = {
         // would put them, with its owner and modes; an EC key, made in milliseconds (make-ssl-cert
         // takes most of a second through debconf).
         'if ! getent group ssl-cert >/dev/null; then log "ssl-cert is not installed: no snakeoil pair to make"; exit 0; fi',
-        'fqdn=$(value FQDN)',
+        `fqdn=${readValue('FQDN')}`,
         'umask 077',
         `openssl req -new -x509 -nodes -days 3650 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj "/CN=$fqdn" -addext "subjectAltName=DNS:$fqdn" -keyout ${SNAKEOIL_KEY}.new -out ${SNAKEOIL_CERT}.new 2>/dev/null`,
         `chown root:ssl-cert ${SNAKEOIL_KEY}.new`,

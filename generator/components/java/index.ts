@@ -1,5 +1,6 @@
 // JDK 8: a tarball into /usr/lib/jvm with update-alternatives (the seed), or an apt package.
 // A JDK, not a JRE: Resin's configure needs the JNI headers.
+import { COCCA_CACHE } from '../../instance/paths.js';
 import { lines, shq, type Component } from '../model.js';
 import { checkJavaHome } from './rules.js';
 
@@ -16,11 +17,11 @@ export const java: Component = {
       profile.java.source === 'tarball'
         ? lines(
             `if [ ! -x ${home}/bin/javac ]; then`,
-            `  fetch ${shq(art.url)} ${art.sha256} /var/cache/cocca/jdk.tar.gz`,
+            `  fetch ${shq(art.url)} ${art.sha256} ${COCCA_CACHE}/jdk.tar.gz`,
             '  mkdir -p /usr/lib/jvm',
-            '  tar -xzf /var/cache/cocca/jdk.tar.gz -C /usr/lib/jvm',
+            `  tar -xzf ${COCCA_CACHE}/jdk.tar.gz -C /usr/lib/jvm`,
             `  [ -x ${home}/bin/javac ] || die "the JDK tarball did not unpack to ${home}: set java.home"`,
-            '  rm -f /var/cache/cocca/jdk.tar.gz',
+            `  rm -f ${COCCA_CACHE}/jdk.tar.gz`,
             'fi',
             'for tool in java javac keytool; do',
             `  update-alternatives --install "/usr/bin/$tool" "$tool" "${home}/bin/$tool" 1081`,

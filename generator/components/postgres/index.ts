@@ -3,6 +3,8 @@
 // The cluster is left stopped and out of the boot (start.conf manual) by the bake: first boot
 // tunes it, then starts it once, with its final settings.
 import { readFileSync } from 'node:fs';
+import { readValue } from '../../instance/contract.js';
+import { COCCA_CACHE, COCCA_STATE } from '../../instance/paths.js';
 import { packageFile } from '../../paths.js';
 import { COCCA_LIB, lines, shq, type Component, type Step } from '../model.js';
 import { checkAptPostgres, checkDatabaseName } from './rules.js';
@@ -10,6 +12,7 @@ import { checkAptPostgres, checkDatabaseName } from './rules.js';
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
+const PGDG_KEY = `${COCCA_CACHE}/pgdg.asc`;
 export const PGTUNE_PATH = `${COCCA_LIB}/pgtune.sh`;
 export const SIZING_PATH = `${COCCA_LIB}/cocca-sizing`;
 /** pgtune's max_connections per database type when postgres.tune.connections is not set (pgtune.sh). */
@@ -18,7 +21,7 @@ export const PGTUNE_CONNECTIONS = { web: 200, oltp: 300, mixed: 100, dw: 40, des
 export const RESERVED_CONNECTIONS = 3;
 
 /** What cocca-sizing settled (RESIN_HEAP_MB, DB_MAX_CONNECTIONS, ...), for the Resin steps. */
-export const SIZING_ENV = '/var/lib/cocca/sizing.env';
+export const SIZING_ENV = `${COCCA_STATE}/sizing.env`;
 
 /** The PGDG apt repository, trusted through a signed-by keyring checked by fingerprint. */
 function repositoryStep(codename: string): Step {
@@ -30,11 +33,11 @@ function repositoryStep(codename: string): Step {
     script: lines(
       'key=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc',
       'mkdir -p "${key%/*}"',
-      `fetch ${shq(PGDG_KEY_URL)} unpinned /var/cache/cocca/pgdg.asc`,
+      `fetch ${shq(PGDG_KEY_URL)} unpinned ${PGDG_KEY}`,
       // The key is trusted by its fingerprint, not by where it came from.
-      'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" && !n++ {print $10}\')',
+      `got=$(gpg --show-keys --with-colons ${PGDG_KEY} | awk -F: '$1 == "fpr" && !n++ {print $10}')`,
       `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
-      'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
+      `install -m 0644 ${PGDG_KEY} "$key"`,
       `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
       'apt_get update',
     ),
@@ -123,7 +126,7 @@ export const postgres: Component = {
         title: 'Set the postgres password',
         // Before pg_hba asks for it. The password travels by environment, never argv or logs.
         script: lines(
-          'PGNEWPASS=$(secret POSTGRES_PASSWORD)',
+          `PGNEWPASS=${readValue('POSTGRES_PASSWORD')}`,
           'export PGNEWPASS PGPASSWORD=$PGNEWPASS',
           "runuser --preserve-environment -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'",
           '\\getenv newpass PGNEWPASS',
@@ -151,12 +154,12 @@ export const postgres: Component = {
               phase: 'boot' as const,
               title: `Restore the backup into ${db} (once)`,
               script: lines(
-                'marker=/var/lib/cocca/backup-restored',
+                `marker=${COCCA_STATE}/backup-restored`,
                 'if [ -e "$marker" ]; then log "backup already restored"; exit 0; fi',
-                'mkdir -p /var/lib/cocca /var/cache/cocca',
-                `dump=/var/cache/cocca/backup.sql${pg.backup.url.endsWith('.gz') ? '.gz' : ''}`,
+                `mkdir -p ${COCCA_STATE} ${COCCA_CACHE}`,
+                `dump=${COCCA_CACHE}/backup.sql${pg.backup.url.endsWith('.gz') ? '.gz' : ''}`,
                 `fetch ${shq(pg.backup.url)} ${pg.backup.sha256} "$dump"`,
-                'PGPASSWORD=$(secret POSTGRES_PASSWORD)',
+                `PGPASSWORD=${readValue('POSTGRES_PASSWORD')}`,
                 'export PGPASSWORD',
                 `zcat -f "$dump" | psql -X -q -U postgres -h /var/run/postgresql -d ${db} -v ON_ERROR_STOP=1 --single-transaction`,
                 'touch "$marker"',

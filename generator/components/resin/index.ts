@@ -1,5 +1,7 @@
 // Resin built from its source tarball with the seed's configure flags, run by a native systemd
 // unit. resin.xml is a template here; first boot fills in this instance's values.
+import { readValue } from '../../instance/contract.js';
+import { CONFIGURED } from '../../instance/paths.js';
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../../paths.js';
 import { SERVICE_PORTS } from '../../ports.js';
@@ -25,7 +27,7 @@ function unit(ctx: StackContext): string {
     'After=network-online.target postgresql.service',
     'Wants=network-online.target postgresql.service',
     // First boot writes this once resin.xml holds this instance's values; until then Resin stays down.
-    'ConditionPathExists=/var/lib/cocca/configured',
+    `ConditionPathExists=${CONFIGURED}`,
     '',
     '[Service]',
     'Type=simple',
@@ -176,11 +178,11 @@ export const resin: Component = {
           'vals=$(mktemp /run/cocca-resin.XXXXXX)',
           'trap \'rm -f "$vals"\' EXIT',
           '{',
-          '  printf "PRIVATE_IPV4=%s\\n" "$(value PRIVATE_IPV4)"',
-          '  printf "FQDN=%s\\n" "$(value FQDN)"',
-          '  printf "DB_PASSWORD=%s\\n" "$(secret POSTGRES_PASSWORD)"',
+          `  printf "PRIVATE_IPV4=%s\\n" "${readValue('PRIVATE_IPV4')}"`,
+          `  printf "FQDN=%s\\n" "${readValue('FQDN')}"`,
+          `  printf "DB_PASSWORD=%s\\n" "${readValue('POSTGRES_PASSWORD')}"`,
           `  printf "KEYSTORE_FILE=%s\\n" ${INSTANCE_KEYSTORE}`,
-          '  printf "KEYSTORE_PASSWORD=%s\\n" "$(secret KEYSTORE_PASSWORD)"',
+          `  printf "KEYSTORE_PASSWORD=%s\\n" "${readValue('KEYSTORE_PASSWORD')}"`,
           '  printf "RESIN_HEAP_MB=%s\\n" "$heap"',
           '  printf "DB_MAX_CONNECTIONS=%s\\n" "$pool"',
           '} >"$vals"',
