@@ -1,12 +1,17 @@
 // The instance contract: every value that belongs to one instance of an image, where it may
-// come from, whether it is a secret, where it lands, and its syntax. One table, read by the
-// CLI (user-data flags, --secrets checks, "is every needed secret provided?") and generated
-// into the image (contract.sh), where first boot checks what it is handed with the same
-// syntaxes (lib.sh implements them; a test holds both implementations to one table of cases).
+// come from, whether it is a secret, where it lands, and its syntax. The one table that makes
+// the `user-data` flags and --secrets checks (cli.ts), instance.env in a user-data and the
+// profile's values in defaults.env, the secrets a profile must say the source of, and, generated
+// into the image as contract.sh, the list first boot settles, in order, with each value's
+// sources, detection, fallback and file. Nothing else spells a name of it: a component reads a
+// value with readValue('NAME'), which tsc checks against the table, and bash with lib.sh's
+// value/secret, which refuse a name of the other kind or none
+// (test/unit/contract-single-source.test.ts). lib.sh checks values with the same syntaxes (a
+// test holds both implementations to one table of cases).
 import { isIPv4, isIPv6 } from 'node:net';
 import { fqdnProblem } from '../profile/net.js';
 import type { Profile, ResolvedProfile } from '../profile/types.js';
-import { COCCA_ETC, SECRETS_ENV, VALUES_ENV } from './paths.js';
+import { COCCA_ETC } from './paths.js';
 import { shq } from '../components/model.js';
 
 /** How a value is written. Each has a TypeScript check here and a bash one in lib.sh. */
@@ -26,7 +31,7 @@ export type Input =
   | { secretsLine: true };
 
 interface InstanceValueSpec {
-  /** NAME in values.env or secrets.env; handed in as COCCA_NAME. */
+  /** NAME in VALUES_ENV or SECRETS_ENV (by `secret`), unless it has its own `file`; handed in as COCCA_NAME. */
   name: string;
   secret: boolean;
   syntax: Syntax;
@@ -78,9 +83,6 @@ export const instanceValue = (name: string): InstanceValue | undefined => INSTAN
 
 /** The values a person may hand in (user-data --secrets, instance.env): not the generated-only ones. */
 export const HANDED_IN = INSTANCE_VALUES.filter((v) => v.from.includes('handed-in'));
-
-/** Where first boot keeps a settled value: its own file, else a line of secrets.env or values.env. */
-export const settledIn = (v: InstanceValue): string => v.file ?? (v.secret ? SECRETS_ENV : VALUES_ENV);
 
 /** Secrets first boot cannot make itself and this profile needs: name, the step that reads it, why. */
 export function neededSecrets(p: Pick<Profile, 'tls'>): Array<{ name: ContractName; step: string; why: string }> {
