@@ -9,7 +9,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMPONENTS } from '../../generator/components/index.js';
 import { firstboot } from '../../generator/components/firstboot/index.js';
+import { stepId } from '../../generator/components/model.js';
 import { PGTUNE_PATH } from '../../generator/components/postgres/index.js';
 import { HANDED_IN, INSTANCE_VALUES, instanceValue, type InstanceValue } from '../../generator/instance/contract.js';
 import * as paths from '../../generator/instance/paths.js';
@@ -125,6 +127,13 @@ describe('the image: first boot settles the table, in its order', () => {
     const s = withLib(`secret FQDN_TYPO`);
     expect(s.status).toBe(1);
     expect(s.stderr).toContain('FQDN_TYPO is not a secret of the instance contract');
+  });
+
+  it('a secret the operator must give names a boot step that exists, for first boot to know when it is still needed', () => {
+    const boot = COMPONENTS.flatMap((c) => translate(c, 'tls: {mode: custom}\n').steps).filter((st) => st.phase === 'boot').map(stepId);
+    const named = INSTANCE_VALUES.flatMap((v) => (v.needed ? [v.needed.step] : []));
+    expect(named.length).toBeGreaterThan(0);
+    for (const step of named) expect(boot).toContain(step);
   });
 
   it("the environment files: defaults.env holds the profile's values of the table", () => {
