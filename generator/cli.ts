@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InstanceInputError, instanceValueProblem, missingSecrets, userData, type InstanceInput, type UserDataMode } from './emit/cloud-init.js';
-import { INSTANCE_VALUES } from './instance/contract.js';
+import { INSTANCE_VALUES, instanceValue } from './instance/contract.js';
 import { gzip, RenderError, renderOutputs } from './emit/output.js';
 import { detectFlavor, explicitFlavor, PackerVersionError, type FlavorChoice } from './commands/packer-flavor.js';
 import { writeOutputs } from './emit/write.js';
@@ -48,7 +48,7 @@ function check(files: string[], format: Format, strict: boolean, root?: string):
 
 /**
  * COCCA_NAME=value lines (an env file), for values and secrets that go only to one instance's
- * user-data; read as first boot reads /etc/cocca/instance.env (CRLF as LF, a name once).
+ * user-data; read as first boot reads instance.env (CRLF as LF, a name once).
  * Returns the values by contract name (without COCCA_).
  */
 function readSecrets(file: string): Record<string, string> {
@@ -73,7 +73,13 @@ function readSecrets(file: string): Record<string, string> {
 }
 
 /** The user-data options that hand in one instance's values: one per contract value with a flag. */
-const VALUE_FLAGS = INSTANCE_VALUES.filter((v) => v.flag).map((v) => ({ value: v, key: v.flag!.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) }));
+const FLAGS = INSTANCE_VALUES.flatMap((value) => {
+  const input = value.input;
+  if (!input || !('flag' in input)) return [];
+  return [{ value, input, key: input.flag.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) }];
+});
+/** Secrets the operator must hand in themselves, for the --secrets help. */
+const SECRETS_LINES = INSTANCE_VALUES.filter((v) => v.input && 'secretsLine' in v.input && v.needed);
 
 const program = new Command()
   .name('cocca-bake')
@@ -130,31 +136,40 @@ const userDataCommand = program
   .description('print one user-data to stdout, for pasting into a cloud console')
   .argument('<file>', 'profile file')
   .addOption(new Option('--mode <mode>', 'full install, or first boot of the golden image').choices(['full', 'firstboot']).makeOptionMandatory());
-for (const { value } of VALUE_FLAGS) {
-  userDataCommand.option(`${value.flag} <${value.syntax === 'fqdn' ? 'name' : 'address'}>`, `${value.what} (default: ${value.from.filter((f) => f !== 'handed-in').join(', then ')})`);
+for (const { value, input } of FLAGS) {
+  const sources = value.from.filter((f) => f !== 'handed-in').join(', then ');
+  userDataCommand.option(`${input.flag} <${'file' in input ? 'file' : input.arg}>`, 'file' in input ? `${input.file}: ${value.what.replace(/, base64$/, '')}` : `${value.what} (default: ${sources})`);
 }
 userDataCommand
-  .option('--secrets <file>', "COCCA_NAME=value lines for this instance only (e.g. COCCA_SOURCE_KEYSTORE_PASSWORD); values too")
-  .option('--keystore <file>', 'the JKS keystore for tls.mode custom')
+  .option('--secrets <file>', `COCCA_NAME=value lines for this instance only (e.g. ${SECRETS_LINES.map((v) => `COCCA_${v.name}`).join(', ')}); values too`)
   .option('--gzip', 'gzip the output (cloud-init reads it; EC2 counts the compressed size)')
   .addOption(rootOption())
-  .action((file: string, opts: Record<string, string | boolean | undefined> & { mode: UserDataMode; secrets?: string; keystore?: string; gzip?: boolean; root?: string }) => {
+  .action((file: string, opts: Record<string, string | boolean | undefined> & { mode: UserDataMode; secrets?: string; gzip?: boolean; root?: string }) => {
     const [result] = check([file], 'text', false, opts.root);
     const { profile, os } = result!;
     const values: Record<string, string> = opts.secrets ? readSecrets(opts.secrets) : {};
-    for (const { value, key } of VALUE_FLAGS) {
+    const files: InstanceInput['files'] = {};
+    for (const { value, input, key } of FLAGS) {
       const v = opts[key];
       if (typeof v !== 'string') continue;
+      if ('file' in input) {
+        files[value.name] = readUserFile(v);
+        continue;
+      }
       const why = instanceValueProblem(`COCCA_${value.name}`, v);
-      if (why) throw new Failure(`${value.flag} ${JSON.stringify(v)} ${why}`);
+      if (why) throw new Failure(`${input.flag} ${JSON.stringify(v)} ${why}`);
       values[value.name] = v;
     }
-    const input: InstanceInput = { values, keystore: opts.keystore ? readUserFile(opts.keystore) : undefined };
+    const input: InstanceInput = { values, files };
     const missing = missingSecrets(profile!, input);
     if (missing.length > 0) {
       throw new Failure(
         missing
-          .map((m) => `first boot needs ${m.name === 'KEYSTORE_JKS' ? 'the keystore (--keystore FILE)' : `COCCA_${m.name} (--secrets FILE, a line COCCA_${m.name}=...)`}: ${m.why}; nothing provides it (secrets.source: user-data)`)
+          .map((m) => {
+            const how = instanceValue(m.name)!.input;
+            const give = how && 'file' in how ? `${how.file} (${how.flag} FILE)` : `COCCA_${m.name} (--secrets FILE, a line COCCA_${m.name}=...)`;
+            return `first boot needs ${give}: ${m.why}; nothing provides it (secrets.source: user-data)`;
+          })
           .join('\ncocca-bake: ') + "\ncocca-bake: or let first boot read it from a secrets store: secrets.source aws-ssm or aws-secretsmanager in the profile",
       );
     }

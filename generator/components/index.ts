@@ -15,7 +15,8 @@ import { openssl } from './openssl/index.js';
 import { postgres } from './postgres/index.js';
 import { resin } from './resin/index.js';
 import { sshd } from './sshd/index.js';
-import { COCCA_LIB, lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './model.js';
+import { LIB_SH, STEPS_DIR } from '../instance/paths.js';
+import { lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './model.js';
 import { time } from './time/index.js';
 import { tls } from './tls/index.js';
 
@@ -43,7 +44,7 @@ export interface Plan {
   files: InstanceFile[];
 }
 
-export const STEPS_DIR = `${COCCA_LIB}/steps`;
+export { STEPS_DIR };
 
 /** The step's file name: its position keeps the order, its id names it. */
 export const stepFile = (phase: Phase, index: number, step: Step): string =>
@@ -54,7 +55,7 @@ function stepScript(phase: Phase, step: Step): string {
     '#!/bin/bash',
     `# cocca-bake step ${stepId(step)} (${phase}): ${step.title}`,
     '# shellcheck source=/dev/null',
-    `. ${COCCA_LIB}/lib.sh`,
+    `. ${LIB_SH}`,
     step.script,
     '',
   );

@@ -15,8 +15,8 @@ import type { ResolvedProfile } from '../profile/types.js';
 export type Phase = 'bake' | 'seal' | 'harden' | 'boot';
 export const PHASES: readonly Phase[] = ['bake', 'seal', 'harden', 'boot'];
 
-/** Where the instance files of cocca-bake live on the server. */
-export const COCCA_LIB = '/usr/local/lib/cocca';
+/** Where the instance files of cocca-bake live on the server (generator/instance/paths.ts). */
+export { COCCA_LIB } from '../instance/paths.js';
 
 /** A file a step needs on the instance, installed with the step scripts. */
 export interface InstanceFile {

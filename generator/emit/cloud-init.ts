@@ -2,9 +2,10 @@
 //   full: every file, then the bake steps, then first boot: stock Ubuntu to a running registry.
 //   firstboot: for an instance of the golden image: only this instance's values.
 import { dump } from 'js-yaml';
-import { HANDED_IN, instanceValue, neededSecrets, syntaxProblem } from '../instance/contract.js';
+import { HANDED_IN, instanceValue, neededSecrets, profileValues, syntaxProblem, type ContractName } from '../instance/contract.js';
+import { FIRSTBOOT_UNIT_NAME, INSTANCE_ENV, runPhase, STEPS_DIR } from '../instance/paths.js';
 import type { ResolvedProfile } from '../profile/types.js';
-import { STEPS_DIR, type Plan } from '../components/index.js';
+import type { Plan } from '../components/index.js';
 
 export type UserDataMode = 'full' | 'firstboot';
 
@@ -12,8 +13,8 @@ export type UserDataMode = 'full' | 'firstboot';
 export interface InstanceInput {
   /** Contract names without the COCCA_ prefix; secrets only on the console path, never from `render`. */
   values?: Record<string, string>;
-  /** A custom keystore (tls.mode custom), handed to the instance as /etc/cocca/keystore.jks. */
-  keystore?: Buffer;
+  /** Values handed in as files (the custom keystore), written where the contract says. */
+  files?: Partial<Record<ContractName, Buffer>>;
 }
 
 interface WriteFile {
@@ -39,14 +40,20 @@ export function instanceValueProblem(key: string, value: string): string | undef
  */
 export function missingSecrets(profile: ResolvedProfile, input: InstanceInput): Array<{ name: string; why: string }> {
   if (profile.secrets.source !== 'user-data') return [];
-  return neededSecrets(profile).filter((n) => (n.name === 'KEYSTORE_JKS' ? !input.keystore : input.values?.[n.name] === undefined));
+  return neededSecrets(profile).filter((n) => input.values?.[n.name] === undefined && input.files?.[n.name] === undefined);
 }
 
 function instanceEnv(profile: ResolvedProfile, input: InstanceInput): string {
-  const values = { FQDN: profile.host.fqdn, ...input.values };
+  // The profile's own values first (first boot would fall back on them anyway), then by name.
+  const fromProfile = profileValues(profile);
+  const rank = (name: string) => {
+    const i = fromProfile.findIndex(([n]) => n === name);
+    return i < 0 ? fromProfile.length : i;
+  };
+  const values = { ...Object.fromEntries(fromProfile), ...input.values };
   const problems: string[] = [];
   const out = Object.entries(values)
-    .sort(([a], [b]) => (a === 'FQDN' ? -1 : b === 'FQDN' ? 1 : a < b ? -1 : 1))
+    .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : 1))
     .map(([k, v]) => {
       const why = instanceValueProblem(`COCCA_${k}`, v);
       if (why) problems.push(`COCCA_${k} ${why}`);
@@ -72,9 +79,11 @@ export function userData(profile: ResolvedProfile, plan: Plan, mode: UserDataMod
     // A full install never seals itself (and EC2 counts every byte of user-data).
     for (const f of plan.files) if (!f.path.startsWith(`${STEPS_DIR}/seal/`)) files.push({ path: f.path, permissions: f.mode, owner: 'root:root', content: f.content });
   }
-  files.push({ path: '/etc/cocca/instance.env', permissions: '0600', owner: 'root:root', content: instanceEnv(profile, input) });
-  if (input.keystore) {
-    files.push({ path: '/etc/cocca/keystore.jks', permissions: '0600', owner: 'root:root', content: input.keystore.toString('base64'), encoding: 'b64' });
+  files.push({ path: INSTANCE_ENV, permissions: '0600', owner: 'root:root', content: instanceEnv(profile, input) });
+  for (const [name, data] of Object.entries(input.files ?? {})) {
+    const path = instanceValue(name)?.file;
+    if (!path || !data) throw new InstanceInputError(`COCCA_${name} is not a value first boot takes as a file`);
+    files.push({ path, permissions: '0600', owner: 'root:root', content: data.toString('base64'), encoding: 'b64' });
   }
 
   const config: Record<string, unknown> = {
@@ -87,7 +96,7 @@ export function userData(profile: ResolvedProfile, plan: Plan, mode: UserDataMod
     ...(mode === 'full' && {
       // One command: cloud-init runs runcmd entries as a script without -e, and first boot must
       // not start after a failed bake.
-      runcmd: [['sh', '-c', '/usr/local/sbin/cocca-run bake && exec systemctl start cocca-firstboot.service']],
+      runcmd: [['sh', '-c', `${runPhase('bake')} && exec systemctl start ${FIRSTBOOT_UNIT_NAME}`]],
     }),
   };
   return header(profile, mode) + dump(config, { noRefs: true, lineWidth: -1 });

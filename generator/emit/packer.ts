@@ -9,12 +9,13 @@ import { connectOf, isMultiRegionKey, sshSource } from '../profile/aws-network.j
 import type { AwsFilter } from '../profile/types.js';
 import { RenderError } from './errors.js';
 import { BUILD_USER } from '../build-user.js';
+import { runPhase } from '../instance/paths.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 
 export type PackerFlavor = 'modern' | 'legacy';
 export const UPLOAD_DIR = '/tmp/cocca';
-const SEAL = '/usr/local/sbin/cocca-run seal';
+const SEAL = runPhase('seal');
 
 /**
  * The profile values this emitter writes into HCL strings (`[]`: each item of a list). HCL
@@ -246,7 +247,7 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
       block('provisioner', ['file'], [attr('source', 'files/'), attr('destination', UPLOAD_DIR)]),
       block('provisioner', ['shell'], [
         attr('execute_command', sudo),
-        attr('inline', [`bash ${UPLOAD_DIR}/install.sh`, '/usr/local/sbin/cocca-run bake']),
+        attr('inline', [`bash ${UPLOAD_DIR}/install.sh`, runPhase('bake')]),
       ]),
       // amazon-ebs stops the instance itself; qemu seals in its shutdown command (see there).
       ...(p.targets.aws

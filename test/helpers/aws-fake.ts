@@ -1,5 +1,5 @@
 /**
- * A local fake of what cloud-init/scripts/cocca-secrets talks to on EC2: IMDSv2 (plain http)
+ * A local fake of what generator/components/firstboot/cocca-secrets talks to on EC2: IMDSv2 (plain http)
  * and, over https with a throwaway CA, SSM GetParameters and Secrets Manager GetSecretValue.
  * Both listen on 127.0.0.1, on ephemeral ports. Not a test file itself.
  *

@@ -55,6 +55,7 @@ echo "== ufw"; ufw status | head -1
 echo "== sshd"; . /usr/local/lib/cocca/lib.sh; sshd_ports | paste -sd,
 echo "== motd"; run-parts --lsbsysinit /etc/update-motd.d
 echo "== values"; cat -A /etc/cocca/values.env
+echo "== keystore"; if [ -e /etc/cocca/keystore.jks ]; then stat -c %a /etc/cocca/keystore.jks; cat /etc/cocca/keystore.jks; echo; fi
 echo "== log"; cat /tmp/fb.out
 `,
       180_000,
@@ -89,12 +90,26 @@ echo "== log"; cat /tmp/fb.out
     const st = JSON.parse(section(r.output, 'status')) as { stage: string; reason: string };
     expect(st.stage).toBe('secrets');
     expect(st.reason).toBe(
-      "missing SOURCE_KEYSTORE_PASSWORD (the password of the keystore Resin's key comes from); hand them in: cocca-bake user-data --mode firstboot --secrets FILE (lines COCCA_NAME=value; --keystore for the JKS), then run: sudo cocca-firstboot finish",
+      "missing SOURCE_KEYSTORE_PASSWORD (the password of the keystore Resin's key comes from); hand them in: cocca-bake user-data --mode firstboot --secrets FILE (lines COCCA_NAME=value), then run: sudo cocca-firstboot finish",
     );
     // cat -A: a carriage return would show as ^M before the line's end ($).
     expect(section(r.output, 'values').split('\n')).toContain('FQDN=srs.nic.example$');
     expect(section(r.output, 'values').split('\n')).toContain('PRIVATE_IPV4=10.0.0.5$');
     expect(section(r.output, 'values')).not.toContain('^M');
+  });
+
+  it('settles by the table: the name handed in, the address detected or its fallback, the keystore as its own file', async () => {
+    // The sandbox has only lo: no global IPv4, so the table's fallback with its warning.
+    const r = await firstboot(`COCCA_FQDN=srs.nic.example\nCOCCA_KEYSTORE_JKS=${Buffer.from('JKS!').toString('base64')}\n`);
+    expect(r.ok, r.output).toBe(true);
+    const st = JSON.parse(section(r.output, 'status')) as { stage: string; reason: string };
+    expect(st.stage).toBe('secrets');
+    expect(st.reason).toMatch(/^missing SOURCE_KEYSTORE_PASSWORD \(/);
+    const values = section(r.output, 'values').split('\n');
+    expect(values).toEqual(expect.arrayContaining(['FQDN=srs.nic.example$', 'PRIVATE_IPV4=127.0.0.1$']));
+    expect(values.filter((l) => l.startsWith('PRIVATE_IPV6='))).toEqual(['PRIVATE_IPV6=$']);
+    expect(section(r.output, 'log')).toContain("WARNING: no global IPv4 address found; Resin's server binds 127.0.0.1");
+    expect(section(r.output, 'keystore')).toBe('600\nJKS!');
   });
 
   it('finish refuses a bad file with a clear reason and changes nothing', async () => {

@@ -1,4 +1,4 @@
-// cloud-init/scripts/cocca-secrets, the real script with the real curl and jq, against the local
+// generator/components/firstboot/cocca-secrets, the real script with the real curl and jq, against the local
 // fake of IMDSv2, SSM and Secrets Manager in test/helpers/aws-fake.ts (which verifies every
 // SigV4 signature with the AWS SDK's signer). Every run gets a HOME whose .curlrc says
 // `insecure` and an http_proxy that goes nowhere: the script must ignore both (curl -q, and
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256, createThrowawayCa, startAwsFake, type AwsFake, type AwsFakeOptions, type FakeCredentials } from '../helpers/aws-fake.js';
 import { hasTool, shellcheck, whichTool } from './tools.js';
 
-const SCRIPT = path.resolve('cloud-init/scripts/cocca-secrets');
+const SCRIPT = path.resolve('generator/components/firstboot/cocca-secrets');
 const IN_CI = process.env.CI === 'true';
 
 /** Skip reason when tools are missing outside CI; in CI (CI=true) a missing tool fails instead. */

@@ -1,6 +1,6 @@
 // Every shell script of the repository passes ShellCheck as the file it is, every branch, not
 // only as rendered for the example profiles: the instance scripts (the
-// components' own beside their steps, the runner's, first boot's in cloud-init/scripts), the test and CI scripts. Rendered outputs (test/golden)
+// components' own beside their steps, the runner's, first boot's beside its component), the test and CI scripts. Rendered outputs (test/golden)
 // are checked by the render checks instead.
 // SC1091 is off: an instance script sources files by their path on the instance, some of which
 // exist only once rendered (contract.sh); the render checks run ShellCheck inside a rendered

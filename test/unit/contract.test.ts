@@ -2,10 +2,21 @@
 // (syntaxProblem, TypeScript) and by first boot on the instance (syntax_problem in lib.sh, bash).
 // One table of cases runs through both; the verdicts, messages included, must be the same.
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { firstboot } from '../../generator/components/firstboot/index.js';
 import { contractScript, HANDED_IN, INSTANCE_VALUES, neededSecrets, syntaxProblem, type Syntax } from '../../generator/instance/contract.js';
+import { CONTRACT_SH, LIB_SH, PATHS_SH } from '../../generator/instance/paths.js';
+import { translate } from './component-table.js';
 
-const LIB = 'generator/components/runner/lib.sh';
+// lib.sh as installed: with the generated paths.sh and contract.sh beside it, which it sources.
+const installed = translate(firstboot, '').files;
+const LIB_DIR = mkdtempSync(path.join(tmpdir(), 'cocca-lib-'));
+afterAll(() => rmSync(LIB_DIR, { recursive: true, force: true }));
+for (const p of [LIB_SH, PATHS_SH, CONTRACT_SH]) writeFileSync(path.join(LIB_DIR, path.basename(p)), installed.find((f) => f.path === p)!.content);
+const LIB = path.join(LIB_DIR, 'lib.sh');
 
 const CASES: Record<Syntax, string[]> = {
   fqdn: ['registry.nic.example', 'registry.nic.example.', 'a.b', 'xn--bcher-kva.example', 'registry', 'registry.123', 'reg_istry.example', '-a.example', 'a..example', `${'a'.repeat(64)}.example`, `${'a'.repeat(63)}.example`, `${`${'a'.repeat(63)}.`.repeat(4)}example`, 'ré.example', 'a b.example', '', 'a.example\r', 'a.example\nb.example'],

@@ -5,6 +5,7 @@ import { firstboot } from './index.js';
 const L = '/usr/local/lib/cocca';
 const files = (secrets: boolean) => [
   `${L}/lib.sh`,
+  `${L}/paths.sh`,
   `${L}/contract.sh`,
   ...(secrets ? [`${L}/cocca-secrets`] : []),
   '/usr/local/sbin/cocca-run',
@@ -41,5 +42,16 @@ translateTable(firstboot, [
     steps: ['bake:firstboot.enable'],
     files: files(false),
     has: { [`${L}/defaults.env`]: ['ROLE=whois-dr', 'FQDN=srs.coccaregistry.org', 'LE_EMAIL=hostmaster@coccaregistry.org', 'LE_STAGING=true'] },
+  },
+  {
+    name: "tls custom: first boot also needs the keystore itself, for the same step; the paths for the scripts",
+    profile: 'tls:\n  mode: custom\n',
+    steps: ['bake:firstboot.enable'],
+    files: files(false),
+    has: {
+      [`${L}/defaults.env`]: ['NEEDED_SECRETS=SOURCE_KEYSTORE_PASSWORD:tls.keystore KEYSTORE_JKS:tls.keystore'],
+      [`${L}/paths.sh`]: ['export COCCA_LIB=/usr/local/lib/cocca', 'export COCCA_ETC=/etc/cocca', 'export COCCA_STATE=/var/lib/cocca', 'export COCCA_VALUES_ENV=/etc/cocca/values.env', 'export COCCA_RUNNER=/usr/local/sbin/cocca-run'],
+      [`${L}/contract.sh`]: [/^declare -gA CONTRACT_FILE=\(.*\[KEYSTORE_JKS\]=\/etc\/cocca\/keystore\.jks/, /^declare -gA CONTRACT_INPUT=\(\[FQDN\]='--fqdn NAME' /],
+    },
   },
 ]);

@@ -13,7 +13,7 @@ translateTable(java, [
     files: [INSTALL],
     has: {
       'java.install': [`${INSTALL} /usr/lib/jvm/cocca-java tarball /usr/lib/jvm/jdk1.8.0_351 https://mirror.example/jdk-8u351.tar.gz ${PIN}`],
-      [INSTALL]: ['fetch "$url" "$sum" /var/cache/cocca/jdk.tar.gz', 'update-alternatives --set "$tool" "$home/bin/$tool"', 'ln -sfn "$home" "$link"'],
+      [INSTALL]: ['fetch "$url" "$sum" "$COCCA_CACHE"/jdk.tar.gz', 'update-alternatives --set "$tool" "$home/bin/$tool"', 'ln -sfn "$home" "$link"'],
     },
   },
   {

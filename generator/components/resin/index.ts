@@ -2,6 +2,7 @@
 // unit. resin.xml is a template here; first boot fills in this instance's values.
 import { SERVICE_PORTS } from '../../ports.js';
 import type { Profile, ResolvedProfile } from '../../profile/types.js';
+import { CONFIGURED } from '../../instance/paths.js';
 import { JAVA_HOME } from '../java/index.js';
 import { SIZING_ENV } from '../postgres/index.js';
 import { renderResinXml, resinListeners, RESIN_SERVER_ID } from './resin-xml.js';
@@ -22,6 +23,7 @@ function unit(ctx: StackContext): string {
     asResin: ctx.profile.resin.runAs === 'resin',
     javaHome: JAVA_HOME,
     resinHome: RESIN_HOME,
+    configured: CONFIGURED,
     // The built-in resin.xml names its one server; an operator's template picks its own.
     serverId: ctx.profile.resinTemplate ? undefined : RESIN_SERVER_ID,
   });

@@ -3,6 +3,7 @@
 // port or AllowUsers change would lock Packer out), by cocca-sshd-apply beside this file:
 // `sshd -t` first, the old port kept open in ufw until sshd is seen on the new one, rolled back
 // when refused.
+import { readValue } from '../../instance/contract.js';
 import type { Profile } from '../../profile/types.js';
 import { COCCA_LIB, componentFile, lines, type Component } from '../model.js';
 import { checkRootLogin } from './rules.js';
@@ -50,7 +51,7 @@ export const sshd: Component = {
       name: 'harden',
       phase: 'harden',
       title: `Harden sshd (port ${profile.ssh.port})`,
-      script: `${APPLY} ${SSHD_STAGED} ${profile.ssh.port} ${os.sshService}${profile.ssh.listenAddress === 'private' ? ' "$(value PRIVATE_IPV4)"' : ''}`,
+      script: `${APPLY} ${SSHD_STAGED} ${profile.ssh.port} ${os.sshService}${profile.ssh.listenAddress === 'private' ? ` "${readValue('PRIVATE_IPV4')}"` : ''}`,
     },
   ],
 };

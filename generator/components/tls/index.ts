@@ -2,11 +2,17 @@
 // protected by a password generated on the instance at first boot:
 //   lab: CoCCA's lab keystore, re-keyed; letsencrypt: lab first, then certbot's certificate
 //   once DNS points here; custom: the operator's keystore handed in through first boot.
+import { readFileSync } from 'node:fs';
+import { contractValue, readValue, userDataFlag } from '../../instance/contract.js';
+import { packageFile } from '../../paths.js';
 import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from '../app/index.js';
 import { COCCA_LIB, componentFile, lines, type Component, type InstanceFile } from '../model.js';
 import { checkLetsEncryptEmail, checkLetsEncryptName, checkTls } from './rules.js';
 
-export const CUSTOM_KEYSTORE = '/etc/cocca/keystore.jks';
+/** The operator's keystore (tls.mode custom), where first boot puts it. */
+const JKS = contractValue('KEYSTORE_JKS');
+export const CUSTOM_KEYSTORE = JKS.file!;
+const SOURCE_PASSWORD = contractValue('SOURCE_KEYSTORE_PASSWORD');
 /** cocca-keystore SRC SRCTYPE [ALIAS] (beside this file): the key entry of SRC into Resin's instance.jks. */
 const REKEY = `${COCCA_LIB}/cocca-keystore`;
 /** What cocca-keystore takes from the profile: the owner of instance.jks. */
@@ -45,10 +51,10 @@ export const tls: Component = {
         phase: 'boot',
         title: mode === 'custom' ? "Install the operator's keystore for Resin" : 'Re-key the CoCCA lab keystore for Resin',
         script: lines(
-          `[ -s ${source} ] || die "${source} is missing${mode === 'custom' ? ': hand the keystore in through the first-boot user-data (--keystore) or the secrets store (KEYSTORE_JKS)' : ''}"`,
+          `[ -s ${source} ] || die "${source} is missing${mode === 'custom' ? `: hand the keystore in through the first-boot user-data (${userDataFlag(JKS)}) or the secrets store (${JKS.name})` : ''}"`,
           // Settled by first boot: handed in, or from the profile's secrets store.
-          'SRCPW=$(secret SOURCE_KEYSTORE_PASSWORD) ||',
-          `  die "the password of ${source} is not set (SOURCE_KEYSTORE_PASSWORD)"`,
+          `SRCPW=${readValue(SOURCE_PASSWORD.name)} ||`,
+          `  die "the password of ${source} is not set (${SOURCE_PASSWORD.name})"`,
           'export SRCPW',
           mode === 'custom' ? `${REKEY} ${source} JKS` : `${REKEY} ${source} JKS "$(<${LAB_KEYSTORE_ALIAS})"`,
           mode === 'custom' && `shred -u ${CUSTOM_KEYSTORE} 2>/dev/null || rm -f ${CUSTOM_KEYSTORE}`,

@@ -35,6 +35,7 @@ install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-unattended /usr/loc
 install -D -o root -g root -m 0644 usr/local/lib/cocca/contract.sh /usr/local/lib/cocca/contract.sh
 install -D -o root -g root -m 0644 usr/local/lib/cocca/defaults.env /usr/local/lib/cocca/defaults.env
 install -D -o root -g root -m 0644 usr/local/lib/cocca/lib.sh /usr/local/lib/cocca/lib.sh
+install -D -o root -g root -m 0644 usr/local/lib/cocca/paths.sh /usr/local/lib/cocca/paths.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/pgtune.sh /usr/local/lib/cocca/pgtune.sh
 install -D -o root -g root -m 0644 usr/local/lib/cocca/resin.xml.tmpl /usr/local/lib/cocca/resin.xml.tmpl
 install -D -o root -g root -m 0644 usr/local/lib/cocca/sshd-hardening.conf /usr/local/lib/cocca/sshd-hardening.conf

@@ -2,10 +2,12 @@
 # Functions shared by the cocca-bake steps on the instance. Sourced by cocca-run; each step
 # runs in its own bash with `set -euo pipefail`, so any failed command fails the step.
 
-export COCCA_LIB=/usr/local/lib/cocca
-export COCCA_STATE=/var/lib/cocca
-export COCCA_ETC=/etc/cocca
-export COCCA_CACHE=/var/cache/cocca
+# Where cocca-bake's files live (COCCA_LIB, COCCA_ETC, COCCA_STATE, ...) and the instance contract
+# (CONTRACT_*): generated beside this file from generator/instance/, never spelled here.
+# shellcheck source=paths.sh
+. "${BASH_SOURCE[0]%/*}/paths.sh"
+# shellcheck source=contract.sh
+. "${BASH_SOURCE[0]%/*}/contract.sh"
 
 log() {
   printf 'cocca[%s]: %s\n' "${COCCA_STEP:-cocca}" "$*" >&2
@@ -214,9 +216,14 @@ kv_rewrite() {
   mv -f "$tmp" "$file"
 }
 
-# The per-instance values first boot settled on (detected or handed in), and the secrets.
-value() { kv_get "$COCCA_ETC/values.env" "$1"; }
-secret() { kv_get "$COCCA_ETC/secrets.env" "$1"; }
+# value NAME, secret NAME: what first boot settled for NAME (handed in, the profile's, detected,
+# generated). A name the contract does not hold, or of the other kind, fails the step: a typo
+# must not read as an empty value.
+value() { contract_is "$1" no && kv_get "$COCCA_VALUES_ENV" "$1"; }
+secret() { contract_is "$1" yes && kv_get "$COCCA_SECRETS_ENV" "$1"; }
+contract_is() {
+  [ "${CONTRACT_SECRET[$1]:-}" = "$2" ] || die "$1 is not a $([ "$2" = yes ] && echo secret || echo value) of the instance contract"
+}
 
 # A random password of letters and digits: safe in XML, JDBC URLs and shell alike.
 # 32 characters of 62: 190 bits. bash 5.1+ draws SRANDOM from the kernel's generator

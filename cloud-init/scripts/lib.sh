@@ -1,1 +1,0 @@
-../../generator/components/runner/lib.sh
