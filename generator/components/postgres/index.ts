@@ -21,7 +21,7 @@ export const RESERVED_CONNECTIONS = 3;
 export const SIZING_ENV = '/var/lib/cocca/sizing.env';
 
 /** The PGDG apt repository, trusted through a signed-by keyring checked by fingerprint. */
-function repositoryStep(codename: string): Step {
+function repositoryStep(suite: string): Step {
   return {
     component: 'postgres',
     name: 'repository',
@@ -35,7 +35,7 @@ function repositoryStep(codename: string): Step {
       'got=$(gpg --show-keys --with-colons /var/cache/cocca/pgdg.asc | awk -F: \'$1 == "fpr" && !n++ {print $10}\')',
       `[ "$got" = ${PGDG_FINGERPRINT} ] || die "PGDG key fingerprint is $got, expected ${PGDG_FINGERPRINT}"`,
       'install -m 0644 /var/cache/cocca/pgdg.asc "$key"',
-      `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${codename}-pgdg main" >/etc/apt/sources.list.d/pgdg.list`,
+      `echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt ${suite} main" >/etc/apt/sources.list.d/pgdg.list`,
       'apt_get update',
     ),
   };
@@ -65,14 +65,14 @@ export const postgres: Component = {
     ].filter(Boolean);
     const cluster = `postgresql@${v}-main.service`;
     return [
-      ...(pg.source === 'pgdg' ? [repositoryStep(os.codename)] : []),
+      ...(pg.source === 'pgdg' ? [repositoryStep(os.pgdgSuite)] : []),
       {
         component: 'postgres',
         name: 'install',
         phase: 'bake',
         title: `Install PostgreSQL ${v}`,
         script: lines(
-          `apt_install postgresql-${v} postgresql-client-${v}`,
+          `apt_install ${os.postgresPackages(v).join(' ')}`,
           `grep -q "^include_dir = 'conf.d'" ${etc}/postgresql.conf || echo "include_dir = 'conf.d'" >>${etc}/postgresql.conf`,
           `install -d -o postgres -g postgres ${etc}/conf.d`,
           'systemctl enable postgresql.service',
