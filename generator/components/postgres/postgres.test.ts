@@ -25,6 +25,25 @@ translateTable(postgres, [
     has: { 'postgres.repository': ['echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" >/etc/apt/sources.list.d/pgdg.list'] },
   },
   {
+    name: 'PostgreSQL 16 (a catalog choice): its packages, cluster and pgtune version',
+    profile: 'postgres:\n  version: 16\n',
+    steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
+    has: {
+      'postgres.install': ['apt_install postgresql-16 postgresql-client-16', 'echo manual >/etc/postgresql/16/main/start.conf', 'systemctl stop postgresql@16-main.service 2>/dev/null || true'],
+      'postgres.tune': [/ -- --pg-version 16 --db-type web --storage ssd >/],
+      'postgres.start': ['svc start postgresql@16-main.service'],
+    },
+  },
+  {
+    name: 'PostgreSQL 17 (a catalog choice)',
+    profile: 'postgres:\n  version: 17\n',
+    steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
+    has: {
+      'postgres.install': ['apt_install postgresql-17 postgresql-client-17', 'echo manual >/etc/postgresql/17/main/start.conf'],
+      'postgres.auth': [/\\1md5\/' \/etc\/postgresql\/17\/main\/pg_hba.conf$/],
+    },
+  },
+  {
     name: 'postgres.source apt behind a mirror: no PGDG step; scram, oltp/hdd, 150 connections, fixed heap and pool',
     profile:
       'apt:\n  sources: ["deb [signed-by=/usr/share/keyrings/m.gpg] https://mirror.example/ubuntu jammy main"]\n' +
