@@ -9,6 +9,7 @@ osTable(debian12, {
   qemuImage: {
     url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
     checksum: 'file:https://cloud.debian.org/images/cloud/bookworm/latest/SHA512SUMS',
+    checksumFileName: 'SHA512SUMS',
   },
   pgdgSuite: 'bookworm-pgdg',
   path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/games:/usr/games',

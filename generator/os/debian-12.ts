@@ -10,6 +10,7 @@ export const debian12: OsModule = {
   codename: 'bookworm',
   pgdgSuite: 'bookworm-pgdg',
   basePackages: [...DEBIAN_BASE_PACKAGES],
+  // bookworm's archive has no Java 8 (openjdk-17 is its oldest): the tarball, or a package from apt.sources.
   postgresPackages: debianPostgresPackages,
   path: DEBIAN_PATH,
   cloudImage: {

@@ -19,6 +19,8 @@ export interface OsModule {
   pgdgSuite: string;
   /** Packages for the seed's compiler tools and what the steps themselves need. */
   basePackages: string[];
+  /** The release's own JDK 8 package (java.package's default for java.source apt); none: it has none. */
+  jdk8Package?: string;
   /** The apt packages of a PostgreSQL major version: the server and its client. */
   postgresPackages(major: number): string[];
   /**

@@ -8,8 +8,10 @@ osTable(ubuntu2204, {
   qemuImage: {
     url: 'https://cloud-images.ubuntu.com/releases/22.04/release/ubuntu-22.04-server-cloudimg-amd64.img',
     checksum: 'file:https://cloud-images.ubuntu.com/releases/22.04/release/SHA256SUMS',
+    checksumFileName: 'SHA256SUMS',
   },
   pgdgSuite: 'jammy-pgdg',
+  jdk8Package: 'openjdk-8-jdk-headless',
   path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games:/snap/bin',
   // jammy ships ssh.socket disabled: sshd is a service, restarted for a new port.
   sshdUnit: 'ssh',

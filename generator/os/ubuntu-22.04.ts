@@ -11,6 +11,7 @@ export const ubuntu2204: OsModule = {
   codename: 'jammy',
   pgdgSuite: 'jammy-pgdg',
   basePackages: [...DEBIAN_BASE_PACKAGES],
+  jdk8Package: 'openjdk-8-jdk-headless',
   postgresPackages: debianPostgresPackages,
   path: UBUNTU_PATH,
   cloudImage: {

@@ -96,7 +96,7 @@ export interface Profile {
     backup?: Artifact;
   };
   openssl: { enabled: boolean; version: string; runTests: boolean; divertSystemBinary: boolean };
-  java: { source: 'tarball' | 'apt'; version: string; home?: string; package: string };
+  java: { source: 'tarball' | 'apt'; version: string; home?: string; package?: string };
   resin: {
     version: string;
     runAs: 'resin' | 'root';

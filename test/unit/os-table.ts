@@ -14,8 +14,10 @@ import { checkFragment } from './profile-helpers.js';
 export interface OsWant {
   users: { aws: string; qemu: string };
   ami: { owner: string; namePattern: string; rootDevice: string };
-  qemuImage: { url: string; checksum: string };
+  qemuImage: { url: string; checksum: string; checksumFileName: string };
   pgdgSuite: string;
+  /** java.package's default; absent: the release has no JDK 8 package. */
+  jdk8Package?: string;
   /** The distribution's PATH, after the stack's OpenSSL and JDK. */
   path: string;
   /** The third argument of cocca-sshd-apply: sshd's service, or the socket that starts it. */
@@ -30,11 +32,11 @@ interface Source {
   iso_checksum?: string;
 }
 
-/** Both targets, the module's own qcow2 image, every other choice the clean base's. */
-export function renderFor(name: string, more = '') {
+/** Both targets (the qemu one as given: by default the module's own image), every other choice the clean base's. */
+export function renderFor(name: string, qemu = '{}', more = '') {
   const m = osModule(name as never);
   const users = [...new Set([m.users.aws, m.users.qemu])];
-  const r = checkFragment({ yaml: `os: ${name}\nssh:\n  allowUsers: [${users.join(', ')}]\ntargets:\n  qemu: {}\n${more}` });
+  const r = checkFragment({ yaml: `os: ${name}\nssh:\n  allowUsers: [${users.join(', ')}]\ntargets:\n  qemu: ${qemu}\n${more}` });
   const errors = r.findings.filter((f) => f.severity === 'error').map((f) => `${f.path}: ${f.message}`);
   expect(errors, 'the checker accepts the profile').toEqual([]);
   return { ...r, out: renderOutputs(r.profile!, r.os!, { packerFlavor: 'modern' }) };
@@ -55,6 +57,7 @@ export function osTable(module: OsModule, want: OsWant): void {
       expect(module.awsRootDevice).toBe(want.ami.rootDevice);
       expect(module.cloudImage.url).toBe(want.qemuImage.url);
       expect(module.pgdgSuite).toBe(want.pgdgSuite);
+      expect(module.jdk8Package).toBe(want.jdk8Package);
       expect(module.path).toBe(want.path);
       expect(module.sshd.socket ?? module.sshd.service).toBe(want.sshdUnit);
     });
@@ -75,6 +78,10 @@ export function osTable(module: OsModule, want: OsWant): void {
       const qemu = hcl.source.qemu!.cocca![0]!;
       expect(qemu.iso_url).toBe(want.qemuImage.url);
       expect(qemu.iso_checksum).toBe(want.qemuImage.checksum);
+      // A mirror's copy of the image, unpinned: the publisher's kind of checksum file beside it.
+      const mirror = renderFor(module.name, '{baseImage: {url: "https://mirror.example/os/base.img", sha256: unpinned}}');
+      const mirrorHcl = (await parse('cocca.pkr.hcl', mirror.out.files.find((f) => f.path === 'packer/cocca.pkr.hcl')!.data.toString('utf8'))) as typeof hcl;
+      expect(mirrorHcl.source.qemu!.cocca![0]!.iso_checksum).toBe(`file:https://mirror.example/os/${want.qemuImage.checksumFileName}`);
 
       const rootfs = 'packer/files/rootfs';
       expect(text(`${rootfs}/etc/environment`)).toBe(`PATH="/usr/local/ssl/bin:/usr/lib/jvm/cocca-java/bin:${want.path}"\nJAVA_HOME="/usr/lib/jvm/cocca-java"\n`);

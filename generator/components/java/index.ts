@@ -1,15 +1,17 @@
 // JDK 8: a tarball into /usr/lib/jvm with update-alternatives (the seed), or an apt package.
 // A JDK, not a JRE: Resin's configure needs the JNI headers.
 import { lines, shq, type Component } from '../model.js';
-import { checkJavaHome } from './rules.js';
+import { checkJavaHome, checkJavaPackage } from './rules.js';
 
 /** A stable JAVA_HOME for every consumer (PATH, Resin's unit): a link to the JDK the step installed. */
 export const JAVA_HOME = '/usr/lib/jvm/cocca-java';
 
 export const java: Component = {
   name: 'java',
-  rules: [checkJavaHome],
+  rules: [checkJavaHome, checkJavaPackage],
   steps: ({ profile }) => {
+    const pkg = profile.java.package;
+    if (profile.java.source === 'apt' && !pkg) throw new Error('internal: java.source apt without a package got past checkJavaPackage');
     const art = profile.downloads.jdk;
     const home = `/usr/lib/jvm/${profile.downloads.jdkHome}`;
     const install =
@@ -29,19 +31,19 @@ export const java: Component = {
           )
         : // --no-install-recommends keeps a second JRE (default-jre via ca-certificates-java) out.
           lines(
-            `apt_install ${shq(profile.java.package)}`,
+            `apt_install ${shq(pkg!)}`,
             // awk reads dpkg's whole list: a reader that quits early would kill dpkg with SIGPIPE under pipefail.
-            `javac=$(dpkg -L ${shq(profile.java.package)} | awk '/\\/bin\\/javac$/ && !found { print; found = 1 }')`,
+            `javac=$(dpkg -L ${shq(pkg!)} | awk '/\\/bin\\/javac$/ && !found { print; found = 1 }')`,
             '[ -n "$javac" ] && javac=$(readlink -f "$javac")',
             'home=${javac%/bin/javac}',
-            `[ -n "$home" ] || die "${profile.java.package} installs no javac: a JDK is needed (Resin's build uses its JNI headers)"`,
+            `[ -n "$home" ] || die "${pkg} installs no javac: a JDK is needed (Resin's build uses its JNI headers)"`,
           );
     return [
       {
         component: 'java',
         name: 'install',
         phase: 'bake',
-        title: profile.java.source === 'tarball' ? `Install JDK ${profile.java.version} into ${home}` : `Install ${profile.java.package}`,
+        title: profile.java.source === 'tarball' ? `Install JDK ${profile.java.version} into ${home}` : `Install ${pkg}`,
         script: lines(
           profile.java.source === 'tarball' && `home=${home}`,
           install,
