@@ -33,10 +33,10 @@ interface Source {
 }
 
 /** Both targets (the qemu one as given: by default the module's own image), every other choice the clean base's. */
-export function renderFor(name: string, qemu = '{}', more = '') {
+export function renderFor(name: string, opts: { qemu?: string; ssh?: string } = {}) {
   const m = osModule(name as never);
   const users = [...new Set([m.users.aws, m.users.qemu])];
-  const r = checkFragment({ yaml: `os: ${name}\nssh:\n  allowUsers: [${users.join(', ')}]\ntargets:\n  qemu: ${qemu}\n${more}` });
+  const r = checkFragment({ yaml: `os: ${name}\nssh:\n  allowUsers: [${users.join(', ')}]\n${opts.ssh ?? ''}targets:\n  qemu: ${opts.qemu ?? '{}'}\n` });
   const errors = r.findings.filter((f) => f.severity === 'error').map((f) => `${f.path}: ${f.message}`);
   expect(errors, 'the checker accepts the profile').toEqual([]);
   return { ...r, out: renderOutputs(r.profile!, r.os!, { packerFlavor: 'modern' }) };
@@ -79,7 +79,7 @@ export function osTable(module: OsModule, want: OsWant): void {
       expect(qemu.iso_url).toBe(want.qemuImage.url);
       expect(qemu.iso_checksum).toBe(want.qemuImage.checksum);
       // A mirror's copy of the image, unpinned: the publisher's kind of checksum file beside it.
-      const mirror = renderFor(module.name, '{baseImage: {url: "https://mirror.example/os/base.img", sha256: unpinned}}');
+      const mirror = renderFor(module.name, { qemu: '{baseImage: {url: "https://mirror.example/os/base.img", sha256: unpinned}}' });
       const mirrorHcl = (await parse('cocca.pkr.hcl', mirror.out.files.find((f) => f.path === 'packer/cocca.pkr.hcl')!.data.toString('utf8'))) as typeof hcl;
       expect(mirrorHcl.source.qemu!.cocca![0]!.iso_checksum).toBe(`file:https://mirror.example/os/${want.qemuImage.checksumFileName}`);
 
