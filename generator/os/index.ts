@@ -4,10 +4,12 @@
 import { debian12 } from './debian-12.js';
 import type { OsModule } from './types.js';
 import { ubuntu2204 } from './ubuntu-22.04.js';
+import { ubuntu2404 } from './ubuntu-24.04.js';
 
 const MODULES = {
   'ubuntu-22.04': ubuntu2204,
   'debian-12': debian12,
+  'ubuntu-24.04': ubuntu2404,
 } as const satisfies Record<string, OsModule>;
 
 /** A profile's `os`: a key of the registry. */
