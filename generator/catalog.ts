@@ -29,11 +29,20 @@ export const catalog = {
   },
   resin: {
     '4.0.66': { url: 'https://caucho.com/download/resin-4.0.66.tar.gz', sha256: UNPINNED },
+    // CoCCA's 2024 guides build this one.
+    '4.0.67': { url: 'https://caucho.com/download/resin-4.0.67.tar.gz', sha256: UNPINNED },
   },
   jdbc: {
     '42.5.0': { url: 'https://jdbc.postgresql.org/download/postgresql-42.5.0.jar', sha256: UNPINNED },
   },
 } satisfies Record<string, Record<string, Artifact & { home?: string }>>;
+
+/**
+ * PostgreSQL majors a profile may choose (postgres.version; the schema fragment's enum is this
+ * list, a test holds them equal). Apt packages, not downloads: PGDG builds each for every OS
+ * here. The seed's 15 stays the default; CoCCA's 2024 guides name 16 and 17.
+ */
+export const POSTGRES_MAJORS = [15, 16, 17] as const;
 
 /** CoCCA's own downloads: always the latest build, never checksummed by CoCCA. */
 export const coccaDownloads: { war: Record<Role, Artifact>; keystore: Artifact } = {

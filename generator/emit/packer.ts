@@ -79,7 +79,8 @@ export function imageTags(p: ResolvedProfile): Record<string, string> {
     'cocca-bake:profile-digest': p.digest,
     'cocca-bake:os': p.os,
     'cocca-bake:postgres': String(p.postgres.version),
-    'cocca-bake:java': p.java.source === 'tarball' ? p.java.version : p.java.package,
+    // The java rules refuse java.source apt without a package.
+    'cocca-bake:java': p.java.source === 'tarball' ? p.java.version : p.java.package!,
     'cocca-bake:resin': p.resin.version,
     'cocca-bake:openssl': p.openssl.enabled ? p.openssl.version : 'none',
     'cocca-bake:jdbc': p.jdbc.version,
@@ -169,7 +170,7 @@ function awsSource(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor): HclB
 function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
   const q = p.targets.qemu;
   if (!q) return undefined;
-  const checksum = q.baseImage.sha256 !== UNPINNED ? `sha256:${q.baseImage.sha256}` : q.baseImage.url === os.cloudImage.url ? `file:${os.cloudImage.checksumFile}` : `file:${q.baseImage.url.replace(/[^/]*$/, 'SHA256SUMS')}`;
+  const checksum = q.baseImage.sha256 !== UNPINNED ? `sha256:${q.baseImage.sha256}` : q.baseImage.url === os.cloudImage.url ? `file:${os.cloudImage.checksumFile}` : `file:${q.baseImage.url.replace(/[^/]*$/, os.cloudImage.checksumFile.replace(/.*\//, ''))}`;
   return block('source', ['qemu', 'cocca'], [
     attr('iso_url', q.baseImage.url),
     attr('iso_checksum', checksum),

@@ -1,4 +1,6 @@
+// Debian 12 (bookworm). sshd runs as ssh.service; no snap, so no /snap/bin in the PATH.
 import { UNPINNED } from '../catalog.js';
+import { DEBIAN_BASE_PACKAGES, DEBIAN_PATH, debianPostgresPackages } from './debian-family.js';
 import type { OsModule } from './types.js';
 
 export const debian12: OsModule = {
@@ -6,7 +8,11 @@ export const debian12: OsModule = {
   // The AMIs of Debian's cloud team log in as admin; the genericcloud qcow2 as debian.
   users: { aws: 'admin', qemu: 'debian' },
   codename: 'bookworm',
-  basePackages: ['build-essential', 'checkinstall', 'zlib1g-dev', 'ca-certificates', 'curl', 'gnupg', 'python3', 'jq'],
+  pgdgSuite: 'bookworm-pgdg',
+  basePackages: [...DEBIAN_BASE_PACKAGES],
+  // bookworm's archive has no Java 8 (openjdk-17 is its oldest): the tarball, or a package from apt.sources.
+  postgresPackages: debianPostgresPackages,
+  path: DEBIAN_PATH,
   cloudImage: {
     url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
     sha256: UNPINNED,
@@ -17,5 +23,5 @@ export const debian12: OsModule = {
   awsBaseImage: { owner: '136693071363', namePattern: 'debian-12-amd64-*' },
   // Debian's AMIs boot from /dev/xvda: a mapping for /dev/sda1 would add a second volume.
   awsRootDevice: '/dev/xvda',
-  sshService: 'ssh',
+  sshd: { service: 'ssh' },
 };

@@ -1,11 +1,19 @@
+// Ubuntu 22.04 LTS (jammy), the seed guide's OS. sshd runs as ssh.service (jammy ships
+// ssh.socket disabled).
 import { UNPINNED } from '../catalog.js';
+import { DEBIAN_BASE_PACKAGES, debianPostgresPackages, UBUNTU_PATH } from './debian-family.js';
 import type { OsModule } from './types.js';
 
 export const ubuntu2204: OsModule = {
   name: 'ubuntu-22.04',
+  summary: "the guide's",
   users: { aws: 'ubuntu', qemu: 'ubuntu' },
   codename: 'jammy',
-  basePackages: ['build-essential', 'checkinstall', 'zlib1g-dev', 'ca-certificates', 'curl', 'gnupg', 'python3', 'jq'],
+  pgdgSuite: 'jammy-pgdg',
+  basePackages: [...DEBIAN_BASE_PACKAGES],
+  jdk8Package: 'openjdk-8-jdk-headless',
+  postgresPackages: debianPostgresPackages,
+  path: UBUNTU_PATH,
   cloudImage: {
     url: 'https://cloud-images.ubuntu.com/releases/22.04/release/ubuntu-22.04-server-cloudimg-amd64.img',
     sha256: UNPINNED,
@@ -15,5 +23,5 @@ export const ubuntu2204: OsModule = {
   // Canonical's AWS account; the most recent jammy image wins.
   awsBaseImage: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*' },
   awsRootDevice: '/dev/sda1',
-  sshService: 'ssh',
+  sshd: { service: 'ssh' },
 };

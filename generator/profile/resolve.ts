@@ -26,8 +26,9 @@ export function loginUsers(p: Profile, os: OsModule): Array<{ target: 'aws' | 'q
   return (targets.length > 0 ? targets : (['aws', 'qemu'] as const)).map((target) => ({ target, user: p.ssh.loginUser ?? os.users[target] }));
 }
 
-/** Fills what defaults depend on: AllowUsers, the qemu base image. Runs before the rules. */
+/** Fills what defaults depend on: AllowUsers, the qemu base image, the JDK package. Runs before the rules. */
 export function applyDerivedDefaults(p: Profile, os: OsModule): void {
+  if (os.jdk8Package) p.java.package ??= os.jdk8Package;
   p.ssh.allowUsers ??= [...new Set(loginUsers(p, os).map((u) => u.user))];
   if (p.targets.qemu) p.targets.qemu.baseImage ??= { url: os.cloudImage.url, sha256: os.cloudImage.sha256 };
 }

@@ -1,13 +1,15 @@
 // profiles/profile.schema.json is assembled, never edited by hand: the central part
 // (schema.central.json: apiVersion, name, role, os, secrets, artifacts, targets) names each
 // component's section as {"$component": NAME}, filled from generator/components/NAME/schema.json,
-// which holds that component's sections by name. The committed file stays where editors and
+// which holds that component's sections by name; {"$os": ...} is the OS registry's enum
+// (generator/os/index.ts), so an OS module added there is a valid `os`. The committed file stays where editors and
 // `validate` read it; a unit test fails when it differs from the assembly.
 //   npm run schema          writes profiles/profile.schema.json
 //   npm run schema -- --check  exits 1 when the committed file is stale
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { osSchema } from '../os/index.js';
 import { packageFile } from '../paths.js';
 
 export const SCHEMA_FILE = 'profiles/profile.schema.json';
@@ -34,6 +36,10 @@ export function assembleSchema(read: ReadJson = readPackageJson): Json {
   const fragments = new Map<string, { [key: string]: Json }>();
   const placed = new Set<string>();
   for (const [section, node] of Object.entries(props)) {
+    if (isObject(node) && node.$os !== undefined) {
+      props[section] = osSchema();
+      continue;
+    }
     const component = isObject(node) ? node.$component : undefined;
     if (component === undefined) continue;
     if (typeof component !== 'string' || !/^[a-z0-9]+$/.test(component)) throw new Error(`${CENTRAL_FILE}: properties.${section}: $component must name a component folder`);

@@ -1,7 +1,10 @@
 // The profile as the rest of the pipeline sees it: schema-checked, defaults applied,
 // artifacts resolved from the catalog. Shape mirrors profiles/profile.schema.json.
+import type { OsName } from '../os/index.js';
+
+/** The OS registry's names (generator/os/index.ts). */
+export type { OsName };
 export type Role = 'registry' | 'whois-dr';
-export type OsName = 'ubuntu-22.04' | 'debian-12' | 'debian-13';
 
 export interface Artifact {
   url: string;
@@ -93,7 +96,7 @@ export interface Profile {
     backup?: Artifact;
   };
   openssl: { enabled: boolean; version: string; runTests: boolean; divertSystemBinary: boolean };
-  java: { source: 'tarball' | 'apt'; version: string; home?: string; package: string };
+  java: { source: 'tarball' | 'apt'; version: string; home?: string; package?: string };
   resin: {
     version: string;
     runAs: 'resin' | 'root';

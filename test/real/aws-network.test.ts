@@ -41,6 +41,7 @@ const OPTIONS: Array<{ name: string; yaml: string; legacyRefused?: RegExp; moder
     modernOnly: /^ {2}kms_key_id += "arn:aws:kms:[^"]*:key\/mrk-[0-9a-f]+"\n/m,
   },
   { name: 'Debian 12 (root device /dev/xvda), with a qemu target too', yaml: `os: debian-12\n${QEMU}` },
+  { name: "Ubuntu 24.04 (Canonical's noble gp3 AMIs), with a qemu target too", yaml: `os: ubuntu-24.04\n${QEMU}` },
 ];
 
 /** What Packer 1.6.6 cannot read in a modern render. */

@@ -68,7 +68,7 @@ describe('schema errors and rule findings in one run', () => {
     {
       name: 'a refused os: no user is judged against another OS',
       yaml: 'os: windows\nssh:\n  allowUsers: [admin]\n',
-      want: [[E, 'os', 4, 5, '"windows" is not one of "ubuntu-22.04", "debian-12", "debian-13"']],
+      want: [[E, 'os', 4, 5, '"windows" is not one of "ubuntu-22.04", "debian-12", "ubuntu-24.04", "debian-13"']],
     },
     {
       name: 'a refused loginUser: AllowUsers, which follows it, is not judged',

@@ -13,9 +13,10 @@ import { ROOT } from '../helpers/outputs.js';
  * The most specific match wins (profile/types.ts is shared, the rest of profile/ is not).
  */
 const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  // Names and shapes every layer speaks: the profile's types, the catalog, ports, paths.
-  ['shared', ['paths.ts', 'version.ts', 'ports.ts', 'catalog.ts', 'build-user.ts', 'profile/types.ts']],
-  ['os', ['os/']],
+  // Names and shapes every layer speaks: the profile's types, the catalog, ports, paths, and
+  // the OS registry (the profile's `os` is one of its names, and each module answers in the
+  // profile's own types, so the two are one layer).
+  ['shared', ['paths.ts', 'version.ts', 'ports.ts', 'catalog.ts', 'build-user.ts', 'profile/types.ts', 'os/']],
   // The profile language: load, schema, findings, the rules no component owns, resolve.
   ['profile', ['profile/']],
   // The plan: each component's steps and rules, the instance contract.

@@ -105,7 +105,7 @@ const table: Row[] = [
   {
     name: 'enum of numbers',
     yaml: 'postgres:\n  version: 14\n',
-    want: [[E, 'postgres.version', 5, 12, '14 is not one of 15, 17']],
+    want: [[E, 'postgres.version', 5, 12, '14 is not one of 15, 16, 17']],
   },
   {
     name: 'const: time.timezone is always UTC',

@@ -20,12 +20,12 @@ translateTable(environment, [
     has: { '/etc/environment': [`PATH="/usr/lib/jvm/cocca-java/bin:${SYSTEM}"`] },
   },
   {
-    // Today's output, kept byte-identical by the move: Ubuntu's PATH (with /snap/bin) on Debian
-    // too. Issue 12 item 3 gives the PATH to the OS module.
-    name: 'debian-12: the same PATH as Ubuntu for now',
+    // The OS module's PATH: Debian has no snap, so no /snap/bin (issue 12, item 3: a fix).
+    name: "debian-12: Debian's PATH, without /snap/bin",
     profile: 'os: debian-12\nssh:\n  allowUsers: [admin]\n',
     steps: [],
     files: ['/etc/environment'],
-    has: { '/etc/environment': [`PATH="/usr/local/ssl/bin:/usr/lib/jvm/cocca-java/bin:${SYSTEM}"`] },
+    has: { '/etc/environment': ['PATH="/usr/local/ssl/bin:/usr/lib/jvm/cocca-java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/games:/usr/games"'] },
+    lacks: { '/etc/environment': [/snap/] },
   },
 ]);

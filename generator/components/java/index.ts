@@ -1,7 +1,7 @@
 // JDK 8: a tarball into /usr/lib/jvm with update-alternatives (the seed), or an apt package.
 // A JDK, not a JRE: Resin's configure needs the JNI headers. cocca-java beside this file does it.
 import { COCCA_LIB, componentFile, shq, type Component } from '../model.js';
-import { checkJavaHome } from './rules.js';
+import { checkJavaHome, checkJavaPackage } from './rules.js';
 
 /** A stable JAVA_HOME for every consumer (PATH, Resin's unit): a link to the JDK the step installed. */
 export const JAVA_HOME = '/usr/lib/jvm/cocca-java';
@@ -10,9 +10,11 @@ const INSTALL = `${COCCA_LIB}/cocca-java`;
 
 export const java: Component = {
   name: 'java',
-  rules: [checkJavaHome],
+  rules: [checkJavaHome, checkJavaPackage],
   files: () => [{ path: INSTALL, mode: '0755', content: componentFile('java', 'cocca-java') }],
   steps: ({ profile }) => {
+    const pkg = profile.java.package;
+    if (profile.java.source === 'apt' && !pkg) throw new Error('internal: java.source apt without a package got past checkJavaPackage');
     const art = profile.downloads.jdk;
     const home = `/usr/lib/jvm/${profile.downloads.jdkHome}`;
     const tarball = profile.java.source === 'tarball';
@@ -21,8 +23,8 @@ export const java: Component = {
         component: 'java',
         name: 'install',
         phase: 'bake',
-        title: tarball ? `Install JDK ${profile.java.version} into ${home}` : `Install ${profile.java.package}`,
-        script: tarball ? `${INSTALL} ${JAVA_HOME} tarball ${shq(home)} ${shq(art.url)} ${art.sha256}` : `${INSTALL} ${JAVA_HOME} apt ${shq(profile.java.package)}`,
+        title: tarball ? `Install JDK ${profile.java.version} into ${home}` : `Install ${pkg}`,
+        script: tarball ? `${INSTALL} ${JAVA_HOME} tarball ${shq(home)} ${shq(art.url)} ${art.sha256}` : `${INSTALL} ${JAVA_HOME} apt ${shq(pkg!)}`,
       },
     ];
   },

@@ -28,13 +28,13 @@ const PASSWORD = `${COCCA_LIB}/cocca-pg-password`;
 const RESTORE = `${COCCA_LIB}/cocca-pg-restore`;
 
 /** The PGDG apt repository, trusted through a signed-by keyring checked by fingerprint. */
-function repositoryStep(codename: string): Step {
+function repositoryStep(suite: string): Step {
   return {
     component: 'postgres',
     name: 'repository',
     phase: 'bake',
     title: 'Add the PGDG apt repository with a signed-by keyring',
-    script: `${PGDG} ${codename}-pgdg ${shq(PGDG_KEY_URL)} ${PGDG_FINGERPRINT}`,
+    script: `${PGDG} ${suite} ${shq(PGDG_KEY_URL)} ${PGDG_FINGERPRINT}`,
   };
 }
 
@@ -67,13 +67,13 @@ export const postgres: Component = {
     ].filter(Boolean);
     const cluster = `postgresql@${v}-main.service`;
     return [
-      ...(pg.source === 'pgdg' ? [repositoryStep(os.codename)] : []),
+      ...(pg.source === 'pgdg' ? [repositoryStep(os.pgdgSuite)] : []),
       {
         component: 'postgres',
         name: 'install',
         phase: 'bake',
         title: `Install PostgreSQL ${v}`,
-        script: `${INSTALL} ${v} ${shq(db)}`,
+        script: `${INSTALL} ${v} ${shq(db)} ${os.postgresPackages(v).join(' ')}`,
       },
       {
         component: 'postgres',

@@ -18,8 +18,8 @@ translateTable(postgres, [
     has: {
       'postgres.repository': [`${PGDG} jammy-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`],
       [PGDG!]: ['echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt $suite main" >/etc/apt/sources.list.d/pgdg.list', '[ "$got" = "$fingerprint" ] || die "PGDG key fingerprint is $got, expected $fingerprint"'],
-      'postgres.install': [`${INSTALL} 15 registry`],
-      [INSTALL!]: ['apt_install "postgresql-$v" "postgresql-client-$v"', 'runuser -u postgres -- createdb "$db"', 'echo manual >"$etc/start.conf"'],
+      'postgres.install': [`${INSTALL} 15 registry postgresql-15 postgresql-client-15`],
+      [INSTALL!]: ['apt_install "$@"', 'runuser -u postgres -- createdb "$db"', 'echo manual >"$etc/start.conf"'],
       'postgres.tune': [`${TUNE} 15 /var/lib/cocca/sizing.env --heap-percent 25 -- --pg-version 15 --db-type web --storage ssd`],
       [TUNE!]: ['"$COCCA_LIB/cocca-sizing" --pgtune-out "$conf" "$@" >"$sizing.new"', 'printf \'{%s}\\n\' "$json" >"$COCCA_STATE/sizing.json"'],
       'postgres.password': [PASSWORD!],
@@ -35,6 +35,25 @@ translateTable(postgres, [
     has: { 'postgres.repository': [`${PGDG} bookworm-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`] },
   },
   {
+    name: 'PostgreSQL 16 (a catalog choice): its packages, cluster and pgtune version',
+    profile: 'postgres:\n  version: 16\n',
+    steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
+    has: {
+      'postgres.install': [`${INSTALL} 16 registry postgresql-16 postgresql-client-16`],
+      'postgres.tune': [/ -- --pg-version 16 --db-type web --storage ssd$/],
+      'postgres.start': ['svc start postgresql@16-main.service'],
+    },
+  },
+  {
+    name: 'PostgreSQL 17 (a catalog choice)',
+    profile: 'postgres:\n  version: 17\n',
+    steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
+    has: {
+      'postgres.install': [`${INSTALL} 17 registry postgresql-17 postgresql-client-17`],
+      'postgres.auth': [/\\1md5\/' \/etc\/postgresql\/17\/main\/pg_hba.conf$/],
+    },
+  },
+  {
     name: 'postgres.source apt behind a mirror: no PGDG step; scram, oltp/hdd, 150 connections, fixed heap and pool',
     profile:
       'apt:\n  sources: ["deb [signed-by=/usr/share/keyrings/m.gpg] https://mirror.example/ubuntu jammy main"]\n' +
@@ -43,7 +62,7 @@ translateTable(postgres, [
     steps: ['bake:postgres.install', ...boot],
     files: [...common, INSTALL!, TUNE!, PASSWORD!],
     has: {
-      'postgres.install': [`${INSTALL} 15 srs`],
+      'postgres.install': [`${INSTALL} 15 srs postgresql-15 postgresql-client-15`],
       'postgres.tune': [`${TUNE} 15 /var/lib/cocca/sizing.env --heap-mb 4096 --pool 100 -- --pg-version 15 --db-type oltp --storage hdd --connections 150`],
       'postgres.auth': [/\\1scram-sha-256\/' \/etc\/postgresql\/15\/main\/pg_hba.conf$/],
     },
@@ -68,6 +87,6 @@ translateTable(postgres, [
     profile: `postgres:\n  database: srs\n  backup: {url: "file:///srv/backups/srs.sql", sha256: ${PIN}}\n`,
     steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot, 'boot:postgres.restore'],
     files: [...files, RESTORE!],
-    has: { 'postgres.install': [`${INSTALL} 15 srs`], 'postgres.restore': [`${RESTORE} file:///srv/backups/srs.sql ${PIN} srs`] },
+    has: { 'postgres.install': [`${INSTALL} 15 srs postgresql-15 postgresql-client-15`], 'postgres.restore': [`${RESTORE} file:///srv/backups/srs.sql ${PIN} srs`] },
   },
 ]);

@@ -58,9 +58,16 @@ svc() {
   return "$rc"
 }
 
-# sshd_ports: the TCP ports sshd listens on now, one per line.
+# sshd_ports: the TCP ports sshd listens on now, one per line. Where sshd is socket-activated,
+# ssh.socket holds them (systemd, before a first connection starts sshd; then both). Asking
+# systemd only where it runs: wait_for polls this.
 sshd_ports() {
-  ss -Hltnp 2>/dev/null | awk '/users:\(\("sshd"/ { sub(/.*:/, "", $4); print $4 }' | sort -un
+  {
+    ss -Hltnp 2>/dev/null | awk '/users:\(.*\("sshd",/ { sub(/.*:/, "", $4); print $4 }'
+    if [ -d /run/systemd/system ] && systemctl is-active --quiet ssh.socket 2>/dev/null; then
+      systemctl show -p Listen --value ssh.socket 2>/dev/null | awk '{ sub(/ .*/, ""); sub(/.*:/, ""); print }'
+    fi
+  } | sort -un
 }
 
 # While sshd moves to its new port, its old one stays open to the trusted networks: a rule in

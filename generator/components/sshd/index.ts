@@ -2,15 +2,18 @@
 // read wins, and 00- sorts first). Applied first thing at first boot, never during a bake (a
 // port or AllowUsers change would lock Packer out), by cocca-sshd-apply beside this file:
 // `sshd -t` first, the old port kept open in ufw until sshd is seen on the new one, rolled back
-// when refused.
+// when refused. How sshd is started is the OS's answer: its service, or the socket that
+// starts it (socket activation), whose ListenStream the script then moves instead.
 import { readValue } from '../../instance/contract.js';
 import type { Profile } from '../../profile/types.js';
-import { COCCA_LIB, componentFile, lines, type Component } from '../model.js';
+import { COCCA_LIB, componentFile, lines, type Component, type InstanceFile } from '../model.js';
 import { checkRootLogin } from './rules.js';
 
 export const SSHD_STAGED = `${COCCA_LIB}/sshd-hardening.conf`;
 export const SSHD_DROPIN = '/etc/ssh/sshd_config.d/00-cocca.conf';
 const APPLY = `${COCCA_LIB}/cocca-sshd-apply`;
+/** Beside APPLY, which runs it: the socket's ListenStream drop-in, where sshd is socket-activated. */
+export const SOCKET_DROPIN_TOOL = `${COCCA_LIB}/cocca-ssh-socket-dropin`;
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -41,9 +44,10 @@ export function sshdDropin(p: Profile): string {
 export const sshd: Component = {
   name: 'sshd',
   rules: [checkRootLogin],
-  files: ({ profile }) => [
+  files: ({ profile, os }): InstanceFile[] => [
     { path: SSHD_STAGED, mode: '0644', content: sshdDropin(profile) },
     { path: APPLY, mode: '0755', content: componentFile('sshd', 'cocca-sshd-apply') },
+    ...(os.sshd.socket ? [{ path: SOCKET_DROPIN_TOOL, mode: '0755' as const, content: componentFile('sshd', 'cocca-ssh-socket-dropin') }] : []),
   ],
   steps: ({ profile, os }) => [
     {
@@ -51,7 +55,7 @@ export const sshd: Component = {
       name: 'harden',
       phase: 'harden',
       title: `Harden sshd (port ${profile.ssh.port})`,
-      script: `${APPLY} ${SSHD_STAGED} ${profile.ssh.port} ${os.sshService}${profile.ssh.listenAddress === 'private' ? ` "${readValue('PRIVATE_IPV4')}"` : ''}`,
+      script: `${APPLY} ${SSHD_STAGED} ${profile.ssh.port} ${os.sshd.socket ?? os.sshd.service}${profile.ssh.listenAddress === 'private' ? ` "${readValue('PRIVATE_IPV4')}"` : ''}`,
     },
   ],
 };

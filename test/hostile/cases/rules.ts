@@ -77,7 +77,7 @@ export const cases: HostileCase[] = [
     name: 'all at once: a refused os is not replaced by the default in the user rules',
     yaml: 'os: windows-2022\nssh:\n  allowUsers: [admin]\nfail2ban:\n  findTime: "0"\n',
     exit: 1,
-    stderr: [`${P}:4:5: error: os: "windows-2022" is not one of "ubuntu-22.04", "debian-12", "debian-13"`, `${P}:8:13: error: fail2ban.findTime: a findTime of "0" counts failures over no time at all`],
+    stderr: [`${P}:4:5: error: os: "windows-2022" is not one of "ubuntu-22.04", "debian-12", "ubuntu-24.04", "debian-13"`, `${P}:8:13: error: fail2ban.findTime: a findTime of "0" counts failures over no time at all`],
     never: ['AllowUsers leaves out', 'nothing creates'],
   },
   {
