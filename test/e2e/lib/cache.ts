@@ -100,8 +100,14 @@ export async function cached(name: string, recipe: unknown, build: (dir: string)
   try {
     await build(tmp);
     await fs.writeFile(path.join(tmp, '.recipe.json'), `${JSON.stringify(recipe, null, 2)}\n`);
-    await fs.rm(entry, { recursive: true, force: true });
-    await fs.rename(tmp, entry);
+    await fs.rename(tmp, entry).catch(async (err: NodeJS.ErrnoException) => {
+      // Another test file running at the same time built the same entry first: use theirs,
+      // never remove an entry that may be in use.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      await fs.access(path.join(entry, '.recipe.json'));
+      progress(`built ${name} twice: another test file's copy won, ours is removed`);
+      await fs.rm(tmp, { recursive: true, force: true });
+    });
   } catch (err) {
     await unmountUnder(tmp).catch(() => undefined);
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);

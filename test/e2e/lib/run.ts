@@ -3,11 +3,19 @@
  * output, and progress lines on stderr (vitest keeps console.log for the figures).
  */
 import { execa, type Options } from 'execa';
+import * as path from 'node:path';
+import { expect } from 'vitest';
+
+/** The running test file's short name: two files run at once and their lines interleave. */
+function fileName(): string {
+  const file = expect.getState().testPath;
+  return file ? ` ${path.basename(file, '.test.ts')}` : '';
+}
 
 /** A progress line, on stderr so it shows while a long step runs. */
 export function progress(message: string): void {
   const t = new Date().toISOString().slice(11, 19);
-  process.stderr.write(`[e2e ${t}] ${message}\n`);
+  process.stderr.write(`[e2e ${t}${fileName()}] ${message}\n`);
 }
 
 /** The last `max` characters of a long text, for failure messages. */
