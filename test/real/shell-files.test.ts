@@ -31,7 +31,7 @@ describe('shell scripts as files', () => {
   const files = shellFiles();
 
   it('finds the instance scripts, the components\' own among them', () => {
-    expect(files).toEqual(expect.arrayContaining(['generator/components/runner/lib.sh', 'generator/components/runner/cocca-run', 'generator/components/tls/cocca-certbot', 'generator/components/postgres/cocca-sizing', 'generator/components/postgres/pgtune.sh', 'generator/components/resin/cocca-resin-logs', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'generator/components/tls/cocca-keystore', 'generator/components/tls/cocca-certbot-deploy', 'test/setup/deps.sh']));
+    expect(files).toEqual(expect.arrayContaining(['generator/components/runner/lib.sh', 'generator/components/runner/cocca-run', 'generator/components/tls/cocca-certbot', 'generator/components/postgres/cocca-sizing', 'generator/components/postgres/pgtune.sh', 'generator/components/resin/cocca-resin-logs', 'generator/components/sshd/cocca-sshd-apply', 'generator/components/firewall/cocca-ufw-rules', 'generator/components/firewall/cocca-firewall-enable', 'generator/components/tls/cocca-keystore', 'generator/components/tls/cocca-certbot-deploy', 'generator/components/firstboot/cocca-firstboot', 'generator/components/firstboot/cocca-secrets', 'generator/components/firstboot/cocca-motd', 'test/setup/deps.sh']));
   });
 
   // Two shellcheck processes, one per half (each script follows lib.sh, so a file costs more
