@@ -56,6 +56,7 @@ function stepScript(phase: Phase, step: Step): string {
     `# cocca-bake step ${stepId(step)} (${phase}): ${step.title}`,
     '# shellcheck source=/dev/null',
     `. ${LIB_SH}`,
+    step.packages?.length ? `# apt packages: ${step.packages.join(' ')}` : undefined,
     step.script,
     '',
   );

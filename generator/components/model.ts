@@ -31,6 +31,12 @@ export interface Step {
   phase: Phase;
   title: string; // what an operator reads in progress output
   script: string; // bash body; runs with `set -euo pipefail` and lib.sh loaded
+  /**
+   * The apt packages the step installs through a script file it calls (whose `apt_install`
+   * takes them as arguments): written into the step file, so whatever must carry the packages
+   * beforehand (a local mirror) reads them there as it reads a step's own `apt_install`.
+   */
+  packages?: readonly string[];
 }
 
 export interface StackContext {

@@ -29,6 +29,7 @@ export const base: Component = {
       phase: 'bake',
       title: profile.updates.unattendedSecurity ? 'Turn on unattended security upgrades' : 'Turn off unattended upgrades',
       script: `${UNATTENDED} ${profile.updates.unattendedSecurity ? 'on' : 'off'}`,
+      packages: profile.updates.unattendedSecurity ? ['unattended-upgrades'] : [],
     },
   ],
 };

@@ -24,6 +24,7 @@ export const java: Component = {
         name: 'install',
         phase: 'bake',
         title: tarball ? `Install JDK ${profile.java.version} into ${home}` : `Install ${pkg}`,
+        packages: tarball ? [] : [pkg!],
         script: tarball ? `${INSTALL} ${JAVA_HOME} tarball ${shq(home)} ${shq(art.url)} ${art.sha256}` : `${INSTALL} ${JAVA_HOME} apt ${shq(pkg!)}`,
       },
     ];

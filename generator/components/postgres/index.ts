@@ -74,6 +74,7 @@ export const postgres: Component = {
         phase: 'bake',
         title: `Install PostgreSQL ${v}`,
         script: `${INSTALL} ${v} ${shq(db)} ${os.postgresPackages(v).join(' ')}`,
+        packages: os.postgresPackages(v),
       },
       {
         component: 'postgres',

@@ -13,6 +13,7 @@ export const time: Component = {
       phase: 'bake',
       title: profile.time.ntp ? 'Set the clock to UTC with NTP' : 'Set the clock to UTC',
       script: `${UTC}${profile.time.ntp ? ' ntp' : ''}`,
+      packages: profile.time.ntp ? ['systemd-timesyncd'] : [],
     },
   ],
 };

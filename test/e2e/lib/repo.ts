@@ -1,6 +1,6 @@
 /**
  * The local apt repository the containers install from (they have no network): every package
- * the rendered steps name in `apt_install`, with its whole dependency closure, minus what the
+ * the rendered steps name in `apt_install` or declare (`# apt packages:`), with its whole dependency closure, minus what the
  * stock root file system already has at the same version. Resolved by apt itself, against the
  * stock image's own dpkg status, through a private apt configuration (apt.ts), once per
  * `apt_install` line (what a step installs on its own) and once for all of them together.
@@ -25,7 +25,8 @@ export async function aptInstallLines(renderDir: string): Promise<string[][]> {
     for (const f of (await fs.readdir(path.join(stepsDir, phase))).sort()) {
       const text = await fs.readFile(path.join(stepsDir, phase, f), 'utf8');
       for (const line of text.split('\n')) {
-        const m = /^\s*apt_install\s+(.+?)\s*$/.exec(line);
+        // A step's own apt_install, or the packages it declares for a script file it calls.
+        const m = /^\s*(?:apt_install|# apt packages:)\s+(.+?)\s*$/.exec(line);
         if (!m) continue;
         const words = m[1]!.split(/\s+/).map((w) => w.replace(/^'(.*)'$/, '$1'));
         const bad = words.find((w) => !/^[a-z0-9][a-z0-9+.-]*$/.test(w));
