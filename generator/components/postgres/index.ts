@@ -3,14 +3,13 @@
 // The cluster is left stopped and out of the boot (start.conf manual) by the bake: first boot
 // tunes it, then starts it once, with its final settings. The scripts beside this file do the
 // work; the steps hand them the profile's values.
-import { COCCA_CACHE, COCCA_STATE } from '../../instance/paths.js';
+import { COCCA_STATE } from '../../instance/paths.js';
 import { COCCA_LIB, componentFile, lines, shq, type Component, type Step } from '../model.js';
 import { checkAptPostgres, checkDatabaseName } from './rules.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
-const PGDG_KEY = `${COCCA_CACHE}/pgdg.asc`;
 export const PGTUNE_PATH = `${COCCA_LIB}/pgtune.sh`;
 export const SIZING_PATH = `${COCCA_LIB}/cocca-sizing`;
 /** pgtune's max_connections per database type when postgres.tune.connections is not set (pgtune.sh). */

@@ -83,7 +83,6 @@ export const resin: Component = {
     const { profile } = ctx;
     const v = profile.resin.version;
     const art = profile.downloads.resin;
-    const src = `/usr/local/src/resin-${v}`;
     const asResin = profile.resin.runAs === 'resin';
     return [
       ...(asResin

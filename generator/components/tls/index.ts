@@ -2,9 +2,7 @@
 // protected by a password generated on the instance at first boot:
 //   lab: CoCCA's lab keystore, re-keyed; letsencrypt: lab first, then certbot's certificate
 //   once DNS points here; custom: the operator's keystore handed in through first boot.
-import { readFileSync } from 'node:fs';
 import { contractValue, readValue, userDataFlag } from '../../instance/contract.js';
-import { packageFile } from '../../paths.js';
 import { LAB_KEYSTORE, LAB_KEYSTORE_ALIAS } from '../app/index.js';
 import { COCCA_LIB, componentFile, lines, type Component, type InstanceFile } from '../model.js';
 import { checkLetsEncryptEmail, checkLetsEncryptName, checkTls } from './rules.js';
