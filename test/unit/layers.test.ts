@@ -24,7 +24,8 @@ const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['emit', ['emit/']],
   // Runs first, but gathers every module's rules and proves the emitters can write the result.
   ['check', ['check/']],
-  ['publish', ['aws/']],
+  // The outside world: AWS, and downloads over verified TLS.
+  ['publish', ['aws/', 'net/']],
   ['commands', ['commands/', 'build-report/']],
   ['cli', ['cli.ts']],
 ];
