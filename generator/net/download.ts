@@ -97,7 +97,7 @@ async function save(shown: string, body: Readable, dest: string | undefined, fin
   const part = dest && `${dest}.part`;
   try {
     if (part) await pipeline(body, count, createWriteStream(part, { mode: 0o644 }));
-    else await pipeline(body, count, async function* (src) { for await (const _ of src); });
+    else await pipeline(body, count, async (src: AsyncIterable<Buffer>) => { for await (const _ of src); });
     if (part && dest) await fs.rename(part, dest);
   } catch (e) {
     if (part) await fs.rm(part, { force: true });
