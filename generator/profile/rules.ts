@@ -3,7 +3,7 @@
 import { SERVICE_PORTS } from '../ports.js';
 import { AWS_NETWORK_RULES } from './aws-network.js';
 import { copyKmsKeys } from './kms.js';
-import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
+import { coccaDownloads, lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import { OS_MODULES } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
 import type { PathSegment } from './findings.js';
@@ -189,6 +189,18 @@ export function artifactSource(p: Profile, name: ArtifactName): ArtifactSource {
     case 'keystore':
       return { name, used: true };
   }
+}
+
+/**
+ * The download a profile names for one artifact before any lock: its own artifacts entry, else
+ * the catalog's for its version, else CoCCA's (war, keystore); undefined for a version the
+ * catalog does not know (a rule says so).
+ */
+export function declaredArtifact(p: Profile, src: ArtifactSource): Artifact | undefined {
+  const own = p.artifacts[src.name];
+  if (own) return own;
+  if (src.kind) return lookup(src.kind, src.version!);
+  return src.name === 'war' ? coccaDownloads.war[p.role] : coccaDownloads.keystore;
 }
 
 /** Each artifact the stack downloads. */

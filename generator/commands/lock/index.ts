@@ -1,0 +1,151 @@
+// `cocca-bake lock`: download every file the profiles use that nothing pins, hash it, and record
+// it in the lock of each profile's directory. A changed upstream file is never taken silently:
+// only --update URL replaces a recorded SHA-256. Nothing is written unless every download and
+// every comparison succeeded.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkProfile, type CompileResult } from '../../check/index.js';
+import { serializeLock, emptyLock, readLock, writeLockArtifacts, type LockedArtifact } from '../../lock/file.js';
+import { download, DownloadError, type Downloaded } from '../../net/download.js';
+import { redactUrl } from '../../profile/urls.js';
+
+/** Work that failed or found a problem: each line is said, exit 1. */
+export class LockFailure extends Error {}
+/** A command line that cannot be right: exit 2. */
+export class LockUsageError extends Error {}
+
+export interface LockOptions {
+  /** Compare with the lock, write nothing. */
+  check: boolean;
+  /** URLs whose new SHA-256 the operator accepts. */
+  update: string[];
+  root?: string;
+  log: (line: string) => void;
+  now?: () => Date;
+}
+
+/** One lock file and what the profiles around it use. */
+interface Directory {
+  lockFile: string; // as the user's path wrote it
+  /** URLs the named profiles use unpinned: downloaded and recorded. */
+  used: Set<string>;
+  /** URLs other profiles of the directory use: kept, not downloaded. */
+  keptFor: Map<string, string>;
+  /** A sibling that could not be read: nothing is dropped from this lock. */
+  unreadSibling?: string;
+}
+
+/** `results`: the named profiles, checked and valid. */
+export async function runLock(results: CompileResult[], opts: LockOptions): Promise<void> {
+  const dirs = directories(results, opts.root);
+  const usedAnywhere = new Set([...dirs.values()].flatMap((d) => [...d.used]));
+  for (const url of opts.update) {
+    if (!usedAnywhere.has(url)) throw new LockUsageError(`--update ${redactUrl(url)}: no profile named uses this URL unpinned`);
+  }
+
+  const got = new Map<string, Downloaded>();
+  for (const url of [...usedAnywhere].sort()) {
+    const started = Date.now();
+    try {
+      got.set(url, await download(url));
+    } catch (err) {
+      if (err instanceof DownloadError) throw new LockFailure(`${err.message} (${opts.check ? 'nothing checked further' : 'no lock file written'})`);
+      throw err;
+    }
+    const d = got.get(url)!;
+    opts.log(`${redactUrl(url)}: ${formatSize(d.size)}, sha256 ${d.sha256} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+
+  const now = (opts.now ?? (() => new Date()))().toISOString();
+  const problems: string[] = [];
+  const writes: Array<{ file: string; artifacts: Record<string, LockedArtifact>; text: string; before?: string }> = [];
+  for (const dir of dirs.values()) {
+    const current = readLock(dir.lockFile) ?? emptyLock();
+    const next: Record<string, LockedArtifact> = {};
+    for (const url of [...dir.used].sort()) {
+      const d = got.get(url)!;
+      const old = current.artifacts[url];
+      const shown = redactUrl(url);
+      if (old && old.sha256 === d.sha256) {
+        next[url] = old;
+      } else if (!old) {
+        if (opts.check) problems.push(`${dir.lockFile}: no entry for ${shown} (run cocca-bake lock)`);
+        else opts.log(`${dir.lockFile}: new entry ${shown}`);
+        next[url] = { sha256: d.sha256, size: d.size, firstSeen: now };
+      } else if (!opts.check && opts.update.includes(url)) {
+        opts.log(`${dir.lockFile}: ${shown} updated: sha256 ${old.sha256} -> ${d.sha256} (--update)`);
+        next[url] = { sha256: d.sha256, size: d.size, firstSeen: now };
+      } else {
+        problems.push(
+          `${dir.lockFile}: ${shown} changed upstream: locked sha256 ${old.sha256} (${formatSize(old.size)}, first seen ${old.firstSeen}), now ${d.sha256} (${formatSize(d.size)})` +
+            (opts.check ? '' : `; check the new file, then accept it with --update ${shown}`),
+        );
+      }
+    }
+    for (const [url, old] of Object.entries(current.artifacts)) {
+      if (url in next) continue;
+      const user = dir.keptFor.get(url);
+      if (user || dir.unreadSibling) next[url] = old;
+      else if (!opts.check) opts.log(`${dir.lockFile}: dropped ${redactUrl(url)}: no profile of ${path.dirname(dir.lockFile)} downloads it unpinned any more`);
+    }
+    if (dir.unreadSibling && !opts.check) opts.log(`${dir.lockFile}: nothing dropped: ${dir.unreadSibling}`);
+    const before = (() => {
+      try {
+        return readFileSync(dir.lockFile, 'utf8');
+      } catch {
+        return undefined;
+      }
+    })();
+    if (before === undefined && Object.keys(next).length === 0) continue; // nothing to lock here
+    writes.push({ file: dir.lockFile, artifacts: next, text: serializeLock({ ...current, artifacts: next }), before });
+  }
+
+  if (problems.length > 0) throw new LockFailure(problems.join('\ncocca-bake: ') + (opts.check ? '' : '\ncocca-bake: no lock file written'));
+  if (opts.check) {
+    opts.log(`${[...got.keys()].length} download${got.size === 1 ? '' : 's'} match the lock${dirs.size === 1 ? '' : 's'}`);
+    return;
+  }
+  for (const w of writes) {
+    if (w.text === w.before) {
+      opts.log(`${w.file}: unchanged (${Object.keys(w.artifacts).length} artifacts)`);
+      continue;
+    }
+    writeLockArtifacts(w.file, w.artifacts);
+    opts.log(`wrote ${w.file} (${Object.keys(w.artifacts).length} artifacts)`);
+  }
+}
+
+/**
+ * The named profiles grouped by lock file, with what the directory's other profiles use: a
+ * lock serves its whole directory, so locking one profile must not drop another's entries.
+ */
+function directories(results: CompileResult[], root: string | undefined): Map<string, Directory> {
+  const dirs = new Map<string, Directory>();
+  const named = new Set(results.map((r) => path.resolve(r.file)));
+  for (const r of results) {
+    const key = path.resolve(r.lockFile!);
+    let dir = dirs.get(key);
+    if (!dir) {
+      dir = { lockFile: r.lockFile!, used: new Set(), keptFor: new Map() };
+      dirs.set(key, dir);
+      const where = path.dirname(r.file);
+      for (const name of readdirSync(where).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+        const sibling = path.join(where, name);
+        if (named.has(path.resolve(sibling))) continue;
+        const checked = checkProfile(sibling, { root });
+        if (!checked.profile) {
+          dir.unreadSibling ??= `${sibling} is not a valid profile, so what it uses is unknown`;
+          continue;
+        }
+        for (const a of checked.lockable!) dir.keptFor.set(a.url, sibling);
+      }
+    }
+    for (const a of r.lockable!) dir.used.add(a.url);
+  }
+  return dirs;
+}
+
+function formatSize(bytes: number): string {
+  const mib = bytes / 1024 / 1024;
+  return mib >= 1 ? `${bytes} bytes (${mib.toFixed(1)} MiB)` : `${bytes} bytes`;
+}
