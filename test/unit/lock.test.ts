@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkProfile } from '../../generator/check/index.js';
+import { coccaDownloads, catalog } from '../../generator/catalog.js';
 import { LOCK_FILE, serializeLock, type LockFile } from '../../generator/lock/file.js';
 import { makePki, removePki, startFileServer, type FileServer, type Pki } from '../helpers/tls-server.js';
 import { REPO, tempTree } from './profile-helpers.js';
@@ -267,6 +269,37 @@ describe('lock: pins and what reads the lock', () => {
   });
 });
 
+describe('lock: the example profiles', () => {
+  // Their real URLs (CoCCA, Caucho, jdbc.postgresql.org) are out of reach here, so the lock is
+  // written by hand: this row proves the catalog's and CoCCA's defaults take it, as the
+  // server-backed rows above prove `lock` writes it.
+  it("every unpinned catalog and CoCCA download takes the lock's sha256; nothing else changes", () => {
+    const files: Record<string, string> = {};
+    for (const f of ['af-south-1.yaml', 'ap-southeast-2.yaml', 'eu-west-1.yaml', 'whois-dr.yaml', 'base/cocca.yaml', 'profile.schema.json']) {
+      files[`profiles/${f}`] = readFileSync(path.join(REPO, 'profiles', f), 'utf8');
+    }
+    const urls = [catalog.jdk['8u351'].url, catalog.resin['4.0.66'].url, catalog.jdbc['42.5.0'].url, coccaDownloads.war.registry.url, coccaDownloads.war['whois-dr'].url, coccaDownloads.keystore.url];
+    const hash = (u: string) => sha(Buffer.from(u));
+    const dir = tempTree(files);
+    const profiles = ['af-south-1', 'ap-southeast-2', 'eu-west-1', 'whois-dr'].map((n) => path.join(dir, 'profiles', `${n}.yaml`));
+    const unlocked = profiles.map((f) => checkProfile(f));
+    expect(unlocked.map((r) => r.findings.filter((f) => /not pinned/.test(f.message)).length)).toEqual([5, 4, 5, 5]); // ap-southeast-2's Temurin JDK is pinned by the catalog
+    expect(unlocked[3]!.lockable!.map((a) => a.url)).toEqual([urls[0], urls[1], urls[2], urls[4], urls[5]]);
+    const lock: LockFile = { schema: 'cocca-bake/lock/v1', artifacts: Object.fromEntries(urls.map((u) => [u, { sha256: hash(u), size: 1, firstSeen: '2026-01-01T00:00:00.000Z' }])) };
+    writeFileSync(path.join(dir, 'profiles', LOCK_FILE), serializeLock(lock));
+    const locked = profiles.map((f) => checkProfile(f));
+    // Only whois-dr's port 43 (CoCCA's own resin.xml serves it) is left.
+    expect(locked.map((r) => r.findings.map((f) => f.path))).toEqual([[], [], [], ['firewall.publicPorts[2]']]);
+    const registry = locked[0]!.profile!.downloads;
+    expect(registry.war).toEqual({ url: urls[3], sha256: hash(urls[3]!) });
+    expect(registry.resin).toEqual({ url: urls[1], sha256: hash(urls[1]!) });
+    expect(registry.openssl).toEqual(catalog.openssl['1.1.1s']); // pinned by the catalog: the lock has no say
+    expect(locked[3]!.profile!.downloads.war).toEqual({ url: urls[4], sha256: hash(urls[4]!) });
+    // What lock would download is the same with or without a lock.
+    expect(locked.map((r) => r.lockable)).toEqual(unlocked.map((r) => r.lockable));
+  });
+});
+
 describe('lock: what is refused', () => {
   it('a server whose certificate is not trusted (no NODE_EXTRA_CA_CERTS): one clear line, nothing written', async () => {
     const dir = tempTree({ 'lab.yaml': labProfile() });
@@ -345,7 +378,7 @@ function renderedText(out: string): string {
 
 function writeSecrets(dir: string): string {
   const file = path.join(dir, 'secrets.env');
-  writeFileSync(file, '');
+  writeFileSync(file, 'COCCA_SOURCE_KEYSTORE_PASSWORD=not-a-real-one\n');
   return file;
 }
 
