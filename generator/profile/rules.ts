@@ -3,6 +3,7 @@
 import { SERVICE_PORTS } from '../ports.js';
 import { AWS_NETWORK_RULES } from './aws-network.js';
 import { copyKmsKeys } from './kms.js';
+import { LOCK_FILE } from '../lock/file.js';
 import { coccaDownloads, lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import { OS_MODULES } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
@@ -228,14 +229,14 @@ function checkArtifact(p: Profile, name: ArtifactName, report: Report): void {
   }
   if (!art) return; // war and keystore default to CoCCA's downloads, which are unpinned
   if (art.sha256 === UNPINNED) {
-    report(at, 'warning', `${src.name} download ${redactUrl(art.url)} is not pinned to a SHA-256`, `download it once, check it, and set artifacts.${src.name}.sha256`);
+    report(at, 'warning', `${src.name} download ${redactUrl(art.url)} is not pinned to a SHA-256`, `"cocca-bake lock" pins it in ${LOCK_FILE} (docs/lock.md); or download it once, check it, and set artifacts.${src.name}.sha256`);
   }
 }
 
 function checkCoccaDownloads(p: Profile, _os: OsModule, report: Report): void {
   for (const name of ['war', 'keystore'] as const) {
     if (!p.artifacts[name]) {
-      report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `set artifacts.${name}: {url, sha256} to a copy you checked`);
+      report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `"cocca-bake lock" pins it in ${LOCK_FILE} (docs/lock.md); or set artifacts.${name}: {url, sha256} to a copy you checked`);
     }
   }
 }

@@ -35,6 +35,8 @@ interface Directory {
   unreadSibling?: string;
 }
 
+const DOWNLOADS_AT_ONCE = 3;
+
 /** `results`: the named profiles, checked and valid. */
 export async function runLock(results: CompileResult[], opts: LockOptions): Promise<void> {
   const dirs = directories(results, opts.root);
@@ -44,17 +46,24 @@ export async function runLock(results: CompileResult[], opts: LockOptions): Prom
   }
 
   const got = new Map<string, Downloaded>();
-  for (const url of [...usedAnywhere].sort()) {
-    const started = Date.now();
-    try {
-      got.set(url, await download(url));
-    } catch (err) {
-      if (err instanceof DownloadError) throw new LockFailure(`${err.message} (${opts.check ? 'nothing checked further' : 'no lock file written'})`);
-      throw err;
+  // A few at a time: over a real link each download waits on the network more than on the CPU.
+  const queue = [...usedAnywhere].sort();
+  let failed: unknown;
+  const worker = async (): Promise<void> => {
+    for (let url = queue.shift(); url !== undefined && failed === undefined; url = queue.shift()) {
+      const started = Date.now();
+      try {
+        const d = await download(url);
+        got.set(url, d);
+        opts.log(`${redactUrl(url)}: ${formatSize(d.size)}, sha256 ${d.sha256} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        failed ??= err;
+      }
     }
-    const d = got.get(url)!;
-    opts.log(`${redactUrl(url)}: ${formatSize(d.size)}, sha256 ${d.sha256} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, queue.length) }, worker));
+  if (failed instanceof DownloadError) throw new LockFailure(`${failed.message} (${opts.check ? 'nothing checked further' : 'no lock file written'})`);
+  if (failed !== undefined) throw failed;
 
   const now = (opts.now ?? (() => new Date()))().toISOString();
   const problems: string[] = [];
