@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkProfile, type CompileResult } from '../../check/index.js';
-import { serializeLock, emptyLock, readLock, writeLockArtifacts, type LockedArtifact } from '../../lock/file.js';
+import { emptyLock, LockFileError, readLock, serializeLock, writeLockArtifacts, type LockedArtifact } from '../../lock/file.js';
 import { download, DownloadError, type Downloaded } from '../../net/download.js';
 import { redactUrl } from '../../profile/urls.js';
 
@@ -39,6 +39,15 @@ const DOWNLOADS_AT_ONCE = 3;
 
 /** `results`: the named profiles, checked and valid. */
 export async function runLock(results: CompileResult[], opts: LockOptions): Promise<void> {
+  try {
+    await lockProfiles(results, opts);
+  } catch (err) {
+    // A lock file changed under us since the check read it.
+    throw err instanceof LockFileError ? new LockFailure(err.message) : err;
+  }
+}
+
+async function lockProfiles(results: CompileResult[], opts: LockOptions): Promise<void> {
   const dirs = directories(results, opts.root);
   const usedAnywhere = new Set([...dirs.values()].flatMap((d) => [...d.used]));
   for (const url of opts.update) {
@@ -105,7 +114,10 @@ export async function runLock(results: CompileResult[], opts: LockOptions): Prom
         return undefined;
       }
     })();
-    if (before === undefined && Object.keys(next).length === 0) continue; // nothing to lock here
+    if (before === undefined && Object.keys(next).length === 0) {
+      if (!opts.check) opts.log(`${dir.lockFile}: not written: every download of the profiles named there is pinned already`);
+      continue;
+    }
     writes.push({ file: dir.lockFile, artifacts: next, text: serializeLock({ ...current, artifacts: next }), before });
   }
 
