@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProfile } from '../../generator/check/index.js';
 import { coccaDownloads, catalog } from '../../generator/catalog.js';
 import { LOCK_FILE, serializeLock, type LockFile } from '../../generator/lock/file.js';
+import { QEMU_PROFILE } from '../helpers/qemu-profile.js';
 import { makePki, removePki, startFileServer, type FileServer, type Pki } from '../helpers/tls-server.js';
 import { REPO, tempTree } from './profile-helpers.js';
 
@@ -266,6 +267,28 @@ describe('lock: pins and what reads the lock', () => {
     const ud = await run(dir, ['user-data', 'lab.yaml', '--mode', 'full', '--secrets', writeSecrets(dir)]);
     expect(ud.exitCode).toBe(0);
     expect(ud.stdout).toContain(sha(UPSTREAM['/resin.tar.gz']!));
+  });
+});
+
+describe('lock: build reads it', () => {
+  // Packer is the stand-in of test/fixtures/fake-packer (a qemu build cannot run in a unit test).
+  it('the build record carries the locked sha256 of each download', async () => {
+    const arts = `artifacts:\n  resin: {url: ${url('/resin.tar.gz')}, sha256: unpinned}\n  jdbc: {url: ${url('/jdbc.jar')}, sha256: unpinned}\n  war: {url: ${url('/ROOT.war')}, sha256: unpinned}\n  keystore: {url: ${url('/star.jks')}, sha256: unpinned}\n`;
+    const dir = tempTree({ 'q.yaml': QEMU_PROFILE + arts });
+    const locked = await run(dir, ['lock', 'q.yaml']);
+    expect(locked.stderr).toContain('wrote cocca-bake.lock.json (4 artifacts)');
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caPem, COCCA_PACKER: path.join(REPO, 'test/fixtures/fake-packer/packer') };
+    const b = await execa(process.execPath, [CLI, 'build', 'q.yaml', '--build-dir', 'builds', '--target', 'qemu'], { cwd: dir, env, reject: false });
+    expect(b.stderr).not.toContain('not pinned');
+    expect(b.exitCode).toBe(0);
+    const [stamp] = readdirSync(path.join(dir, 'builds/q'));
+    const record = JSON.parse(readFileSync(path.join(dir, 'builds/q', stamp!, 'build-record.json'), 'utf8')) as { artifacts: Record<string, { url: string; sha256: string }> };
+    expect(record.artifacts).toEqual({
+      resin: { url: url('/resin.tar.gz'), sha256: sha(UPSTREAM['/resin.tar.gz']!) },
+      jdbc: { url: url('/jdbc.jar'), sha256: sha(UPSTREAM['/jdbc.jar']!) },
+      war: { url: url('/ROOT.war'), sha256: sha(UPSTREAM['/ROOT.war']!) },
+      keystore: { url: url('/star.jks'), sha256: sha(UPSTREAM['/star.jks']!) },
+    });
   });
 });
 
