@@ -332,6 +332,17 @@ describe('lock: what is refused', () => {
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
   });
 
+  it.each([
+    ['no profile', ['lock'], "error: missing required argument 'file'"],
+    ['--check with --update', ['lock', '--check', '--update', 'https://h/x', 'lab.yaml'], 'cocca-bake: --check writes nothing, so --update does not go with it'],
+  ])('usage errors exit 2: %s', async (_name, args, message) => {
+    const dir = tempTree({ 'lab.yaml': labProfile() });
+    const r = await run(dir, args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
+
   it('an http:// URL is refused before anything is downloaded', async () => {
     const dir = tempTree({ 'lab.yaml': labProfile({ war: `{url: ${url('/ROOT.war').replace('https:', 'http:')}, sha256: unpinned}` }) });
     const hits = server.hits.length;
