@@ -2,7 +2,7 @@
 // it in the lock of each profile's directory. A changed upstream file is never taken silently:
 // only --update URL replaces a recorded SHA-256. Nothing is written unless every download and
 // every comparison succeeded.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkProfile, type CompileResult } from '../../check/index.js';
 import { emptyLock, LockFileError, readLock, serializeLock, writeLockArtifacts, type LockedArtifact } from '../../lock/file.js';
@@ -21,7 +21,6 @@ export interface LockOptions {
   update: string[];
   root?: string;
   log: (line: string) => void;
-  now?: () => Date;
 }
 
 /** One lock file and what the profiles around it use. */
@@ -30,7 +29,7 @@ interface Directory {
   /** URLs the named profiles use unpinned: downloaded and recorded. */
   used: Set<string>;
   /** URLs other profiles of the directory use: kept, not downloaded. */
-  keptFor: Map<string, string>;
+  keptFor: Set<string>;
   /** A sibling that could not be read: nothing is dropped from this lock. */
   unreadSibling?: string;
 }
@@ -49,14 +48,37 @@ export async function runLock(results: CompileResult[], opts: LockOptions): Prom
 
 async function lockProfiles(results: CompileResult[], opts: LockOptions): Promise<void> {
   const dirs = directories(results, opts.root);
-  const usedAnywhere = new Set([...dirs.values()].flatMap((d) => [...d.used]));
+  const used = new Set([...dirs.values()].flatMap((d) => [...d.used]));
   for (const url of opts.update) {
-    if (!usedAnywhere.has(url)) throw new LockUsageError(`--update ${redactUrl(url)}: no profile named uses this URL unpinned`);
+    if (!used.has(url)) throw new LockUsageError(`--update ${redactUrl(url)}: no profile named uses this URL unpinned`);
   }
+  const got = await downloadAll([...used].sort(), opts);
+  const now = new Date().toISOString();
+  const problems: string[] = [];
+  const writes = [...dirs.values()].flatMap((dir) => {
+    const w = nextLock(dir, got, now, opts, problems);
+    return w ? [w] : [];
+  });
+  if (problems.length > 0) throw new LockFailure(problems.join('\ncocca-bake: ') + (opts.check ? '' : '\ncocca-bake: no lock file written'));
+  if (opts.check) {
+    opts.log(`${got.size} download${got.size === 1 ? '' : 's'} match the lock${dirs.size === 1 ? '' : 's'}`);
+    return;
+  }
+  for (const w of writes) {
+    const count = `${Object.keys(w.artifacts).length} artifacts`;
+    if (w.text === w.before) {
+      opts.log(`${w.file}: unchanged (${count})`);
+      continue;
+    }
+    writeLockArtifacts(w.file, w.artifacts);
+    opts.log(`wrote ${w.file} (${count})`);
+  }
+}
 
+/** Hashes every URL, a few at a time (over a real link each waits on the network more than on the CPU); the first failure ends it. */
+async function downloadAll(urls: string[], opts: LockOptions): Promise<Map<string, Downloaded>> {
   const got = new Map<string, Downloaded>();
-  // A few at a time: over a real link each download waits on the network more than on the CPU.
-  const queue = [...usedAnywhere].sort();
+  const queue = [...urls];
   let failed: unknown;
   const worker = async (): Promise<void> => {
     for (let url = queue.shift(); url !== undefined && failed === undefined; url = queue.shift()) {
@@ -73,67 +95,57 @@ async function lockProfiles(results: CompileResult[], opts: LockOptions): Promis
   await Promise.all(Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, queue.length) }, worker));
   if (failed instanceof DownloadError) throw new LockFailure(`${failed.message} (${opts.check ? 'nothing checked further' : 'no lock file written'})`);
   if (failed !== undefined) throw failed;
+  return got;
+}
 
-  const now = (opts.now ?? (() => new Date()))().toISOString();
-  const problems: string[] = [];
-  const writes: Array<{ file: string; artifacts: Record<string, LockedArtifact>; text: string; before?: string }> = [];
-  for (const dir of dirs.values()) {
-    const current = readLock(dir.lockFile) ?? emptyLock();
-    const next: Record<string, LockedArtifact> = {};
-    for (const url of [...dir.used].sort()) {
-      const d = got.get(url)!;
-      const old = current.artifacts[url];
-      const shown = redactUrl(url);
-      if (old && old.sha256 === d.sha256) {
-        next[url] = old;
-      } else if (!old) {
-        if (opts.check) problems.push(`${dir.lockFile}: no entry for ${shown} (run cocca-bake lock)`);
-        else opts.log(`${dir.lockFile}: new entry ${shown}`);
-        next[url] = { sha256: d.sha256, size: d.size, firstSeen: now };
-      } else if (!opts.check && opts.update.includes(url)) {
-        opts.log(`${dir.lockFile}: ${shown} updated: sha256 ${old.sha256} -> ${d.sha256} (--update)`);
-        next[url] = { sha256: d.sha256, size: d.size, firstSeen: now };
-      } else {
-        problems.push(
-          `${dir.lockFile}: ${shown} changed upstream: locked sha256 ${old.sha256} (${formatSize(old.size)}, first seen ${old.firstSeen}), now ${d.sha256} (${formatSize(d.size)})` +
-            (opts.check ? '' : `; check the new file, then accept it with --update ${shown}`),
-        );
-      }
-    }
-    for (const [url, old] of Object.entries(current.artifacts)) {
-      if (url in next) continue;
-      const user = dir.keptFor.get(url);
-      if (user || dir.unreadSibling) next[url] = old;
-      else if (!opts.check) opts.log(`${dir.lockFile}: dropped ${redactUrl(url)}: no profile of ${path.dirname(dir.lockFile)} downloads it unpinned any more`);
-    }
-    if (dir.unreadSibling && !opts.check) opts.log(`${dir.lockFile}: nothing dropped: ${dir.unreadSibling}`);
-    const before = (() => {
-      try {
-        return readFileSync(dir.lockFile, 'utf8');
-      } catch {
-        return undefined;
-      }
-    })();
-    if (before === undefined && Object.keys(next).length === 0) {
-      if (!opts.check) opts.log(`${dir.lockFile}: not written: every download of the profiles named there is pinned already`);
-      continue;
-    }
-    writes.push({ file: dir.lockFile, artifacts: next, text: serializeLock({ ...current, artifacts: next }), before });
-  }
+interface Write {
+  file: string;
+  artifacts: Record<string, LockedArtifact>;
+  text: string;
+  /** The file as it is now, if any. */
+  before?: string;
+}
 
-  if (problems.length > 0) throw new LockFailure(problems.join('\ncocca-bake: ') + (opts.check ? '' : '\ncocca-bake: no lock file written'));
-  if (opts.check) {
-    opts.log(`${[...got.keys()].length} download${got.size === 1 ? '' : 's'} match the lock${dirs.size === 1 ? '' : 's'}`);
-    return;
-  }
-  for (const w of writes) {
-    if (w.text === w.before) {
-      opts.log(`${w.file}: unchanged (${Object.keys(w.artifacts).length} artifacts)`);
-      continue;
+/**
+ * One directory's lock after this run, or undefined when it needs none. What cannot be taken
+ * (a changed file without --update; under --check, a missing entry too) goes to `problems`.
+ */
+function nextLock(dir: Directory, got: Map<string, Downloaded>, now: string, opts: LockOptions, problems: string[]): Write | undefined {
+  const current = readLock(dir.lockFile) ?? emptyLock();
+  const next: Record<string, LockedArtifact> = {};
+  for (const url of [...dir.used].sort()) {
+    const d = got.get(url)!;
+    const old = current.artifacts[url];
+    const shown = redactUrl(url);
+    const fresh = { sha256: d.sha256, size: d.size, firstSeen: now };
+    if (old && old.sha256 === d.sha256) {
+      next[url] = old;
+    } else if (!old) {
+      if (opts.check) problems.push(`${dir.lockFile}: no entry for ${shown} (run cocca-bake lock)`);
+      else opts.log(`${dir.lockFile}: new entry ${shown}`);
+      next[url] = fresh;
+    } else if (!opts.check && opts.update.includes(url)) {
+      opts.log(`${dir.lockFile}: ${shown} updated: sha256 ${old.sha256} -> ${d.sha256} (--update)`);
+      next[url] = fresh;
+    } else {
+      problems.push(
+        `${dir.lockFile}: ${shown} changed upstream: locked sha256 ${old.sha256} (${formatSize(old.size)}, first seen ${old.firstSeen}), now ${d.sha256} (${formatSize(d.size)})` +
+          (opts.check ? '' : `; check the new file, then accept it with --update ${shown}`),
+      );
     }
-    writeLockArtifacts(w.file, w.artifacts);
-    opts.log(`wrote ${w.file} (${Object.keys(w.artifacts).length} artifacts)`);
   }
+  for (const [url, old] of Object.entries(current.artifacts)) {
+    if (url in next) continue;
+    if (dir.keptFor.has(url) || dir.unreadSibling) next[url] = old;
+    else if (!opts.check) opts.log(`${dir.lockFile}: dropped ${redactUrl(url)}: no profile of ${path.dirname(dir.lockFile)} downloads it unpinned any more`);
+  }
+  if (dir.unreadSibling && !opts.check) opts.log(`${dir.lockFile}: nothing dropped: ${dir.unreadSibling}`);
+  const before = existsSync(dir.lockFile) ? readFileSync(dir.lockFile, 'utf8') : undefined;
+  if (before === undefined && Object.keys(next).length === 0) {
+    if (!opts.check) opts.log(`${dir.lockFile}: not written: every download of the profiles named there is pinned already`);
+    return undefined;
+  }
+  return { file: dir.lockFile, artifacts: next, text: serializeLock({ ...current, artifacts: next }), before };
 }
 
 /**
@@ -147,7 +159,7 @@ function directories(results: CompileResult[], root: string | undefined): Map<st
     const key = path.resolve(r.lockFile!);
     let dir = dirs.get(key);
     if (!dir) {
-      dir = { lockFile: r.lockFile!, used: new Set(), keptFor: new Map() };
+      dir = { lockFile: r.lockFile!, used: new Set(), keptFor: new Set() };
       dirs.set(key, dir);
       const where = path.dirname(r.file);
       for (const name of readdirSync(where).filter((n) => /\.ya?ml$/.test(n)).sort()) {
@@ -158,7 +170,7 @@ function directories(results: CompileResult[], root: string | undefined): Map<st
           dir.unreadSibling ??= `${sibling} is not a valid profile, so what it uses is unknown`;
           continue;
         }
-        for (const a of checked.lockable!) dir.keptFor.set(a.url, sibling);
+        for (const a of checked.lockable!) dir.keptFor.add(a.url);
       }
     }
     for (const a of r.lockable!) dir.used.add(a.url);
