@@ -312,6 +312,33 @@ program
   });
 
 program
+  .command('lock')
+  .description("download each file the profiles use that nothing pins, over verified TLS, and record its SHA-256 and size in cocca-bake.lock.json beside the profiles (validate, render and build read it)")
+  .argument('<file...>', 'profile files')
+  .option('--check', 'download and compare with the lock, write nothing: exit 1 when an entry is missing or a file changed upstream')
+  .option('--update <url>', 'accept a new SHA-256 for this URL (a file that changed upstream); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+  .addOption(rootOption())
+  .action(async (files: string[], opts: { check?: boolean; update?: string[]; root?: string }) => {
+    const update = opts.update ?? [];
+    if (opts.check && update.length > 0) throw new UsageError('--check writes nothing, so --update does not go with it');
+    if (opts.root !== undefined && !statSync(opts.root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`);
+    // The unpinned warnings are what lock is for: only a profile that cannot be used is reported.
+    const results = files.map((f) => checkProfile(f, { root: opts.root }));
+    const bad = results.filter((r) => fails([r], false));
+    if (bad.length > 0) {
+      reportFindings(bad, 'text');
+      throw new Failure(`${bad.map((r) => r.file).join(', ')}: not a valid profile, nothing locked`);
+    }
+    const { LockFailure, LockUsageError, runLock } = await import('./commands/lock/index.js');
+    try {
+      await runLock(results, { check: Boolean(opts.check), update, root: opts.root, log: (line) => process.stderr.write(`${line}\n`) });
+    } catch (err) {
+      if (err instanceof LockUsageError) throw new UsageError(err.message);
+      throw err instanceof LockFailure ? new Failure(err.message) : err;
+    }
+  });
+
+program
   .command('report')
   .description('write report.html (one self-contained page) and report.txt from a build record')
   .argument('<record>', 'a build-record.json')

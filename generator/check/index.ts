@@ -16,6 +16,8 @@ import { checkRules, RULES } from './rules.js';
 import { readNamedText, RESIN_TEMPLATE_FILE, type NamedText } from '../profile/files.js';
 import { checkSchema, schemaValidator } from '../profile/schema.js';
 import { checkStrings } from './strings.js';
+import { applyLock, lockableArtifacts, type Lockable } from '../lock/artifacts.js';
+import { lockPathFor, LockFileError, readLock, type LockFile } from '../lock/file.js';
 import type { Profile, ResolvedProfile } from '../profile/types.js';
 
 export interface CompileResult {
@@ -24,6 +26,9 @@ export interface CompileResult {
   os?: OsModule;
   findings: Finding[];
   sources: Map<string, string>;
+  /** The downloads nothing but a lock can pin (set with `profile`), and where that lock lives. */
+  lockable?: Lockable[];
+  lockFile?: string;
 }
 
 export interface CheckOptions {
@@ -38,6 +43,8 @@ export function checkProfile(file: string, options: CheckOptions = {}): CompileR
   const report: Report = (at, severity, message, hint) => {
     findings.push({ ...originOf(loaded, at), severity, path: formatPath(at), message, hint });
   };
+  const lockFile = lockPathFor(file);
+  const lock = readLockAsFinding(lockFile, findings);
   // Whatever the schema says: what no output can carry is refused in every field.
   checkStrings(loaded.merged, report);
   const doc = structuredClone(loaded.merged);
@@ -55,13 +62,15 @@ export function checkProfile(file: string, options: CheckOptions = {}): CompileR
   if (schemaFindings.length > 0) {
     // Every problem at once: the rules judge what the schema did not refuse.
     const repaired = repairDocument(loaded.merged, schemaValidator());
-    if (repaired) judgeRepaired(repaired, read, report);
+    if (repaired) judgeRepaired(repaired, read, report, lock && { file: lockFile, lock });
     return { file, findings: sortFindings(findings), sources };
   }
 
   const p = doc as unknown as Profile;
   const os = osModule(p.os);
   applyDerivedDefaults(p, os);
+  const lockable = lockableArtifacts(p);
+  if (lock) applyLock(p, lock, lockFile, report);
   checkRules(p, os, read, report);
   const ok = !findings.some((f) => f.severity === 'error');
   const template = p.resin.template ? read(['resin', 'template'], p.resin.template, RESIN_TEMPLATE_FILE) : undefined;
@@ -72,7 +81,18 @@ export function checkProfile(file: string, options: CheckOptions = {}): CompileR
     report(p.ssh.authorizedKeys.length > 0 ? ['ssh', 'authorizedKeys'] : [], 'error', tooLarge, 'an instance of the AMI boots from this user-data alone: install fewer or shorter ssh.authorizedKeys here, the others once the server is up');
     profile = undefined;
   }
-  return { file, profile, os, findings: sortFindings(findings), sources };
+  return { file, profile, os, findings: sortFindings(findings), sources, ...(profile && { lockable, lockFile }) };
+}
+
+/** The profile directory's lock, if any; a malformed one is an error finding at its position. */
+function readLockAsFinding(lockFile: string, findings: Finding[]): LockFile | undefined {
+  try {
+    return readLock(lockFile);
+  } catch (err) {
+    if (!(err instanceof LockFileError)) throw err;
+    findings.push({ file: err.file, line: err.line, column: err.column, severity: 'error', path: err.field, message: err.why, hint: 'fix the file, or delete it and run "cocca-bake lock" again' });
+    return undefined;
+  }
 }
 
 /**
@@ -81,7 +101,7 @@ export function checkProfile(file: string, options: CheckOptions = {}): CompileR
  * for the user's (a default, a stand-in) is not the user's to be judged on. Paths go back to
  * the original document's coordinates.
  */
-function judgeRepaired(repaired: Repaired, read: ReadNamed, report: Report): void {
+function judgeRepaired(repaired: Repaired, read: ReadNamed, report: Report, lock?: { file: string; lock: LockFile }): void {
   const removed = repaired.removed.map((at) => formatPath(at));
   /** Whether `at` (in the repaired copy) is a removed path or lies under one. */
   const isRemoved = (at: readonly PathSegment[]): boolean => {
@@ -101,6 +121,9 @@ function judgeRepaired(repaired: Repaired, read: ReadNamed, report: Report): voi
 
   // What the derived defaults work out from a removed value counts as removed too.
   applyDerivedDefaults(p, os);
+  // The lock fills unpinned downloads as for a valid profile (its disagreements are said once
+  // the profile is valid).
+  if (lock) applyLock(p, lock.lock, lock.file, () => {});
   if (tainted) removed.push(...writes.map((at) => formatPath(repaired.original(at))));
 
   const readHere: ReadNamed = (at, name, kind) => read(repaired.original(at), name, kind);

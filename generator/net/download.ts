@@ -38,7 +38,15 @@ export async function download(url: string, dest?: string, opts: DownloadOptions
   } catch {
     throw new DownloadError(`${shown}: not a URL`);
   }
-  if (parsed.protocol === 'file:') return save(shown, createReadStream(fileURLToPath(parsed)), dest, shown);
+  if (parsed.protocol === 'file:') {
+    let file: string;
+    try {
+      file = fileURLToPath(parsed);
+    } catch {
+      throw new DownloadError(`${shown}: a file: URL names a file on this machine (file:///path), not on host ${parsed.host}`);
+    }
+    return save(shown, createReadStream(file), dest, shown);
+  }
   if (parsed.protocol !== 'https:') throw new DownloadError(`${shown}: only https (verified TLS) or file: downloads are allowed`);
   const { body, finalUrl } = await get(parsed, opts.maxRedirects ?? 5, opts.idleTimeoutMs ?? 60_000);
   return save(shown, body, dest, finalUrl);
@@ -80,7 +88,7 @@ function tlsReason(e: Error & { code?: string }): string {
     case 'CERT_HAS_EXPIRED':
       return "the server's certificate has expired";
     default:
-      return e.code ? `${e.code} ${e.message}` : e.message;
+      return e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
   }
 }
 
@@ -103,7 +111,7 @@ async function save(shown: string, body: Readable, dest: string | undefined, fin
     if (part) await fs.rm(part, { force: true });
     if (e instanceof DownloadError) throw e;
     const err = e as Error & { code?: string };
-    throw new DownloadError(`${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    throw new DownloadError(`${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a file' : err.message}`);
   }
   return { sha256: hash.digest('hex'), size, finalUrl };
 }

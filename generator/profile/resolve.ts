@@ -1,8 +1,8 @@
 // From a checked profile to what the stack consumes: catalog lookups, operator files, digest.
 import { createHash } from 'node:crypto';
-import { coccaDownloads, lookup } from '../catalog.js';
+import { lookup } from '../catalog.js';
 import type { OsModule } from '../os/types.js';
-import { artifactSources } from './rules.js';
+import { artifactSources, declaredArtifact } from './rules.js';
 import type { Artifact, ArtifactName, Profile, ResolvedProfile } from './types.js';
 
 /** JSON with sorted keys: the same profile always has the same digest. */
@@ -45,11 +45,9 @@ export function resolveProfile(checked: Profile, profileFile: string, resinTempl
   const downloads = {} as Record<ArtifactName, Artifact>;
   let jdkHome = p.java.home;
   for (const src of artifactSources(p)) {
-    const fromCatalog = src.kind ? lookup(src.kind, src.version!) : undefined;
-    const fallback = src.name === 'war' ? coccaDownloads.war[p.role] : src.name === 'keystore' ? coccaDownloads.keystore : fromCatalog;
-    const art = p.artifacts[src.name] ?? fallback;
+    const art = declaredArtifact(p, src);
     if (art) downloads[src.name] = { url: art.url, sha256: art.sha256 };
-    if (src.name === 'jdk') jdkHome ??= fromCatalog?.home;
+    if (src.name === 'jdk') jdkHome ??= lookup('jdk', src.version!)?.home;
   }
   const digest = sha256Hex(canonicalJson({ profile: p, resinTemplate }));
   // The rules refuse a profile without secrets.source, so only a checked one gets here.

@@ -3,7 +3,8 @@
 import { SERVICE_PORTS } from '../ports.js';
 import { AWS_NETWORK_RULES } from './aws-network.js';
 import { copyKmsKeys } from './kms.js';
-import { lookup, UNPINNED, type CatalogKind } from '../catalog.js';
+import { LOCK_FILE } from '../lock/file.js';
+import { coccaDownloads, lookup, UNPINNED, type CatalogKind } from '../catalog.js';
 import { OS_MODULES } from '../os/index.js';
 import type { OsModule } from '../os/types.js';
 import type { PathSegment } from './findings.js';
@@ -191,6 +192,18 @@ export function artifactSource(p: Profile, name: ArtifactName): ArtifactSource {
   }
 }
 
+/**
+ * The download a profile names for one artifact before any lock: its own artifacts entry, else
+ * the catalog's for its version, else CoCCA's (war, keystore); undefined for a version the
+ * catalog does not know (a rule says so).
+ */
+export function declaredArtifact(p: Profile, src: ArtifactSource): Artifact | undefined {
+  const own = p.artifacts[src.name];
+  if (own) return own;
+  if (src.kind) return lookup(src.kind, src.version!);
+  return src.name === 'war' ? coccaDownloads.war[p.role] : coccaDownloads.keystore;
+}
+
 /** Each artifact the stack downloads. */
 export function artifactSources(p: Profile): ArtifactSource[] {
   return ARTIFACT_NAMES.map((name) => artifactSource(p, name));
@@ -216,14 +229,14 @@ function checkArtifact(p: Profile, name: ArtifactName, report: Report): void {
   }
   if (!art) return; // war and keystore default to CoCCA's downloads, which are unpinned
   if (art.sha256 === UNPINNED) {
-    report(at, 'warning', `${src.name} download ${redactUrl(art.url)} is not pinned to a SHA-256`, `download it once, check it, and set artifacts.${src.name}.sha256`);
+    report(at, 'warning', `${src.name} download ${redactUrl(art.url)} is not pinned to a SHA-256`, `"cocca-bake lock" pins it in ${LOCK_FILE} (docs/lock.md); or download it once, check it, and set artifacts.${src.name}.sha256`);
   }
 }
 
 function checkCoccaDownloads(p: Profile, _os: OsModule, report: Report): void {
   for (const name of ['war', 'keystore'] as const) {
     if (!p.artifacts[name]) {
-      report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `set artifacts.${name}: {url, sha256} to a copy you checked`);
+      report(['artifacts'], 'warning', `${name} comes from CoCCA's latest download, which is not pinned to a SHA-256`, `"cocca-bake lock" pins it in ${LOCK_FILE} (docs/lock.md); or set artifacts.${name}: {url, sha256} to a copy you checked`);
     }
   }
 }

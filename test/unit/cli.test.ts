@@ -195,7 +195,7 @@ describe('validate: the text report', () => {
   });
 
   it('takes --root on every command that loads a profile, and refuses one that is not a directory (usage error)', async () => {
-    for (const cmd of [['validate'], ['render', '--out', 'unused'], ['user-data', '--mode', 'full'], ['build'], ['images']]) {
+    for (const cmd of [['validate'], ['render', '--out', 'unused'], ['user-data', '--mode', 'full'], ['build'], ['images'], ['lock']]) {
       const r = await cli(cmd[0]!, ...cmd.slice(1), '--root', 'no/such/dir', `${FX}/valid.yaml`);
       expect([cmd[0], r.exitCode, r.stderr]).toEqual([cmd[0], 2, 'cocca-bake: --root no/such/dir: not a directory\n']);
     }

@@ -17,8 +17,9 @@ const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   // the OS registry (the profile's `os` is one of its names, and each module answers in the
   // profile's own types, so the two are one layer).
   ['shared', ['paths.ts', 'version.ts', 'ports.ts', 'catalog.ts', 'build-user.ts', 'profile/types.ts', 'os/']],
-  // The profile language: load, schema, findings, the rules no component owns, resolve.
-  ['profile', ['profile/']],
+  // The profile language: load, schema, findings, the rules no component owns, resolve; and
+  // the lock file, which pins the profile's downloads before the rules judge them.
+  ['profile', ['profile/', 'lock/']],
   // The plan: each component's steps and rules, the instance contract.
   ['plan', ['components/', 'instance/']],
   ['emit', ['emit/']],

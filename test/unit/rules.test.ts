@@ -515,11 +515,11 @@ const table: Row[] = [
       [W, 'resin.version', 1, 1, 'resin download https://caucho.com/download/resin-4.0.66.tar.gz is not pinned to a SHA-256'],
     ],
     hints: [
-      'set artifacts.keystore: {url, sha256} to a copy you checked',
-      'set artifacts.war: {url, sha256} to a copy you checked',
-      'download it once, check it, and set artifacts.jdk.sha256',
-      'download it once, check it, and set artifacts.jdbc.sha256',
-      'download it once, check it, and set artifacts.resin.sha256',
+      '"cocca-bake lock" pins it in cocca-bake.lock.json (docs/lock.md); or set artifacts.keystore: {url, sha256} to a copy you checked',
+      '"cocca-bake lock" pins it in cocca-bake.lock.json (docs/lock.md); or set artifacts.war: {url, sha256} to a copy you checked',
+      '"cocca-bake lock" pins it in cocca-bake.lock.json (docs/lock.md); or download it once, check it, and set artifacts.jdk.sha256',
+      '"cocca-bake lock" pins it in cocca-bake.lock.json (docs/lock.md); or download it once, check it, and set artifacts.jdbc.sha256',
+      '"cocca-bake lock" pins it in cocca-bake.lock.json (docs/lock.md); or download it once, check it, and set artifacts.resin.sha256',
     ],
   },
   {
