@@ -21,7 +21,8 @@ const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['profile', ['profile/']],
   // The plan: each component's steps and rules, the instance contract.
   ['plan', ['components/', 'instance/']],
-  ['emit', ['emit/']],
+  // The image's SBOM is output built as data too.
+  ['emit', ['emit/', 'sbom/']],
   // Runs first, but gathers every module's rules and proves the emitters can write the result.
   ['check', ['check/']],
   // The outside world: AWS, and downloads over verified TLS.

@@ -22,6 +22,7 @@ import { buildDir, newRecord, recordDigest, writeRecord, type BuildRecord } from
 import { ResourceTracker } from './remaining.js';
 import { writeBuildSeed } from './seed.js';
 import type { Interruption } from './signals.js';
+import { writeBuildSbom } from './sbom.js';
 import { stageOf } from './stages.js';
 
 export type Target = 'aws' | 'qemu';
@@ -244,12 +245,16 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     if (!qcow2 || !existsSync(qcow2)) return fail(`Packer's manifest names no qcow2 (${built.artifact_id})`);
     say('checksumming the qcow2');
     record.outputs.qemu = { path: qcow2, bytes: statSync(qcow2).size, sha256: await sha256File(qcow2) };
+    record.sbom = writeBuildSbom(dir, packerDir, profile, record, path.basename(qcow2));
+    if ('missing' in record.sbom) say(`no SBOM: ${record.sbom.missing}`);
   } else {
     // artifact_id: "af-south-1:ami-0123..." (one region: copies are ours).
     const [region, imageId] = built.artifact_id.split(',')[0]!.split(':');
     if (!region || !imageId) return fail(`cannot read the AMI from Packer's manifest: ${built.artifact_id}`);
     if (!opts.aws) return fail('no AWS publisher configured');
     stageOf(record, 'bake').detail = `${imageId} in ${region}`;
+    record.sbom = writeBuildSbom(dir, packerDir, profile, record, `${imageId} in ${region}`);
+    if ('missing' in record.sbom) say(`no SBOM: ${record.sbom.missing}`);
     // The digest images and copies are tagged with: the record as the bake left it.
     record.source = { region, imageId, recordDigest: recordDigest(record) };
     save();
