@@ -292,13 +292,17 @@ program
 
 program
   .command('images')
-  .description("list a profile's images in its build region and every copyTo region; --prune applies retention (targets.aws.keep)")
-  .argument('<file>', 'profile file')
+  .description("list a profile's images in its build region and every copyTo region; --prune applies retention (targets.aws.keep); --package: which built images hold a package, from their SBOMs")
+  .argument('[file]', 'profile file (with --package: only its images)')
   .option('--json', 'as JSON on stdout')
+  .option('--package <name[=version]>', 'which images hold this apt package (at this version): read from the SBOMs beside the build records under --records')
+  .option('--records <dir>', 'with --package: where build records are (build --build-dir)', 'builds')
   .option('--prune', 'apply retention now: keep the targets.aws.keep newest images per region (default 3), deregister older ones and delete their snapshots')
   .option('--dry-run', 'with --prune: print what would be deregistered and deleted, per region, and change nothing')
   .addOption(rootOption())
-  .action(async (file: string, opts: { json?: boolean; root?: string; prune?: boolean; dryRun?: boolean }) => {
+  .action(async (file: string | undefined, opts: { json?: boolean; root?: string; prune?: boolean; dryRun?: boolean; package?: string; records: string }) => {
+    if (opts.package !== undefined) return packageAction(file, opts.package, opts);
+    if (file === undefined) throw new UsageError('images needs a profile file (or --package NAME[=VERSION])');
     if (opts.dryRun && !opts.prune) throw new UsageError('--dry-run goes with --prune (images --prune --dry-run)');
     const [result] = check([file], 'text', false, opts.root);
     const aws = result!.profile!.targets.aws;
@@ -326,6 +330,19 @@ program
       throw err;
     }
   });
+
+/** `images --package NAME[=VERSION] [PROFILE]`: the built images whose SBOM lists the package. */
+async function packageAction(file: string | undefined, arg: string, opts: { json?: boolean; root?: string; prune?: boolean; records: string }): Promise<void> {
+  if (opts.prune) throw new UsageError('--package lists; it does not go with --prune');
+  const { formatPackageSearch, parsePackageQuery, searchPackage } = await import('./commands/images-packages.js');
+  const q = parsePackageQuery(arg);
+  if (typeof q === 'string') throw new UsageError(q);
+  if (!statSync(opts.records, { throwIfNoEntry: false })?.isDirectory()) throw new Failure(`--records ${opts.records}: no such directory (where build --build-dir put the build records)`);
+  const profile = file === undefined ? undefined : check([file], 'text', false, opts.root)[0]!.profile!.name;
+  const found = searchPackage(opts.records, q, profile);
+  for (const u of found.unknown) process.stderr.write(`warning: ${u}\n`);
+  process.stdout.write(opts.json ? `${JSON.stringify(found.hits, null, 2)}\n` : formatPackageSearch(q, found));
+}
 
 /** `images --prune [--dry-run]`: retention on its own, in every region of the profile. */
 async function pruneAction(profile: NonNullable<CompileResult['profile']>, dryRun: boolean, json: boolean): Promise<void> {
