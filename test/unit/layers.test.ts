@@ -27,7 +27,8 @@ const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['check', ['check/']],
   // The outside world: AWS, and downloads over verified TLS.
   ['publish', ['aws/', 'net/']],
-  ['commands', ['commands/', 'build-report/']],
+  // The lock's packages entries (from build records, for --frozen).
+  ['commands', ['commands/', 'build-report/', 'lock/packages.ts']],
   ['cli', ['cli.ts']],
 ];
 

@@ -11,7 +11,7 @@ import type { OsModule } from '../../os/types.js';
 import { artifactSources } from '../../profile/rules.js';
 import type { ResolvedProfile } from '../../profile/types.js';
 import { plan } from '../../components/index.js';
-import { stepId, type Phase } from '../../components/model.js';
+import { stepId, type FrozenPackages, type Phase } from '../../components/model.js';
 import { logTail } from './log-tail.js';
 import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
 import { parseLine, type BuildEvent } from './progress.js';
@@ -63,6 +63,8 @@ export interface BuildOptions {
   interruption?: Interruption;
   /** A 'quiet' event after this long without a word from Packer (default 30 s). */
   quietMs?: number;
+  /** `--frozen`: install exactly these package versions (the lock's entry for the profile). */
+  frozen?: FrozenPackages;
 }
 
 
@@ -94,7 +96,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const say = (message: string) => opts.onProgress({ kind: 'phase', profile: profile.name, target, message, elapsedMs: elapsed() });
 
   // Planned once: progress counts these steps, and the render below arranges the same plan.
-  const planned = plan(profile, os);
+  const planned = plan(profile, os, { frozen: opts.frozen });
   const steps = planned.steps;
   const record = newRecord(profile, target, {
     // What this build downloads: not the JDK tarball when Java comes from apt, not OpenSSL when it is off.
