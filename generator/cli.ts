@@ -11,6 +11,8 @@ import { writeOutputs } from './emit/write.js';
 import { checkProfile, type CompileResult } from './check/index.js';
 import { fails, reportFindings, summary, type Format } from './commands/report.js';
 import { plan } from './components/index.js';
+import type { FrozenPackages } from './components/model.js';
+import { frozenPackagesFor, lockPackages, LockPackagesError, packagesFromRecord } from './lock/packages.js';
 import type { Target } from './commands/build/index.js';
 import { COCCA_BAKE_VERSION } from './version.js';
 
@@ -81,6 +83,17 @@ const FLAGS = INSTANCE_VALUES.flatMap((value) => {
 /** Secrets the operator must hand in themselves, for the --secrets help. */
 const SECRETS_LINES = INSTANCE_VALUES.filter((v) => v.input && 'secretsLine' in v.input && v.needed);
 
+const FROZEN_HELP = "install exactly the apt package versions the profile's lock file (cocca-bake.lock.json beside it) recorded from an earlier build (see lock-packages); fails before installing anything when the mirror no longer has one";
+
+/** The lock's packages for a frozen render or build; its mistakes are the user's. */
+function frozenFor(profile: NonNullable<CompileResult['profile']>): FrozenPackages {
+  try {
+    return frozenPackagesFor(profile);
+  } catch (err) {
+    throw err instanceof LockPackagesError ? new Failure(err.message) : err;
+  }
+}
+
 const program = new Command()
   .name('cocca-bake')
   .description('Compile CoCCA registry profiles into cloud-init user-data and Packer HCL')
@@ -111,9 +124,10 @@ program
   .option('--packer-version <version>', 'the Packer that will run the HCL: auto (the Packer build would run: COCCA_PACKER, else packer on the PATH; modern HCL when there is none), or a version: 1.6.x gets the legacy flavor', 'auto')
   .option('--strict', 'treat warnings as errors')
   .option('--force', 'replace --out whatever it holds (its other files are deleted)')
+  .option('--frozen', FROZEN_HELP)
   .addOption(formatOption)
   .addOption(rootOption())
-  .action(async (file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; format: Format; root?: string }) => {
+  .action(async (file: string, opts: { out: string; packerVersion: string; strict?: boolean; force?: boolean; frozen?: boolean; format: Format; root?: string }) => {
     let explicit;
     try {
       explicit = explicitFlavor(opts.packerVersion);
@@ -125,7 +139,8 @@ program
     const [result] = check([file], opts.format, Boolean(opts.strict), opts.root);
     const choice: FlavorChoice = detecting ? await detecting : { flavor: explicit! };
     const { profile, os } = result!;
-    const { files, notes } = renderOutputs(profile!, os!, plan(profile!, os!), { packerFlavor: choice.flavor });
+    const frozen = opts.frozen ? frozenFor(profile!) : undefined;
+    const { files, notes } = renderOutputs(profile!, os!, plan(profile!, os!, { frozen }), { packerFlavor: choice.flavor });
     writeOutputs(opts.out, files, { force: opts.force });
     for (const n of [...(choice.note ? [choice.note] : []), ...notes]) process.stderr.write(`note: ${n}\n`);
     process.stderr.write(`wrote ${files.length} files to ${opts.out}\n`);
@@ -192,6 +207,7 @@ program
   .option('--resume <record>', "finish the AMI of an earlier build from its first stage not done (share, tags, copies, retention), without baking again: the path of its build-record.json")
   .option('--dry-run', 'render and packer validate only, no bake; AWS: print which images and snapshots retention would delete now, deleting nothing')
   .option('--no-prune', 'AWS: skip retention after the build (recorded as skipped)')
+  .option('--frozen', FROZEN_HELP)
   .addOption(rootOption())
   .addHelpText(
     'after',
@@ -205,7 +221,8 @@ instance or a launch template. --dry-run shows what it would delete; --no-prune 
 Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage starts and ends
 (bake, share, tags, copies, retention); --resume RECORD goes on from the first stage not done.`,
   )
-  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string; resume?: string; dryRun?: boolean; prune: boolean }) => {
+  .action(async (files: string[], opts: { target?: Target; buildDir: string; parallel: number; json?: boolean; root?: string; resume?: string; dryRun?: boolean; prune: boolean; frozen?: boolean }) => {
+    if (opts.resume !== undefined && opts.frozen) throw new UsageError('--frozen is for a new bake; --resume bakes nothing');
     if (opts.resume !== undefined) return resumeAction(files, opts);
     if (files.length === 0) throw new UsageError('build needs at least one profile file (or --resume RECORD)');
     // Each profile builds or fails on its own: an invalid one (its findings printed above) is a
@@ -219,11 +236,13 @@ Each build writes builds/PROFILE/STAMP-TARGET/build-record.json as every stage s
         return { profile: file, result: 'failed' as const, reason: `invalid profile (${n} error${n === 1 ? '' : 's'} above)` };
       });
     if (valid.length === 0) throw new Failure('');
+    // Every profile's lock is read before any build starts: a missing one is a mistake to fix first.
+    const frozen = opts.frozen ? valid.map(({ r }) => frozenFor(r.profile!)) : undefined;
     // Loaded on demand: the AWS SDK alone takes longer to load than a whole render.
     const { runBuildCommand } = await import('./commands/build/command.js');
     const publisher = opts.target === 'qemu' || valid.every(({ r }) => !r.profile!.targets.aws) ? undefined : (await import('./commands/build/aws.js')).awsPublisher();
     const code = await runBuildCommand(
-      valid.map(({ file, r }) => ({ file, profile: r.profile!, os: r.os! })),
+      valid.map(({ file, r }, i) => ({ file, profile: r.profile!, os: r.os!, frozen: frozen?.[i] })),
       { target: opts.target, buildDir: opts.buildDir, parallel: opts.parallel, json: opts.json, aws: publisher, dryRun: opts.dryRun, prune: opts.prune, rejected },
     );
     // Messages are printed already. After SIGINT/SIGTERM/SIGHUP (130/143/129), exit now: an AMI's finishing
@@ -291,14 +310,36 @@ program
   });
 
 program
-  .command('images')
-  .description("list a profile's images in its build region and every copyTo region; --prune applies retention (targets.aws.keep)")
+  .command('lock-packages')
+  .description("record a finished build's exact apt package versions in the lock file beside the profile (cocca-bake.lock.json, its packages entry for the profile), for build --frozen")
   .argument('<file>', 'profile file')
+  .requiredOption('--from <record>', 'the build-record.json of a good build of this profile (its image-packages.tsv and sbom.cdx.json beside it)')
+  .addOption(rootOption())
+  .action((file: string, opts: { from: string; root?: string }) => {
+    const [result] = check([file], 'text', false, opts.root);
+    const profile = result!.profile!;
+    try {
+      const entry = packagesFromRecord(profile, opts.from, new Date());
+      const written = lockPackages(profile, entry);
+      process.stderr.write(`wrote the ${Object.keys(entry.versions).length} package versions of ${profile.name} (${entry.os}) to ${written}\n`);
+    } catch (err) {
+      throw err instanceof LockPackagesError ? new Failure(err.message) : err;
+    }
+  });
+
+program
+  .command('images')
+  .description("list a profile's images in its build region and every copyTo region; --prune applies retention (targets.aws.keep); --package: which built images hold a package, from their SBOMs")
+  .argument('[file]', 'profile file (with --package: only its images)')
   .option('--json', 'as JSON on stdout')
+  .option('--package <name[=version]>', 'which images hold this apt package (at this version): read from the SBOMs beside the build records under --records')
+  .option('--records <dir>', 'with --package: where build records are (build --build-dir)', 'builds')
   .option('--prune', 'apply retention now: keep the targets.aws.keep newest images per region (default 3), deregister older ones and delete their snapshots')
   .option('--dry-run', 'with --prune: print what would be deregistered and deleted, per region, and change nothing')
   .addOption(rootOption())
-  .action(async (file: string, opts: { json?: boolean; root?: string; prune?: boolean; dryRun?: boolean }) => {
+  .action(async (file: string | undefined, opts: { json?: boolean; root?: string; prune?: boolean; dryRun?: boolean; package?: string; records: string }) => {
+    if (opts.package !== undefined) return packageAction(file, opts.package, opts);
+    if (file === undefined) throw new UsageError('images needs a profile file (or --package NAME[=VERSION])');
     if (opts.dryRun && !opts.prune) throw new UsageError('--dry-run goes with --prune (images --prune --dry-run)');
     const [result] = check([file], 'text', false, opts.root);
     const aws = result!.profile!.targets.aws;
@@ -353,6 +394,19 @@ program
       throw err;
     }
   });
+
+/** `images --package NAME[=VERSION] [PROFILE]`: the built images whose SBOM lists the package. */
+async function packageAction(file: string | undefined, arg: string, opts: { json?: boolean; root?: string; prune?: boolean; records: string }): Promise<void> {
+  if (opts.prune) throw new UsageError('--package lists; it does not go with --prune');
+  const { formatPackageSearch, parsePackageQuery, searchPackage } = await import('./commands/images-packages.js');
+  const q = parsePackageQuery(arg);
+  if (typeof q === 'string') throw new UsageError(q);
+  if (!statSync(opts.records, { throwIfNoEntry: false })?.isDirectory()) throw new Failure(`--records ${opts.records}: no such directory (where build --build-dir put the build records)`);
+  const profile = file === undefined ? undefined : check([file], 'text', false, opts.root)[0]!.profile!.name;
+  const found = searchPackage(opts.records, q, profile);
+  for (const u of found.unknown) process.stderr.write(`warning: ${u}\n`);
+  process.stdout.write(opts.json ? `${JSON.stringify(found.hits, null, 2)}\n` : formatPackageSearch(q, found));
+}
 
 /** `images --prune [--dry-run]`: retention on its own, in every region of the profile. */
 async function pruneAction(profile: NonNullable<CompileResult['profile']>, dryRun: boolean, json: boolean): Promise<void> {

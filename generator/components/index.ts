@@ -9,6 +9,7 @@ import { fail2ban } from './fail2ban/index.js';
 import { firewall } from './firewall/index.js';
 import { firstboot } from './firstboot/index.js';
 import { generalize } from './generalize/index.js';
+import { inventory } from './inventory/index.js';
 import { host } from './host/index.js';
 import { java } from './java/index.js';
 import { openssl } from './openssl/index.js';
@@ -16,7 +17,7 @@ import { postgres } from './postgres/index.js';
 import { resin } from './resin/index.js';
 import { sshd } from './sshd/index.js';
 import { LIB_SH, STEPS_DIR } from '../instance/paths.js';
-import { lines, PHASES, stepId, type Component, type InstanceFile, type Phase, type StackContext, type Step } from './model.js';
+import { lines, PHASES, stepId, type Component, type FrozenPackages, type InstanceFile, type Phase, type StackContext, type Step } from './model.js';
 import { time } from './time/index.js';
 import { tls } from './tls/index.js';
 
@@ -35,6 +36,8 @@ export const COMPONENTS: readonly Component[] = [
   fail2ban,
   sshd,
   firstboot,
+  // The last bake step: what the steps above installed.
+  inventory,
   generalize,
 ];
 
@@ -62,8 +65,14 @@ function stepScript(phase: Phase, step: Step): string {
   );
 }
 
-export function plan(profile: ResolvedProfile, os: OsModule): Plan {
-  const ctx: StackContext = { profile, os };
+export interface PlanOptions {
+  /** Install exactly these package versions (`--frozen`). */
+  frozen?: FrozenPackages;
+}
+
+export function plan(profile: ResolvedProfile, os: OsModule, options: PlanOptions = {}): Plan {
+  if (options.frozen && options.frozen.os !== profile.os) throw new Error(`internal: frozen packages of ${options.frozen.os} for a ${profile.os} profile`);
+  const ctx: StackContext = { profile, os, frozen: options.frozen };
   const steps: Record<Phase, Step[]> = { bake: [], seal: [], harden: [], boot: [] };
   const files: InstanceFile[] = [];
   for (const c of COMPONENTS) {

@@ -39,9 +39,19 @@ export interface Step {
   packages?: readonly string[];
 }
 
+/**
+ * The package versions a frozen bake installs (`build --frozen`, from the lock's `packages`
+ * entry of the profile): "name:arch" to version, recorded on the OS named.
+ */
+export interface FrozenPackages {
+  os: string;
+  versions: Readonly<Record<string, string>>;
+}
+
 export interface StackContext {
   profile: ResolvedProfile;
   os: OsModule;
+  frozen?: FrozenPackages;
 }
 
 export interface Component {

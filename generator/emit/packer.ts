@@ -9,7 +9,7 @@ import { connectOf, isMultiRegionKey, sshSource } from '../profile/aws-network.j
 import type { AwsFilter } from '../profile/types.js';
 import { RenderError } from './errors.js';
 import { BUILD_USER } from '../build-user.js';
-import { runPhase } from '../instance/paths.js';
+import { IMAGE_PACKAGES, runPhase } from '../instance/paths.js';
 import { COCCA_BAKE_VERSION } from '../version.js';
 import { attr, block, expr, goTemplate, renderHcl, type HclBlock, type HclBody } from './hcl.js';
 
@@ -205,6 +205,9 @@ function qemuSource(p: ResolvedProfile, os: OsModule): HclBlock | undefined {
  */
 export const packerBuildName = (p: ResolvedProfile): string => `cocca-${p.name}`;
 
+/** Where the build downloads the image's package list (IMAGE_PACKAGES), relative to the Packer folder. */
+export const PACKAGE_LIST_FILE = 'image-packages.tsv';
+
 /** Where Packer's qemu builder writes the qcow2, relative to the Packer folder. */
 export const qemuOutputDir = (p: ResolvedProfile): string => `output-${p.name}`;
 
@@ -250,6 +253,8 @@ export function packerHcl(p: ResolvedProfile, os: OsModule, flavor: PackerFlavor
         attr('execute_command', sudo),
         attr('inline', [`bash ${UPLOAD_DIR}/install.sh`, runPhase('bake')]),
       ]),
+      // The package list the bake's last step wrote, for the SBOM (the seal installs nothing).
+      block('provisioner', ['file'], [attr('direction', 'download'), attr('source', IMAGE_PACKAGES), attr('destination', PACKAGE_LIST_FILE)]),
       // amazon-ebs stops the instance itself; qemu seals in its shutdown command (see there).
       ...(p.targets.aws
         ? [block('provisioner', ['shell'], [...(p.targets.qemu ? [attr('only', ['amazon-ebs.cocca'])] : []), attr('execute_command', sudo), attr('inline', [SEAL])])]

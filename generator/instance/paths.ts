@@ -13,6 +13,13 @@ export const COCCA_ETC = '/etc/cocca';
 export const COCCA_STATE = '/var/lib/cocca';
 /** Downloads, kept while a bake runs. */
 export const COCCA_CACHE = '/var/cache/cocca';
+/** What the image says about itself and keeps: read by anyone, survives the seal, holds no secret. */
+export const COCCA_SHARE = '/usr/local/share/cocca';
+/**
+ * The image's installed packages as the bake left them (cocca-inventory): one package a line,
+ * name, version, architecture, source package and source version, tab-separated, sorted.
+ */
+export const IMAGE_PACKAGES = `${COCCA_SHARE}/image-packages.tsv`;
 /** The commands an operator runs (cocca-run, cocca-firstboot, cocca-certbot). */
 export const COCCA_SBIN = '/usr/local/sbin';
 
@@ -23,6 +30,11 @@ export const CONTRACT_SH = `${COCCA_LIB}/contract.sh`;
 /** The profile's values first boot falls back on (no secrets). */
 export const DEFAULTS_ENV = `${COCCA_LIB}/defaults.env`;
 export const STEPS_DIR = `${COCCA_LIB}/steps`;
+/**
+ * A frozen bake's package versions, "name<TAB>version" lines (`build --frozen`): apt_install
+ * checks each install against it. Absent in a bake that is not frozen.
+ */
+export const FROZEN_LIST = `${COCCA_LIB}/frozen-packages.tsv`;
 
 /** What cloud-init (or `cocca-firstboot finish FILE`) hands in: COCCA_NAME=value lines. */
 export const INSTANCE_ENV = `${COCCA_ETC}/instance.env`;
@@ -57,6 +69,7 @@ export const BASH_PATHS: ReadonlyArray<readonly [string, string]> = [
   ['COCCA_FIRSTBOOT_STATUS', FIRSTBOOT_STATUS],
   ['COCCA_CONFIGURED', CONFIGURED],
   ['COCCA_RUNNER', RUNNER],
+  ['COCCA_FROZEN_LIST', FROZEN_LIST],
 ];
 
 /** paths.sh: the paths as POSIX sh (the login banner is sh), sourced by lib.sh beside it. */

@@ -27,6 +27,11 @@ import type { TestProfile } from './lib/profile.js';
 import { PRIVATE_IPV4, PRIVATE_IPV6 } from './lib/rootfs.js';
 import { secs, tail } from './lib/run.js';
 import { workaroundReport } from './lib/workarounds.js';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import { IMAGE_PACKAGES } from '../../generator/instance/paths.js';
+import { imageSbom } from '../../generator/sbom/cyclonedx.js';
+import { parsePackageList } from '../../generator/sbom/package-list.js';
+import { COCCA_BAKE_VERSION } from '../../generator/version.js';
 
 const MIN = 60_000;
 const figures: Array<[string, string]> = [];
@@ -164,6 +169,17 @@ function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, 
     it('the golden image holds no secret, no machine-id, no host key', async () => {
       const e = e2e();
       await checkGeneralized(image, [e.artifacts.keystorePassword], { openssl: o.openssl });
+    });
+
+    it("the bake's package list makes a valid CycloneDX SBOM, and the instance holds exactly its packages and versions", async () => {
+      const list = path.join(image, IMAGE_PACKAGES.slice(1));
+      const packages = parsePackageList(await fs.readFile(list, 'utf8'), list);
+      const json = imageSbom({ profile: { name: x.profile.name, digest: '0'.repeat(64), os: 'debian-12' }, image: name, target: 'qemu', coccaBake: COCCA_BAKE_VERSION, builtAt: new Date().toISOString(), packages, artifacts: [] });
+      expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(json)).toBeNull();
+      const inSbom = (JSON.parse(json).components as Array<{ name: string; version: string; purl?: string }>).filter((k) => k.purl).map((k) => `${k.name}:${/[?&]arch=([^&]+)/.exec(k.purl!)![1]}=${k.version}`).sort();
+      const installed = (await c.sh("dpkg-query -W -f='${db:Status-Abbrev}|${Package}:${Architecture}=${Version}\\n'")).split('\n').filter((l) => l.startsWith('ii')).map((l) => l.slice(l.indexOf('|') + 1)).sort();
+      figures.push([`${name}: packages in the SBOM`, String(inSbom.length)]);
+      expect(installed).toEqual(inSbom);
     });
 
     instanceChecks(() => ({ c, x }), { openssl: o.openssl });

@@ -5,7 +5,7 @@
 // the rules refuse fails, so no row can test a profile nobody could write.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Component, InstanceFile, Step } from '../../generator/components/model.js';
+import type { Component, FrozenPackages, InstanceFile, Step } from '../../generator/components/model.js';
 import { checkProfile } from '../../generator/check/index.js';
 import { CLEAN_BASE, leafHeader, tempTree } from './profile-helpers.js';
 
@@ -15,6 +15,8 @@ export interface TranslateRow {
   profile: string;
   /** Other files beside the profile (e.g. a resin.xml template it names). */
   beside?: Record<string, string>;
+  /** A frozen bake's package versions (`--frozen`); the OS defaults to the profile's. */
+  frozen?: Omit<FrozenPackages, 'os'> & { os?: string };
   /** The component's steps, as `phase:component.name`, in order. */
   steps: string[];
   /** The paths of the files it installs, in its order; left out: no check. */
@@ -31,12 +33,12 @@ export interface Translated {
 }
 
 /** The profile through the checker, then through the one component. */
-export function translate(component: Component, profile: string, beside: Record<string, string> = {}): Translated {
+export function translate(component: Component, profile: string, beside: Record<string, string> = {}, frozen?: TranslateRow['frozen']): Translated {
   const dir = tempTree({ ...beside, 'base.yaml': CLEAN_BASE, 'p.yaml': leafHeader('base.yaml') + profile });
   const r = checkProfile(path.join(dir, 'p.yaml'));
   const errors = r.findings.filter((f) => f.severity === 'error').map((f) => `${f.path}: ${f.message}`);
   expect(errors, 'the row\'s profile must be one the checker accepts').toEqual([]);
-  const ctx = { profile: r.profile!, os: r.os! };
+  const ctx = { profile: r.profile!, os: r.os!, frozen: frozen && { os: frozen.os ?? r.profile!.os, versions: frozen.versions } };
   return { steps: component.steps(ctx), files: component.files?.(ctx) ?? [] };
 }
 
@@ -54,7 +56,7 @@ function textOf(t: Translated, key: string): string {
 export function translateTable(component: Component, rows: TranslateRow[]): void {
   describe(`component ${component.name}`, () => {
     it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
-      const t = translate(component, row.profile, row.beside);
+      const t = translate(component, row.profile, row.beside, row.frozen);
       expect(t.steps.map((s) => `${s.phase}:${s.component}.${s.name}`)).toEqual(row.steps);
       for (const s of t.steps) expect(s.component, `${s.component}.${s.name}`).toBe(component.name);
       if (row.files) expect(t.files.map((f) => f.path)).toEqual(row.files);

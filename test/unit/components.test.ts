@@ -9,7 +9,7 @@ const DIR = path.resolve(__dirname, '../../generator/components');
 
 describe('the component folders', () => {
   it('keep the seed order', () => {
-    expect(COMPONENTS.map((c) => c.name)).toEqual(['base', 'time', 'host', 'postgres', 'openssl', 'java', 'environment', 'resin', 'app', 'tls', 'firewall', 'fail2ban', 'sshd', 'firstboot', 'generalize']);
+    expect(COMPONENTS.map((c) => c.name)).toEqual(['base', 'time', 'host', 'postgres', 'openssl', 'java', 'environment', 'resin', 'app', 'tls', 'firewall', 'fail2ban', 'sshd', 'firstboot', 'inventory', 'generalize']);
   });
 
   it.each(COMPONENTS.map((c) => c.name))('%s has its folder, its index.ts and its test', (name) => {

@@ -22,12 +22,14 @@ const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['profile', ['profile/', 'lock/']],
   // The plan: each component's steps and rules, the instance contract.
   ['plan', ['components/', 'instance/']],
-  ['emit', ['emit/']],
+  // The image's SBOM is output built as data too.
+  ['emit', ['emit/', 'sbom/']],
   // Runs first, but gathers every module's rules and proves the emitters can write the result.
   ['check', ['check/']],
   // The outside world: AWS, and downloads over verified TLS.
   ['publish', ['aws/', 'net/']],
-  ['commands', ['commands/', 'build-report/']],
+  // The lock's packages entries (from build records, for --frozen).
+  ['commands', ['commands/', 'build-report/', 'lock/packages.ts']],
   ['cli', ['cli.ts']],
 ];
 

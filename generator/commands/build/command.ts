@@ -1,6 +1,7 @@
 // `cocca-bake build` over several profiles: each builds (or fails, or is interrupted) on its own,
 // a signal stops them all and starts no new one, and a summary lists every profile at the end.
 import path from 'node:path';
+import type { FrozenPackages } from '../../components/model.js';
 import type { OsModule } from '../../os/types.js';
 import type { ResolvedProfile } from '../../profile/types.js';
 import { buildMany, buildProfile, chooseTarget, type AwsPublisher, type ProgressEvent, type Target } from './index.js';
@@ -35,16 +36,16 @@ function targetOf(profile: ResolvedProfile, wanted?: Target): Target | undefined
 }
 
 /** Builds every profile; returns the exit code (0, 1 when any failed, 130/143/129 when SIGINT/SIGTERM/SIGHUP stopped it). */
-export async function runBuildCommand(profiles: Array<{ file: string; profile: ResolvedProfile; os: OsModule }>, opts: BuildCommandOptions): Promise<number> {
+export async function runBuildCommand(profiles: Array<{ file: string; profile: ResolvedProfile; os: OsModule; frozen?: FrozenPackages }>, opts: BuildCommandOptions): Promise<number> {
   const out = (line: string) => process.stderr.write(line);
   const progress = opts.json ? (e: ProgressEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: ProgressEvent) => out(formatProgress(e));
   const interruption = new Interruption();
   const unlisten = interruption.listen((line) => out(`cocca-bake: ${line}\n`));
   try {
-    const built = await buildMany(profiles, opts.parallel, async ({ file, profile, os }): Promise<Outcome> => {
+    const built = await buildMany(profiles, opts.parallel, async ({ file, profile, os, frozen }): Promise<Outcome> => {
       if (interruption.requested) return { profile: profile.name, target: targetOf(profile, opts.target), result: 'not started', reason: `stopped by ${interruption.signal} before it began` };
       try {
-        const record = await buildProfile(profile, os, { target: opts.target, buildRoot: opts.buildDir, aws: opts.aws, dryRun: opts.dryRun, prune: opts.prune, onProgress: progress, interruption, quietMs: quietMs() });
+        const record = await buildProfile(profile, os, { target: opts.target, buildRoot: opts.buildDir, aws: opts.aws, dryRun: opts.dryRun, prune: opts.prune, onProgress: progress, interruption, quietMs: quietMs(), frozen });
         const recordFile = path.join(path.dirname(record.log), 'build-record.json');
         return { profile: profile.name, target: record.target, result: record.result === 'running' ? 'failed' : record.result, record: recordFile, reason: record.error };
       } catch (err) {

@@ -11,7 +11,7 @@ import type { OsModule } from '../../os/types.js';
 import { artifactSources } from '../../profile/rules.js';
 import type { ResolvedProfile } from '../../profile/types.js';
 import { plan } from '../../components/index.js';
-import { stepId, type Phase } from '../../components/model.js';
+import { stepId, type FrozenPackages, type Phase } from '../../components/model.js';
 import { logTail } from './log-tail.js';
 import { findPacker, runPacker, type PackerInfo } from './packer-cli.js';
 import { parseLine, type BuildEvent } from './progress.js';
@@ -22,6 +22,7 @@ import { buildDir, newRecord, recordDigest, writeRecord, type BuildRecord } from
 import { ResourceTracker } from './remaining.js';
 import { writeBuildSeed } from './seed.js';
 import type { Interruption } from './signals.js';
+import { writeBuildSbom } from './sbom.js';
 import { stageOf } from './stages.js';
 
 export type Target = 'aws' | 'qemu';
@@ -62,6 +63,8 @@ export interface BuildOptions {
   interruption?: Interruption;
   /** A 'quiet' event after this long without a word from Packer (default 30 s). */
   quietMs?: number;
+  /** `--frozen`: install exactly these package versions (the lock's entry for the profile). */
+  frozen?: FrozenPackages;
 }
 
 
@@ -93,7 +96,7 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
   const say = (message: string) => opts.onProgress({ kind: 'phase', profile: profile.name, target, message, elapsedMs: elapsed() });
 
   // Planned once: progress counts these steps, and the render below arranges the same plan.
-  const planned = plan(profile, os);
+  const planned = plan(profile, os, { frozen: opts.frozen });
   const steps = planned.steps;
   const record = newRecord(profile, target, {
     // What this build downloads: not the JDK tarball when Java comes from apt, not OpenSSL when it is off.
@@ -244,12 +247,16 @@ export async function buildProfile(profile: ResolvedProfile, os: OsModule, opts:
     if (!qcow2 || !existsSync(qcow2)) return fail(`Packer's manifest names no qcow2 (${built.artifact_id})`);
     say('checksumming the qcow2');
     record.outputs.qemu = { path: qcow2, bytes: statSync(qcow2).size, sha256: await sha256File(qcow2) };
+    record.sbom = writeBuildSbom(dir, packerDir, profile, record, path.basename(qcow2));
+    if ('missing' in record.sbom) say(`no SBOM: ${record.sbom.missing}`);
   } else {
     // artifact_id: "af-south-1:ami-0123..." (one region: copies are ours).
     const [region, imageId] = built.artifact_id.split(',')[0]!.split(':');
     if (!region || !imageId) return fail(`cannot read the AMI from Packer's manifest: ${built.artifact_id}`);
     if (!opts.aws) return fail('no AWS publisher configured');
     stageOf(record, 'bake').detail = `${imageId} in ${region}`;
+    record.sbom = writeBuildSbom(dir, packerDir, profile, record, `${imageId} in ${region}`);
+    if ('missing' in record.sbom) say(`no SBOM: ${record.sbom.missing}`);
     // The digest images and copies are tagged with: the record as the bake left it.
     record.source = { region, imageId, recordDigest: recordDigest(record) };
     save();

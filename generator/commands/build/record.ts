@@ -40,6 +40,11 @@ export interface QemuOutput {
   sha256: string;
 }
 
+/** The image's SBOM beside the record, and the package list it was made from; or why there is none. */
+export type SbomRecord =
+  | { file: string; sha256: string; packages: number; packageList: { file: string; sha256: string } }
+  | { missing: string };
+
 export interface BuildRecord {
   schema: 'cocca-bake/build-record/v1';
   coccaBake: string;
@@ -51,6 +56,8 @@ export interface BuildRecord {
   artifacts: Record<string, Artifact>;
   baseImage: { imageId?: string; url?: string; sha256?: string };
   outputs: { aws?: AwsOutput; qemu?: QemuOutput };
+  /** build: set once the bake succeeded (sbom.cdx.json, image-packages.tsv). */
+  sbom?: SbomRecord;
   steps: StepTiming[];
   /** resume: the finishing stages of a build, in order; a resumed build continues from the first not 'done'. */
   stages?: Stage[];

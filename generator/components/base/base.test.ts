@@ -5,8 +5,22 @@ import { base } from './index.js';
 const steps = ['bake:base.packages', 'bake:base.updates'];
 const SOURCES = '/usr/local/lib/cocca/cocca-apt-sources';
 const UNATTENDED = '/usr/local/lib/cocca/cocca-unattended';
+const FROZEN = '/usr/local/lib/cocca/cocca-apt-frozen';
+const FROZEN_LIST = '/usr/local/lib/cocca/frozen-packages.tsv';
 
 translateTable(base, [
+  {
+    name: '--frozen: the recorded versions pinned before the first apt-get update, one line a name (Multi-Arch: same shares one)',
+    profile: '',
+    frozen: { versions: { 'libc6:amd64': '2.35-0ubuntu3.8', 'libc6:i386': '2.35-0ubuntu3.8', 'tzdata:all': '2025b-0ubuntu0.22.04' } },
+    steps,
+    files: [FROZEN, FROZEN_LIST, UNATTENDED],
+    has: {
+      'base.packages': [`${FROZEN} pin`, 'apt_get update'],
+      [FROZEN_LIST]: ['libc6\t2.35-0ubuntu3.8', 'tzdata\t2025b-0ubuntu0.22.04'],
+      [FROZEN]: [/^awk -F'\\t' 'NF == 2 \{ printf "Package: %s\\nPin: version %s\\nPin-Priority: 1001\\n\\n", \$1, \$2; n\+\+ \}$/],
+    },
+  },
   {
     name: 'the seed on Ubuntu: the image\'s sources, unattended security upgrades on',
     profile: '',

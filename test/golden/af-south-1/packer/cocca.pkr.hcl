@@ -103,6 +103,12 @@ build {
     inline          = ["bash /tmp/cocca/install.sh", "/usr/local/sbin/cocca-run bake"]
   }
 
+  provisioner "file" {
+    direction   = "download"
+    source      = "/usr/local/share/cocca/image-packages.tsv"
+    destination = "image-packages.tsv"
+  }
+
   provisioner "shell" {
     execute_command = "sudo -E bash -euo pipefail {{ .Path }}"
     inline          = ["/usr/local/sbin/cocca-run seal"]

@@ -14,6 +14,7 @@ install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-firewall-enable /us
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-generalize /usr/local/lib/cocca/cocca-generalize
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-generalize-check /usr/local/lib/cocca/cocca-generalize-check
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-hostname /usr/local/lib/cocca/cocca-hostname
+install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-inventory /usr/local/lib/cocca/cocca-inventory
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-java /usr/local/lib/cocca/cocca-java
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-keystore /usr/local/lib/cocca/cocca-keystore
 install -D -o root -g root -m 0755 usr/local/lib/cocca/cocca-lab-keystore /usr/local/lib/cocca/cocca-lab-keystore
@@ -57,6 +58,7 @@ install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/bake/14-app.jdbc.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/bake/15-firewall.rules.sh /usr/local/lib/cocca/steps/bake/15-firewall.rules.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/bake/16-fail2ban.install.sh /usr/local/lib/cocca/steps/bake/16-fail2ban.install.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/bake/17-firstboot.enable.sh /usr/local/lib/cocca/steps/bake/17-firstboot.enable.sh
+install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/bake/18-inventory.packages.sh /usr/local/lib/cocca/steps/bake/18-inventory.packages.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/boot/01-host.name.sh /usr/local/lib/cocca/steps/boot/01-host.name.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/boot/02-host.snakeoil.sh /usr/local/lib/cocca/steps/boot/02-host.snakeoil.sh
 install -D -o root -g root -m 0755 usr/local/lib/cocca/steps/boot/03-postgres.tune.sh /usr/local/lib/cocca/steps/boot/03-postgres.tune.sh

@@ -146,6 +146,8 @@ apt_install() {
     [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
+  # A frozen bake: every recorded version still there, or nothing is installed.
+  if [ -s "$COCCA_FROZEN_LIST" ]; then "$COCCA_LIB/cocca-apt-frozen" check "${missing[@]}"; fi
   log "apt install ${missing[*]}"
   apt_get install --no-install-recommends "${missing[@]}"
 }

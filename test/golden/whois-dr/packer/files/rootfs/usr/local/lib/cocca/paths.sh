@@ -12,3 +12,4 @@ export COCCA_FIRSTBOOT_DONE=/var/lib/cocca/firstboot.done
 export COCCA_FIRSTBOOT_STATUS=/var/lib/cocca/firstboot.json
 export COCCA_CONFIGURED=/var/lib/cocca/configured
 export COCCA_RUNNER=/usr/local/sbin/cocca-run
+export COCCA_FROZEN_LIST=/usr/local/lib/cocca/frozen-packages.tsv

@@ -1,0 +1,137 @@
+// The lock file's `packages` entries: a build's exact apt package versions, per profile, that
+// `--frozen` installs again. The lock file is shared with the artifact lock (`artifacts`, owned
+// by generator/lock/file.ts): this module reads and rewrites only `packages` and keeps every
+// other top-level key as it found it. Until the two are merged, the JSON is read and written here.
+//   { "schema": "cocca-bake/lock/v1", "artifacts": {...},
+//     "packages": { PROFILE: { os, recordedFrom, recordedAt, versions: { "name:arch": version } } } }
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FrozenPackages } from '../components/model.js';
+import type { BuildRecord } from '../commands/build/record.js';
+import type { ResolvedProfile } from '../profile/types.js';
+import { packageKey, PackageListError, parsePackageList } from '../sbom/package-list.js';
+
+export const LOCK_FILE = 'cocca-bake.lock.json';
+export const LOCK_SCHEMA = 'cocca-bake/lock/v1';
+
+export interface PackagesEntry {
+  os: string;
+  /** The build record's digest (its `digest`): which build the versions came from. */
+  recordedFrom: string;
+  recordedAt: string;
+  versions: Record<string, string>;
+}
+
+/** A mistake of the user's (a lock or record that cannot be used): one line, exit 1. */
+export class LockPackagesError extends Error {}
+
+/** The lock beside a profile: one per profile directory. */
+export const lockFileFor = (profile: Pick<ResolvedProfile, 'sourceFile'>): string => path.join(path.dirname(profile.sourceFile), LOCK_FILE);
+
+type LockJson = Record<string, unknown> & { packages?: Record<string, PackagesEntry> };
+
+function readLock(file: string): LockJson | undefined {
+  if (!existsSync(file)) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new LockPackagesError(`${file}: not JSON (${(err as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new LockPackagesError(`${file}: not a cocca-bake lock file (expected an object)`);
+  const lock = data as LockJson;
+  if (lock.schema !== undefined && lock.schema !== LOCK_SCHEMA) throw new LockPackagesError(`${file}: schema ${JSON.stringify(lock.schema)} is not ${LOCK_SCHEMA}`);
+  if (lock.packages !== undefined && (typeof lock.packages !== 'object' || lock.packages === null || Array.isArray(lock.packages))) throw new LockPackagesError(`${file}: "packages" is not an object`);
+  return lock;
+}
+
+/** Keys sorted at every depth: the same lock, the same bytes. */
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+}
+
+function writeLock(file: string, lock: LockJson): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(sorted({ ...lock, schema: LOCK_SCHEMA }), null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The packages of a finished build of this profile, from the package list beside its record
+ * (checked against the digest the record holds), as the lock's entry for the profile.
+ */
+export function packagesFromRecord(profile: Pick<ResolvedProfile, 'name'>, recordFile: string, now: Date): PackagesEntry {
+  let record: BuildRecord;
+  try {
+    record = JSON.parse(readFileSync(recordFile, 'utf8')) as BuildRecord;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new LockPackagesError(`${recordFile}: ${e.code === 'ENOENT' ? 'no such file' : `not a build record (${e.message})`}`);
+  }
+  if (record.schema !== 'cocca-bake/build-record/v1') throw new LockPackagesError(`${recordFile}: not a build record`);
+  if (record.profile !== profile.name) throw new LockPackagesError(`${recordFile} is a build of profile ${record.profile}, not ${profile.name}`);
+  if (record.result !== 'ok') throw new LockPackagesError(`${recordFile}: that build did not succeed (${record.result}); freeze a good build's packages`);
+  if (!record.sbom) throw new LockPackagesError(`${recordFile}: the build recorded no package list (made before cocca-bake recorded them)`);
+  if ('missing' in record.sbom) throw new LockPackagesError(`${recordFile}: the build has no package list: ${record.sbom.missing}`);
+  const dir = path.dirname(recordFile);
+  const listFile = path.join(dir, path.basename(record.sbom.packageList.file));
+  const sbomFile = path.join(dir, path.basename(record.sbom.file));
+  let text: string;
+  let sbomText: string;
+  try {
+    text = readFileSync(listFile, 'utf8');
+    sbomText = readFileSync(sbomFile, 'utf8');
+  } catch (err) {
+    throw new LockPackagesError(`${recordFile}: ${(err as Error).message}`);
+  }
+  if (sha256(text) !== record.sbom.packageList.sha256) throw new LockPackagesError(`${listFile} is not the package list the build wrote (its SHA-256 differs from the record's)`);
+  if (sha256(sbomText) !== record.sbom.sha256) throw new LockPackagesError(`${sbomFile} is not the SBOM the build wrote (its SHA-256 differs from the record's)`);
+  // The OS the image was made of: the SBOM says it (the profile may have changed since).
+  const props = (JSON.parse(sbomText) as { metadata?: { component?: { properties?: Array<{ name: string; value: string }> } } }).metadata?.component?.properties ?? [];
+  const os = props.find((p) => p.name === 'cocca-bake:os')?.value;
+  if (!os) throw new LockPackagesError(`${sbomFile}: names no OS (cocca-bake:os)`);
+  let packages;
+  try {
+    packages = parsePackageList(text, listFile);
+  } catch (err) {
+    if (err instanceof PackageListError) throw new LockPackagesError(err.message);
+    throw err;
+  }
+  if (!record.digest) throw new LockPackagesError(`${recordFile}: holds no digest`);
+  return { os, recordedFrom: record.digest, recordedAt: now.toISOString(), versions: Object.fromEntries(packages.map((p) => [packageKey(p), p.version])) };
+}
+
+/** Writes the profile's `packages` entry into the lock beside it, keeping everything else. */
+export function lockPackages(profile: Pick<ResolvedProfile, 'name' | 'sourceFile'>, entry: PackagesEntry): string {
+  const file = lockFileFor(profile);
+  const lock = readLock(file) ?? {};
+  writeLock(file, { ...lock, packages: { ...(lock.packages ?? {}), [profile.name]: entry } });
+  return file;
+}
+
+/** What a frozen bake of this profile installs; a clear error when the lock has nothing for it. */
+export function frozenPackagesFor(profile: Pick<ResolvedProfile, 'name' | 'os' | 'sourceFile'>): FrozenPackages {
+  const file = lockFileFor(profile);
+  const hint = `record them from a good build: cocca-bake lock-packages ${profile.sourceFile} --from builds/${profile.name}/STAMP-TARGET/build-record.json`;
+  const lock = readLock(file);
+  if (!lock) throw new LockPackagesError(`--frozen: no ${file}; ${hint}`);
+  const entry = lock.packages?.[profile.name];
+  if (!entry) throw new LockPackagesError(`--frozen: ${file} has no packages for profile ${profile.name}; ${hint}`);
+  if (typeof entry !== 'object' || typeof entry.os !== 'string' || typeof entry.versions !== 'object' || entry.versions === null) throw new LockPackagesError(`${file}: packages.${profile.name} is not {os, recordedFrom, recordedAt, versions}`);
+  if (entry.os !== profile.os) throw new LockPackagesError(`--frozen: ${file}: the packages of ${profile.name} were recorded on ${entry.os}, and the profile is ${profile.os}; ${hint}`);
+  const bad = Object.entries(entry.versions).find(([k, v]) => !/^[a-z0-9][a-z0-9+.-]*:[a-z0-9-]+$/.test(k) || typeof v !== 'string' || !/^[0-9][A-Za-z0-9.+~:-]*$/.test(v));
+  if (bad) throw new LockPackagesError(`${file}: packages.${profile.name}.versions: ${JSON.stringify(bad[0])}: ${JSON.stringify(bad[1])} is not "name:arch": "version"`);
+  const byName = new Map<string, string>();
+  for (const [key, version] of Object.entries(entry.versions)) {
+    const name = key.replace(/:.*/, '');
+    if (byName.has(name) && byName.get(name) !== version) throw new LockPackagesError(`${file}: packages.${profile.name}.versions: ${name} has two versions (${byName.get(name)}, ${version}); apt pins one per name`);
+    byName.set(name, version);
+  }
+  if (Object.keys(entry.versions).length === 0) throw new LockPackagesError(`${file}: packages.${profile.name}.versions is empty`);
+  return { os: entry.os, versions: entry.versions };
+}
