@@ -83,7 +83,7 @@ const FLAGS = INSTANCE_VALUES.flatMap((value) => {
 /** Secrets the operator must hand in themselves, for the --secrets help. */
 const SECRETS_LINES = INSTANCE_VALUES.filter((v) => v.input && 'secretsLine' in v.input && v.needed);
 
-const FROZEN_HELP = "install exactly the apt package versions the profile's lock file (cocca-bake.lock.json beside it) recorded from an earlier build (see lock-packages); fails before installing anything when the mirror no longer has one";
+const FROZEN_HELP = "install exactly the apt package versions the profile's lock file (cocca-bake.lock.json beside it) recorded from an earlier build (see lock --packages-from); fails before installing anything when the mirror no longer has one";
 
 /** The lock's packages for a frozen render or build; its mistakes are the user's. */
 function frozenFor(profile: NonNullable<CompileResult['profile']>): FrozenPackages {
@@ -310,24 +310,6 @@ program
   });
 
 program
-  .command('lock-packages')
-  .description("record a finished build's exact apt package versions in the lock file beside the profile (cocca-bake.lock.json, its packages entry for the profile), for build --frozen")
-  .argument('<file>', 'profile file')
-  .requiredOption('--from <record>', 'the build-record.json of a good build of this profile (its image-packages.tsv and sbom.cdx.json beside it)')
-  .addOption(rootOption())
-  .action((file: string, opts: { from: string; root?: string }) => {
-    const [result] = check([file], 'text', false, opts.root);
-    const profile = result!.profile!;
-    try {
-      const entry = packagesFromRecord(profile, opts.from, new Date());
-      const written = lockPackages(profile, entry);
-      process.stderr.write(`wrote the ${Object.keys(entry.versions).length} package versions of ${profile.name} (${entry.os}) to ${written}\n`);
-    } catch (err) {
-      throw err instanceof LockPackagesError ? new Failure(err.message) : err;
-    }
-  });
-
-program
   .command('images')
   .description("list a profile's images in its build region and every copyTo region; --prune applies retention (targets.aws.keep); --package: which built images hold a package, from their SBOMs")
   .argument('[file]', 'profile file (with --package: only its images)')
@@ -352,14 +334,31 @@ program
     if (listing.some((r) => !r.ok)) throw new Failure('some regions could not be listed');
   });
 
+/** `lock PROFILE --packages-from RECORD`: a good build's package versions into the lock, for --frozen. */
+function lockPackagesAction(files: string[], record: string, opts: { check?: boolean; update?: string[]; root?: string }): void {
+  if (files.length !== 1) throw new UsageError('--packages-from records one build: give the one profile it was built from');
+  if (opts.check || (opts.update ?? []).length > 0) throw new UsageError('--packages-from does not go with --check or --update');
+  const [result] = check(files, 'text', false, opts.root);
+  const profile = result!.profile!;
+  try {
+    const entry = packagesFromRecord(profile, record, new Date());
+    const written = lockPackages(profile, entry);
+    process.stderr.write(`wrote the ${Object.keys(entry.versions).length} package versions of ${profile.name} (${entry.os}) to ${written}\n`);
+  } catch (err) {
+    throw err instanceof LockPackagesError ? new Failure(err.message) : err;
+  }
+}
+
 program
   .command('lock')
   .description("download each file the profiles use that nothing pins, over verified TLS, and record its SHA-256 and size in cocca-bake.lock.json beside the profiles (validate, render and build read it)")
   .argument('<file...>', 'profile files')
   .option('--check', 'download and compare with the lock, write nothing: exit 1 when an entry is missing or a file changed upstream')
   .option('--update <url>', 'accept a new SHA-256 for this URL (a file that changed upstream); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--packages-from <record>', "instead of downloads: record this finished build's exact apt package versions (its image-packages.tsv and sbom.cdx.json beside the record) as the profile's packages entry, for build --frozen")
   .addOption(rootOption())
-  .action(async (files: string[], opts: { check?: boolean; update?: string[]; root?: string }) => {
+  .action(async (files: string[], opts: { check?: boolean; update?: string[]; packagesFrom?: string; root?: string }) => {
+    if (opts.packagesFrom !== undefined) return lockPackagesAction(files, opts.packagesFrom, opts);
     const update = opts.update ?? [];
     if (opts.check && update.length > 0) throw new UsageError('--check writes nothing, so --update does not go with it');
     if (opts.root !== undefined && !statSync(opts.root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`);

@@ -1,6 +1,6 @@
 // cocca-bake.lock.json: one per profile directory. `artifacts` (what `lock` downloaded and
-// hashed, keyed by URL) belongs to this module; `packages` (the apt versions a bake installed)
-// belongs to the SBOM/frozen side and is carried through untouched. Same content, same bytes:
+// hashed, keyed by URL) and `packages` (the apt versions a build installed, per profile: its
+// shape is checked by lock/packages.ts) are written separately, each keeping the other. Same content, same bytes:
 // keys sorted, 2-space indent, a trailing newline.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -114,13 +114,13 @@ export function serializeLock(lock: LockFile): string {
 }
 
 /**
- * Writes the lock whole or not at all: a temporary file beside it, renamed over it. Only
- * `artifacts` comes from the caller; every other top-level key is what the file on disk holds
- * now (the package side may have written it since this lock was read).
+ * Writes one part of the lock (`artifacts` from lock, `packages` from --packages-from), whole or
+ * not at all: a temporary file beside it, renamed over it. Every other top-level key is what the
+ * file on disk holds now (the other side may have written it since this lock was read).
  */
-export function writeLockArtifacts(file: string, artifacts: Record<string, LockedArtifact>): void {
+export function writeLockPart<K extends 'artifacts' | 'packages'>(file: string, key: K, value: NonNullable<LockFile[K]>): void {
   const current = readLock(file) ?? emptyLock();
-  const text = serializeLock({ ...current, artifacts });
+  const text = serializeLock({ ...current, [key]: value });
   const tmp = path.join(path.dirname(file), `.${LOCK_FILE}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     writeFileSync(tmp, text, { mode: 0o644, flag: 'wx' });

@@ -1,19 +1,17 @@
 // The lock file's `packages` entries: a build's exact apt package versions, per profile, that
 // `--frozen` installs again. The lock file is shared with the artifact lock (`artifacts`, owned
-// by generator/lock/file.ts): this module reads and rewrites only `packages` and keeps every
-// other top-level key as it found it. Until the two are merged, the JSON is read and written here.
+// by generator/lock/file.ts, which reads and writes the file): this module checks and writes
+// only `packages`.
 //   { "schema": "cocca-bake/lock/v1", "artifacts": {...},
 //     "packages": { PROFILE: { os, recordedFrom, recordedAt, versions: { "name:arch": version } } } }
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FrozenPackages } from '../components/model.js';
 import type { BuildRecord } from '../commands/build/record.js';
 import type { ResolvedProfile } from '../profile/types.js';
+import { lockPathFor, LockFileError, readLock, writeLockPart, type LockFile } from './file.js';
 import { packageKey, PackageListError, parsePackageList } from '../sbom/package-list.js';
-
-export const LOCK_FILE = 'cocca-bake.lock.json';
-export const LOCK_SCHEMA = 'cocca-bake/lock/v1';
 
 export interface PackagesEntry {
   os: string;
@@ -26,37 +24,14 @@ export interface PackagesEntry {
 /** A mistake of the user's (a lock or record that cannot be used): one line, exit 1. */
 export class LockPackagesError extends Error {}
 
-/** The lock beside a profile: one per profile directory. */
-export const lockFileFor = (profile: Pick<ResolvedProfile, 'sourceFile'>): string => path.join(path.dirname(profile.sourceFile), LOCK_FILE);
-
-type LockJson = Record<string, unknown> & { packages?: Record<string, PackagesEntry> };
-
-function readLock(file: string): LockJson | undefined {
-  if (!existsSync(file)) return undefined;
-  let data: unknown;
+/** The lock beside the profile; its mistakes are the user's, in one line. */
+function readLockOf(profile: Pick<ResolvedProfile, 'sourceFile'>): { file: string; lock: LockFile | undefined } {
+  const file = lockPathFor(profile.sourceFile);
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    return { file, lock: readLock(file) };
   } catch (err) {
-    throw new LockPackagesError(`${file}: not JSON (${(err as Error).message})`);
+    throw err instanceof LockFileError ? new LockPackagesError(err.message) : err;
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new LockPackagesError(`${file}: not a cocca-bake lock file (expected an object)`);
-  const lock = data as LockJson;
-  if (lock.schema !== undefined && lock.schema !== LOCK_SCHEMA) throw new LockPackagesError(`${file}: schema ${JSON.stringify(lock.schema)} is not ${LOCK_SCHEMA}`);
-  if (lock.packages !== undefined && (typeof lock.packages !== 'object' || lock.packages === null || Array.isArray(lock.packages))) throw new LockPackagesError(`${file}: "packages" is not an object`);
-  return lock;
-}
-
-/** Keys sorted at every depth: the same lock, the same bytes. */
-function sorted(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sorted);
-  if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
-}
-
-function writeLock(file: string, lock: LockJson): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(sorted({ ...lock, schema: LOCK_SCHEMA }), null, 2)}\n`);
-  renameSync(tmp, file);
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -108,19 +83,17 @@ export function packagesFromRecord(profile: Pick<ResolvedProfile, 'name'>, recor
 
 /** Writes the profile's `packages` entry into the lock beside it, keeping everything else. */
 export function lockPackages(profile: Pick<ResolvedProfile, 'name' | 'sourceFile'>, entry: PackagesEntry): string {
-  const file = lockFileFor(profile);
-  const lock = readLock(file) ?? {};
-  writeLock(file, { ...lock, packages: { ...(lock.packages ?? {}), [profile.name]: entry } });
+  const { file, lock } = readLockOf(profile);
+  writeLockPart(file, 'packages', { ...(lock?.packages ?? {}), [profile.name]: entry });
   return file;
 }
 
 /** What a frozen bake of this profile installs; a clear error when the lock has nothing for it. */
 export function frozenPackagesFor(profile: Pick<ResolvedProfile, 'name' | 'os' | 'sourceFile'>): FrozenPackages {
-  const file = lockFileFor(profile);
-  const hint = `record them from a good build: cocca-bake lock-packages ${profile.sourceFile} --from builds/${profile.name}/STAMP-TARGET/build-record.json`;
-  const lock = readLock(file);
+  const { file, lock } = readLockOf(profile);
+  const hint = `record them from a good build: cocca-bake lock ${profile.sourceFile} --packages-from builds/${profile.name}/STAMP-TARGET/build-record.json`;
   if (!lock) throw new LockPackagesError(`--frozen: no ${file}; ${hint}`);
-  const entry = lock.packages?.[profile.name];
+  const entry = lock.packages?.[profile.name] as PackagesEntry | undefined;
   if (!entry) throw new LockPackagesError(`--frozen: ${file} has no packages for profile ${profile.name}; ${hint}`);
   if (typeof entry !== 'object' || typeof entry.os !== 'string' || typeof entry.versions !== 'object' || entry.versions === null) throw new LockPackagesError(`${file}: packages.${profile.name} is not {os, recordedFrom, recordedAt, versions}`);
   if (entry.os !== profile.os) throw new LockPackagesError(`--frozen: ${file}: the packages of ${profile.name} were recorded on ${entry.os}, and the profile is ${profile.os}; ${hint}`);

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOCK_FILE, LockFileError, parseLock, readLock, serializeLock, writeLockArtifacts, type LockFile } from '../../generator/lock/file.js';
+import { LOCK_FILE, LockFileError, parseLock, readLock, serializeLock, writeLockPart, type LockFile } from '../../generator/lock/file.js';
 import { tempTree } from './profile-helpers.js';
 
 const A = { sha256: 'a'.repeat(64), size: 10, firstSeen: '2026-01-01T00:00:00.000Z' };
@@ -26,7 +26,7 @@ describe('lock file', () => {
     const file = path.join(dir, LOCK_FILE);
     const packages = { lab: { os: 'debian-12', recordedAt: '2026-01-01T00:00:00Z', recordedFrom: 'r.json', versions: { 'zlib1g:amd64': '1:1.2.13', 'apt:amd64': '2.6.1' } } };
     writeFileSync(file, JSON.stringify({ schema: 'cocca-bake/lock/v1', artifacts: { 'https://h/a': A }, packages, future: [1, 2] }));
-    writeLockArtifacts(file, { 'https://h/b': B });
+    writeLockPart(file, 'artifacts', { 'https://h/b': B });
     const after = readLock(file)!;
     expect(after).toEqual({ schema: 'cocca-bake/lock/v1', artifacts: { 'https://h/b': B }, packages, future: [1, 2] });
     expect(readFileSync(file, 'utf8')).toBe(serializeLock(after));
@@ -37,7 +37,7 @@ describe('lock file', () => {
     const dir = tempTree({});
     const file = path.join(dir, LOCK_FILE);
     expect(readLock(file)).toBeUndefined();
-    writeLockArtifacts(file, { 'https://h/a': A });
+    writeLockPart(file, 'artifacts', { 'https://h/a': A });
     expect(readLock(file)).toEqual({ schema: 'cocca-bake/lock/v1', artifacts: { 'https://h/a': A } });
   });
 

@@ -1,4 +1,4 @@
-// `cocca-bake lock-packages PROFILE --from RECORD` and `--frozen`: a real build record (made by
+// `cocca-bake lock PROFILE --packages-from RECORD` and `--frozen`: a real build record (made by
 // `buildProfile` with the Packer stand-in, test/fixtures/fake-packer; its package list THIS host's
 // real one) goes into the lock's `packages` entry, which `render --frozen` turns into the pins
 // the bake installs from. The apt side (the pin wins, a gone version fails) is
@@ -44,12 +44,12 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-describe('lock-packages', () => {
+describe('lock --packages-from', () => {
   it("writes the build's versions as the profile's packages entry, sorted, keeping the artifacts the lock already holds", async () => {
     // What the artifact lock (generator/lock/file.ts) would have written first.
     const artifacts = { 'https://example.org/ROOT.war': { firstSeen: '2026-11-29T10:00:00.000Z', sha256: 'a'.repeat(64), size: 12 } };
     await fs.writeFile(lockFile(), `${JSON.stringify({ schema: 'cocca-bake/lock/v1', artifacts }, null, 2)}\n`);
-    const r = await cli('lock-packages', profile, '--from', record);
+    const r = await cli('lock', profile, '--packages-from', record);
     expect(r.exitCode, r.stderr).toBe(0);
     const n = host.trimEnd().split('\n').length;
     expect(r.stderr.split('\n').at(-1)).toBe(`wrote the ${n} package versions of q (debian-12) to ${lockFile()}`);
@@ -87,7 +87,7 @@ describe('lock-packages', () => {
 
   it('a lock with packages of another OS, of no such profile, or no lock at all: --frozen is a one-line error, nothing written', async () => {
     const saved = await fs.readFile(lockFile(), 'utf8');
-    const hint = `record them from a good build: cocca-bake lock-packages ${profile} --from builds/q/STAMP-TARGET/build-record.json`;
+    const hint = `record them from a good build: cocca-bake lock ${profile} --packages-from builds/q/STAMP-TARGET/build-record.json`;
     try {
       const other = JSON.parse(saved);
       other.packages.q.os = 'ubuntu-22.04';
@@ -119,24 +119,24 @@ describe('lock-packages', () => {
     await fs.cp(path.dirname(record), copy, { recursive: true });
     const rec = path.join(copy, 'build-record.json');
     await fs.appendFile(path.join(copy, 'image-packages.tsv'), 'evil\t1.0\tamd64\tevil\t1.0\n');
-    let r = await cli('lock-packages', profile, '--from', rec);
+    let r = await cli('lock', profile, '--packages-from', rec);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`cocca-bake: ${path.join(copy, 'image-packages.tsv')} is not the package list the build wrote (its SHA-256 differs from the record's)`);
 
     const other = JSON.parse(await fs.readFile(rec, 'utf8'));
     await fs.writeFile(rec, JSON.stringify({ ...other, profile: 'ke' }));
-    r = await cli('lock-packages', profile, '--from', rec);
+    r = await cli('lock', profile, '--packages-from', rec);
     expect(r.stderr).toContain(`cocca-bake: ${rec} is a build of profile ke, not q`);
 
     await fs.writeFile(rec, JSON.stringify({ ...other, result: 'failed' }));
-    r = await cli('lock-packages', profile, '--from', rec);
+    r = await cli('lock', profile, '--packages-from', rec);
     expect(r.stderr).toContain(`cocca-bake: ${rec}: that build did not succeed (failed); freeze a good build's packages`);
 
     await fs.writeFile(rec, JSON.stringify({ ...other, sbom: { missing: "the image's package list did not come back from the build" } }));
-    r = await cli('lock-packages', profile, '--from', rec);
+    r = await cli('lock', profile, '--packages-from', rec);
     expect(r.stderr).toContain(`cocca-bake: ${rec}: the build has no package list: the image's package list did not come back from the build`);
 
-    r = await cli('lock-packages', profile, '--from', path.join(work, 'nope.json'));
+    r = await cli('lock', profile, '--packages-from', path.join(work, 'nope.json'));
     expect(r.stderr).toContain(`cocca-bake: ${path.join(work, 'nope.json')}: no such file`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(await fs.readFile(lockFile(), 'utf8')).toBe(before);

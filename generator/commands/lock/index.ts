@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkProfile, type CompileResult } from '../../check/index.js';
-import { emptyLock, LockFileError, readLock, serializeLock, writeLockArtifacts, type LockedArtifact } from '../../lock/file.js';
+import { emptyLock, LockFileError, readLock, serializeLock, writeLockPart, type LockedArtifact } from '../../lock/file.js';
 import { download, DownloadError, type Downloaded } from '../../net/download.js';
 import { redactUrl } from '../../profile/urls.js';
 
@@ -70,7 +70,7 @@ async function lockProfiles(results: CompileResult[], opts: LockOptions): Promis
       opts.log(`${w.file}: unchanged (${count})`);
       continue;
     }
-    writeLockArtifacts(w.file, w.artifacts);
+    writeLockPart(w.file, 'artifacts', w.artifacts);
     opts.log(`wrote ${w.file} (${count})`);
   }
 }
