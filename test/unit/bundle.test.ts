@@ -149,6 +149,36 @@ describe('cocca-bake bundle', () => {
   });
 });
 
+describe('cocca-bake bundle, again', () => {
+  it("bundles from a bundle's overlay: its source is trusted through the key apt.keys carries", async () => {
+    const first = path.join(dir, 'first');
+    expect((await runCli(['bundle', path.join(dir, 'p.yaml'), '--out', first, '--at', `file://${first}`])).exitCode).toBe(0);
+    const second = path.join(dir, 'second');
+    const r = await runCli(['bundle', path.join(first, 'profiles', 'bundled.yaml'), '--out', second]);
+    expect(r.stderr).toMatch(/wrote /);
+    expect(r.exitCode).toBe(0);
+    const versions = async (b: string) => JSON.parse(await fs.readFile(path.join(b, 'bundle.json'), 'utf8')).packages.map((p: { name: string; version: string }) => `${p.name} ${p.version}`);
+    expect(await versions(second)).toEqual(await versions(first));
+    const m = JSON.parse(await fs.readFile(path.join(second, 'bundle.json'), 'utf8'));
+    expect(m.resolvedFrom).toEqual([`deb [signed-by=/etc/apt/keyrings/cocca-bundle.asc] file://${first}/apt ./`]);
+    expect(m.key.fingerprint).not.toBe(JSON.parse(await fs.readFile(path.join(first, 'bundle.json'), 'utf8')).key.fingerprint);
+  }, 60_000);
+
+  it('--allow-unpinned takes an unpinned download as it is and records its SHA-256 in the overlay', async () => {
+    const yaml = profileYaml().replace('IN', inRepo).replace(`sha256: ${files.war!.sha256}`, 'sha256: unpinned');
+    await fs.writeFile(path.join(dir, 'loose.yaml'), yaml);
+    const out = path.join(dir, 'loose');
+    const refused = await runCli(['bundle', path.join(dir, 'loose.yaml'), '--out', out]);
+    expect(refused.stderr).toMatch(/not pinned to a SHA-256, so a bundle cannot vouch for them: bundled: artifacts\.war file:/);
+    expect(refused.exitCode).toBe(1);
+    const r = await runCli(['bundle', path.join(dir, 'loose.yaml'), '--out', out, '--allow-unpinned']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const war = JSON.parse(await fs.readFile(path.join(out, 'bundle.json'), 'utf8')).artifacts.find((a: { file: string }) => a.file === 'artifacts/ROOT.war');
+    expect(war).toMatchObject({ sha256: files.war!.sha256, sha256From: 'computed' });
+    expect(checkProfile(path.join(out, 'profiles', 'bundled.yaml')).profile!.downloads.war.sha256).toBe(files.war!.sha256);
+  }, 60_000);
+});
+
 describe('cocca-bake bundle refuses', () => {
   const refused = async (args: string[], code: number, why: RegExp) => {
     const r = await runCli(['bundle', ...args]);
