@@ -153,7 +153,7 @@ export async function makeBundle(profiles: BundleProfile[], opts: BundleOptions)
     await fs.rm(work, { recursive: true, force: true });
     const doc = manifest({ created, os, at, inputs, profiles: profiles.map((p) => p.profile.name), packages, artifacts, fingerprint: signed.fingerprint });
     await fs.writeFile(path.join(tmp, 'bundle.json'), `${JSON.stringify(doc, null, 2)}\n`);
-    await fs.writeFile(path.join(tmp, 'README.txt'), readme({ at, profiles: profiles.map((p) => p.profile.name), os: os.name, fingerprint: signed.fingerprint, packages: packages.length, artifacts: artifacts.length, created }));
+    await fs.writeFile(path.join(tmp, 'README.txt'), readme({ name: path.basename(out), at, profiles: profiles.map((p) => p.profile.name), os: os.name, fingerprint: signed.fingerprint, packages: packages.length, artifacts: artifacts.length, created }));
     const bytes = await treeBytes(tmp);
     await fs.rm(out, { recursive: true, force: true }); // empty, checked above
     await fs.rename(tmp, out);

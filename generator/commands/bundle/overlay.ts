@@ -55,7 +55,7 @@ export async function writeOverlay(dir: string, input: OverlayInput, at: string,
 }
 
 /** DIR/README.txt: how to carry and use the bundle. */
-export function readme(opts: { at: string; profiles: string[]; os: string; fingerprint: string; packages: number; artifacts: number; created: string }): string {
+export function readme(opts: { name: string; at: string; profiles: string[]; os: string; fingerprint: string; packages: number; artifacts: number; created: string }): string {
   const local = opts.at.startsWith('file://') ? opts.at.slice('file://'.length) : undefined;
   return `cocca-bake bundle, made ${opts.created}
 Profiles: ${opts.profiles.join(', ')} (${opts.os})
@@ -64,7 +64,7 @@ Signing key: ${opts.fingerprint} (public half: bundle-key.asc; the secret half w
 so nothing can be added to this bundle: make a new one instead).
 
 To build on a machine without internet:
-1. Carry this whole directory there (e.g. tar cf bundle.tar -C .. ${'<this directory>'}) and check it arrived whole:
+1. Carry this whole directory there (e.g. tar cf ${opts.name}.tar ${opts.name}) and check it arrived whole:
    the SHA-256 of every package and download is in bundle.json.
 ${local ? `2. Put it at ${local} on the machine that bakes (the build VM or container reads it there):\n   apt and the artifact URLs of the profiles below name that path.` : `2. Serve it at ${opts.at}/ on the site's network (apt checks the signature; downloads are held to their SHA-256).`}
 3. Build from the overlay profiles, not the originals:
