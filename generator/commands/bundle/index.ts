@@ -4,6 +4,7 @@
 //   -> overlays -> bundle.json, README.txt
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { AptError } from '../../apt/private.js';
 import { plan } from '../../components/index.js';
 import type { OsModule } from '../../os/types.js';
 import { loadProfile } from '../../profile/load.js';
@@ -160,7 +161,7 @@ export async function makeBundle(profiles: BundleProfile[], opts: BundleOptions)
     return { dir: out, packages: packages.length, artifacts: artifacts.length, bytes, fingerprint: signed.fingerprint };
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
-    if (err instanceof Error && err.name === 'AptError') throw new BundleError(err.message);
+    if (err instanceof AptError) throw new BundleError(`apt could not make the bundle: ${err.message}`);
     throw err;
   }
 }
