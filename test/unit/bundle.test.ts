@@ -214,6 +214,20 @@ describe('cocca-bake bundle refuses', () => {
     await refused([path.join(dir, 'nokey.yaml'), '--out', path.join(dir, 'n4')], 1, /signed-by \/nonexistent\/site\.gpg, which is not on this machine/);
   });
 
+  it('a package its sources do not have, with apt\'s word for it, leaving nothing behind', async () => {
+    const empty = path.join(dir, 'empty-repo');
+    await fs.mkdir(empty);
+    await fs.writeFile(path.join(empty, 'Packages'), '');
+    await fs.writeFile(path.join(empty, 'Release'), (await execa('apt-ftparchive', ['release', '.'], { cwd: empty })).stdout);
+    await fs.writeFile(path.join(dir, 'empty.yaml'), profileYaml('', `deb [trusted=yes] file:${empty} ./`));
+    const r = await runCli(['bundle', path.join(dir, 'empty.yaml'), '--out', path.join(dir, 'n6')]);
+    expect(r.stderr).toMatch(/^cocca-bake: apt could not make the bundle: apt-get -q install --download-only --no-install-recommends build-essential .* exited 100:/m);
+    expect(r.stderr).toMatch(/Unable to locate package build-essential/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.exitCode).toBe(1);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('n6'))).toEqual([]);
+  });
+
   it('a download whose SHA-256 is not the pinned one, leaving nothing behind', async () => {
     const changed = path.join(dir, 'downloads-changed');
     await execa('cp', ['-a', path.join(dir, 'downloads'), changed]);
