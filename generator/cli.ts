@@ -407,6 +407,30 @@ async function packageAction(file: string | undefined, arg: string, opts: { json
   process.stdout.write(opts.json ? `${JSON.stringify(found.hits, null, 2)}\n` : formatPackageSearch(q, found));
 }
 
+program
+  .command('bundle')
+  .description('everything a bake needs, for a site without internet: a signed apt repository of every package the profiles install (with its dependencies), every download, and overlay profiles that point at them')
+  .argument('<file...>', 'profile files (one OS)')
+  .requiredOption('--out <dir>', 'the bundle directory: new or empty')
+  .option('--at <url>', 'where the build machine will find the bundle: file:///path, or an http(s):// base it is served at', 'file:///srv/cocca-bundle')
+  .option('--allow-unpinned', 'bundle downloads without a pinned SHA-256, recording the SHA-256 they have now')
+  .addOption(rootOption())
+  .action(async (files: string[], opts: { out: string; at: string; allowUnpinned?: boolean; root?: string }) => {
+    const { atProblem, BundleError, makeBundle } = await import('./commands/bundle/index.js');
+    const problem = atProblem(opts.at);
+    if (problem) throw new UsageError(problem);
+    const checked = check(files, 'text', false, opts.root);
+    try {
+      const done = await makeBundle(
+        checked.map((r, i) => ({ file: files[i]!, profile: r.profile!, os: r.os! })),
+        { out: opts.out, at: opts.at, allowUnpinned: Boolean(opts.allowUnpinned), root: opts.root, say: (l) => process.stderr.write(`${l}\n`) },
+      );
+      process.stderr.write(`wrote ${done.dir}: ${done.packages} packages, ${done.artifacts} downloads, ${(done.bytes / 1024 / 1024).toFixed(1)} MiB, key ${done.fingerprint}\n`);
+    } catch (err) {
+      throw err instanceof BundleError ? new Failure(err.message) : err;
+    }
+  });
+
 /** `images --prune [--dry-run]`: retention on its own, in every region of the profile. */
 async function pruneAction(profile: NonNullable<CompileResult['profile']>, dryRun: boolean, json: boolean): Promise<void> {
   const aws = profile.targets.aws!;

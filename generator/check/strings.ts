@@ -2,7 +2,8 @@
 // them, whatever the field (a new field is covered the day it is added), run on the merged
 // profile before the schema, so its findings come with the schema's and the rules':
 //   - one line without control characters (characters.ts). Only `description` may span
-//     lines: it is free text for people and lands in no output;
+//     lines: it is free text for people and lands in no output; and apt.keys' ASCII-armored
+//     keys, which land whole in a file of their own (/etc/apt/keyrings/NAME.asc);
 //   - a value that reaches HCL (HCL_FIELDS) in Unicode NFC, because HCL normalizes every
 //     string, and without `{{`, because Packer evaluates it as a Go template; a qemuArgs item
 //     may name the qemu builder's own values ({{ .SSHHostPort }});
@@ -16,6 +17,7 @@ import type { PathSegment } from '../profile/findings.js';
 import type { Report } from '../profile/rule.js';
 
 const MULTI_LINE = new Set(['description']);
+const multiLine = (field: string): boolean => MULTI_LINE.has(field) || field.startsWith('apt.keys.');
 const HCL = new Set(HCL_FIELDS);
 const reachesHcl = (field: string): boolean => HCL.has(field) || HCL_MAP_FIELDS.some((map) => field.startsWith(`${map}.`));
 
@@ -26,7 +28,7 @@ const fieldOf = (at: readonly PathSegment[]): string =>
 function checkString(value: string, at: PathSegment[], report: Report): void {
   const field = fieldOf(at);
   const shown = showValue(value);
-  const line = lineProblem(value, MULTI_LINE.has(field));
+  const line = lineProblem(value, multiLine(field));
   if (line) {
     report(at, 'error', `${shown} ${line}`, 'one line of printable text: a YAML escape (\\n, \\t, \\u0000) in a double-quoted value, or a block scalar (| or >), puts such characters in');
   }

@@ -1,6 +1,6 @@
 // Debian 12 (bookworm). sshd runs as ssh.service; no snap, so no /snap/bin in the PATH.
 import { UNPINNED } from '../catalog.js';
-import { DEBIAN_BASE_PACKAGES, DEBIAN_PATH, debianPostgresPackages } from './debian-family.js';
+import { DEBIAN_BASE_PACKAGES, DEBIAN_PATH, debianArchive, debianPostgresPackages } from './debian-family.js';
 import type { OsModule } from './types.js';
 
 export const debian12: OsModule = {
@@ -8,6 +8,7 @@ export const debian12: OsModule = {
   // The AMIs of Debian's cloud team log in as admin; the genericcloud qcow2 as debian.
   users: { aws: 'admin', qemu: 'debian' },
   codename: 'bookworm',
+  archive: debianArchive('bookworm'),
   pgdgSuite: 'bookworm-pgdg',
   basePackages: [...DEBIAN_BASE_PACKAGES],
   // bookworm's archive has no Java 8 (openjdk-17 is its oldest): the tarball, or a package from apt.sources.

@@ -3,7 +3,7 @@
 // names those (the default pgdg repository and JDK 8 tarball work as on debian-12).
 // Booted for real by the end-to-end flow test/e2e/debian-13.test.ts.
 import { UNPINNED } from '../catalog.js';
-import { DEBIAN_BASE_PACKAGES, DEBIAN_PATH, debianPostgresPackages } from './debian-family.js';
+import { DEBIAN_BASE_PACKAGES, DEBIAN_PATH, debianArchive, debianPostgresPackages } from './debian-family.js';
 import type { OsModule } from './types.js';
 
 export const debian13: OsModule = {
@@ -11,6 +11,7 @@ export const debian13: OsModule = {
   // As on debian-12: the cloud team's AMIs log in as admin, the genericcloud qcow2 as debian.
   users: { aws: 'admin', qemu: 'debian' },
   codename: 'trixie',
+  archive: debianArchive('trixie'),
   pgdgSuite: 'trixie-pgdg',
   basePackages: [...DEBIAN_BASE_PACKAGES],
   postgresPackages: debianPostgresPackages,

@@ -26,4 +26,19 @@ describe('the OS registry', () => {
     expect(DEFAULT_OS).toBe('ubuntu-22.04');
     for (const name of OS_NAMES) expect(schema.properties.os.description).toContain(`\`${name}\``);
   });
+
+  it("names each release's own archive for bundle: the release, -updates and -security, signed-by its keyring, as apt.sources lines", () => {
+    const schema = JSON.parse(readFileSync(path.join(HERE, '../../profiles/profile.schema.json'), 'utf8')) as { properties: { apt: { properties: { sources: { items: { pattern: string } } } } } };
+    const line = new RegExp(schema.properties.apt.properties.sources.items.pattern);
+    for (const m of OS_MODULES) {
+      const { sources, keyring } = m.archive;
+      expect(keyring.path, m.name).toMatch(m.name.startsWith('debian') ? /^\/usr\/share\/keyrings\/debian-archive-keyring\.gpg$/ : /^\/usr\/share\/keyrings\/ubuntu-archive-keyring\.gpg$/);
+      for (const l of sources) {
+        expect(l, m.name).toMatch(line);
+        expect(l, m.name).toContain(`[signed-by=${keyring.path}] `);
+      }
+      const suites = sources.map((l) => l.split(' ')[3]);
+      expect(suites, m.name).toEqual([m.codename, `${m.codename}-updates`, `${m.codename}-security`]);
+    }
+  });
 });

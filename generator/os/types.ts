@@ -17,6 +17,12 @@ export interface OsModule {
   codename: string;
   /** The suite of PostgreSQL's own repository (apt.postgresql.org) for this release. */
   pgdgSuite: string;
+  /**
+   * The release's own apt archive as one-line sources (the release, its updates and its security
+   * suites), and the keyring they are signed-by on the machine that reads them: what `bundle`
+   * resolves from when a profile has no apt.sources.
+   */
+  archive: AptArchive;
   /** Packages for the seed's compiler tools and what the steps themselves need. */
   basePackages: string[];
   /** The release's own JDK 8 package (java.package's default for java.source apt); none: it has none. */
@@ -42,4 +48,11 @@ export interface OsModule {
    * restarted (cocca-sshd-apply does this when handed the socket).
    */
   sshd: { service: string; socket?: string };
+}
+
+/** An apt archive as `bundle` reads it on a connected machine. */
+export interface AptArchive {
+  sources: string[];
+  /** The keyring file the sources name with signed-by=, and the package that installs it. */
+  keyring: { path: string; package: string };
 }

@@ -1,7 +1,7 @@
 // Ubuntu 22.04 LTS (jammy), the seed guide's OS. sshd runs as ssh.service (jammy ships
 // ssh.socket disabled).
 import { UNPINNED } from '../catalog.js';
-import { DEBIAN_BASE_PACKAGES, debianPostgresPackages, UBUNTU_PATH } from './debian-family.js';
+import { DEBIAN_BASE_PACKAGES, debianPostgresPackages, UBUNTU_PATH, ubuntuArchive } from './debian-family.js';
 import type { OsModule } from './types.js';
 
 export const ubuntu2204: OsModule = {
@@ -9,6 +9,7 @@ export const ubuntu2204: OsModule = {
   summary: "the guide's",
   users: { aws: 'ubuntu', qemu: 'ubuntu' },
   codename: 'jammy',
+  archive: ubuntuArchive('jammy'),
   pgdgSuite: 'jammy-pgdg',
   basePackages: [...DEBIAN_BASE_PACKAGES],
   jdk8Package: 'openjdk-8-jdk-headless',

@@ -4,7 +4,7 @@
 // Not booted by this project's tests (no Ubuntu archive there): its renders go through the real
 // validators instead (ubuntu-24.04.test.ts, docs/compatibility.md).
 import { UNPINNED } from '../catalog.js';
-import { DEBIAN_BASE_PACKAGES, debianPostgresPackages, UBUNTU_PATH } from './debian-family.js';
+import { DEBIAN_BASE_PACKAGES, debianPostgresPackages, UBUNTU_PATH, ubuntuArchive } from './debian-family.js';
 import type { OsModule } from './types.js';
 
 export const ubuntu2404: OsModule = {
@@ -12,6 +12,7 @@ export const ubuntu2404: OsModule = {
   summary: "CoCCA's 2024 guides; checked by the real validators, not booted here",
   users: { aws: 'ubuntu', qemu: 'ubuntu' },
   codename: 'noble',
+  archive: ubuntuArchive('noble'),
   pgdgSuite: 'noble-pgdg',
   basePackages: [...DEBIAN_BASE_PACKAGES],
   // In noble's universe, as in jammy's; java.source tarball (the default) needs no package.

@@ -67,7 +67,7 @@ export interface Profile {
   host: { fqdn: string };
   time: { timezone: 'UTC'; ntp: boolean };
   updates: { unattendedSecurity: boolean };
-  apt: { sources?: string[] };
+  apt: { sources?: string[]; keys?: Record<string, string> };
   firewall: { trusted: string[]; publicPorts: number[]; trustedPorts: number[] };
   ssh: {
     port: number;

@@ -1,7 +1,7 @@
 /**
  * End to end on Debian 13 (trixie): the full flow (a stock trixie image + `user-data --mode full`
- * reaches a running registry) in a trixie systemd-nspawn container, from a trixie local mirror
- * built from deb.debian.org (lib/repo.ts), with the artifacts and stand-ins of the Debian 12
+ * reaches a running registry) in a trixie systemd-nspawn container, from a trixie bundle (cocca-bake bundle)
+ * built from deb.debian.org (lib/bundle.ts), with the artifacts and stand-ins of the Debian 12
  * flows. The profile takes what trixie's archive carries: PostgreSQL 17 and OpenJDK 21. It does
  * not compile OpenSSL 1.1.1 (the Debian 12 flows prove that build; CI time). The instance checks
  * are the Debian 12 flows' own (lib/instance-tests.ts). Prints its figures at the end.

@@ -1,7 +1,8 @@
 /**
  * End to end: generated user-data and the Packer steps, run by real systemd, real cloud-init,
- * real apt and real services in Debian 12 systemd-nspawn containers (private network, local
- * apt mirror, artifacts from Debian's archive and the stand-ins). Three flows:
+ * real apt and real services in Debian 12 systemd-nspawn containers (private network; apt's only
+ * source the signed bundle `cocca-bake bundle` made for the profiles, with the artifacts from
+ * Debian's archive and the stand-ins). Three flows:
  *   full:   stock image + full.yaml reaches a running registry;
  *   golden: boot 1 runs what Packer runs (install.sh, bake, seal) and powers off; the root file
  *           system is copied as the image; boot 2 on the copy runs firstboot.yaml with a new
@@ -20,6 +21,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFirewall, checkHttps, checkPostgres, checkServicesActive, checkSizing, checkSshd, pageFor, sizingExpected, type InstanceExpect } from './lib/checks.js';
 import { Client, closeAllClients, OUTSIDE_V4, TRUSTED_V4, TRUSTED_V6, withClientRoutes } from './lib/client.js';
+import { bundleVersions } from './lib/bundle.js';
 import { cleanupE2E, copyRootfs, prepareE2E, treeBytes, userData, type E2E } from './lib/env.js';
 import { checkGeneralized, diagnose, instanceChecks, waitFirstboot, type FirstbootStatus } from './lib/instance-tests.js';
 import { Container, stopAll } from './lib/nspawn.js';
@@ -44,6 +46,10 @@ function e2e(): E2E {
 
 beforeAll(async () => {
   env = await prepareE2E();
+  const b = env.bundle;
+  figures.push(['bundle (cocca-bake bundle, both profiles): packages, size', `${b.packages}, ${(b.bytes / 1e6).toFixed(0)} MB`]);
+  figures.push(['  made in (cold, when it was made)', secs(b.madeMs)]);
+  figures.push([`  this run (${b.cacheHit ? 'cached' : 'cold'})`, secs(b.tookMs)]);
 }, 60 * MIN);
 
 afterAll(async () => {
@@ -131,7 +137,57 @@ async function bakeGolden(e: E2E, p: TestProfile, name: string): Promise<{ image
   return { image: dir, bakeMs };
 }
 
-function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, o: { fqdn?: string; boot3: boolean; memoryMiB?: number; client?: boolean; openssl: boolean }): void {
+/** name, version and status of every package dpkg knows in a root file system's status file. */
+async function dpkgStatus(file: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const stanza of (await fs.readFile(file, 'utf8')).split(/\n\n+/)) {
+    const f = (k: string) => new RegExp(`^${k}: (.*)$`, 'm').exec(stanza)?.[1];
+    if (f('Status') === 'install ok installed') out.set(f('Package')!, f('Version')!);
+  }
+  return out;
+}
+
+/** The bundle's proof in a booted golden instance: apt had the signed bundle only, and got every version from it. */
+function bundleChecks(name: string, c: () => Container): void {
+  it('installed exactly the bundle\'s version of every package the bundle holds (the image\'s own untouched ones aside)', async () => {
+    const e = e2e();
+    const bundle = await bundleVersions(e.bundle.dir);
+    const stock = await dpkgStatus(path.join(e.stock, 'var/lib/dpkg/status'));
+    const installed = await dpkgStatus(c().hostPath('var/lib/dpkg/status'));
+    const fromBundle: string[] = [];
+    const wrong: string[] = [];
+    for (const [pkg, version] of installed) {
+      const want = bundle.get(pkg);
+      if (want === undefined) continue;
+      if (version === want) {
+        if (stock.get(pkg) !== version) fromBundle.push(pkg);
+      } else if (stock.get(pkg) !== version) wrong.push(`${pkg} ${version} (bundle: ${want}, stock image: ${stock.get(pkg) ?? 'none'})`);
+    }
+    figures.push([`${name}: packages the bake installed, all at the bundle's version`, String(fromBundle.length)]);
+    expect(wrong).toEqual([]);
+    // What the bake itself installs (the JDK, PostgreSQL, ufw, fail2ban...) came from the bundle.
+    expect(fromBundle).toEqual(expect.arrayContaining(['postgresql-15', 'openjdk-17-jdk-headless', 'ufw', 'fail2ban', 'build-essential']));
+  });
+
+  it("apt's only source is the signed bundle (signed-by its key, no trusted=yes), and apt-get update verifies it", async () => {
+    const sources = await c().sh('grep -rhv "^\\s*#" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -v "^\\s*$" || true');
+    expect(sources.trim()).toBe('deb [signed-by=/etc/apt/keyrings/cocca-bundle.asc] file:///srv/cocca-bundle/apt ./');
+    expect(await c().sh('grep -rl "trusted=yes" /etc/apt/ || true')).toBe('');
+    expect(await c().sh('head -1 /etc/apt/keyrings/cocca-bundle.asc')).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----\s*$/);
+    const update = await c().exec('apt-get update 2>&1');
+    expect(update.exitCode, update.all).toBe(0);
+    expect(update.all).toMatch(/file:(\/\/)?\/srv\/cocca-bundle\/apt \.\/ InRelease/);
+    expect(update.all).not.toMatch(/unauthenticated|not signed|insecure|NO_PUBKEY|trusted|^W: /im);
+    expect(await c().sh('ls /var/lib/apt/lists/')).toMatch(/_srv_cocca-bundle_apt_\._InRelease$/m);
+    // The bake's own apt runs (the provision log) warned of nothing unauthenticated either.
+    const log = await fs.readFile(path.join(e2e().logDir, `${name}-build.provision.log`), 'utf8');
+    expect(log).not.toMatch(/cannot be authenticated|unauthenticated|not signed|NO_PUBKEY/i);
+    const overlay = await fs.readFile(e2e().registry.file, 'utf8');
+    expect(overlay).not.toMatch(/trusted=yes/);
+  });
+}
+
+function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, o: { fqdn?: string; boot3: boolean; memoryMiB?: number; client?: boolean; openssl: boolean; bundle?: boolean }): void {
   describe.sequential(title, () => {
     let image = '';
     let c: Container;
@@ -183,6 +239,8 @@ function goldenFlow(title: string, pick: (e: E2E) => TestProfile, name: string, 
     });
 
     instanceChecks(() => ({ c, x }), { openssl: o.openssl });
+
+    if (o.bundle) bundleChecks(name, () => c);
 
     if (o.client) {
       it('a registrar outside the trusted networks reaches https://IP/ through ufw, and gets the registry', async () => {
@@ -253,7 +311,7 @@ function firstbootFigures(name: string, st: FirstbootStatus): void {
   figures.push([`${name}:   service calls`, (st.servicesMs ?? []).map(([u, v]) => `${u} ${v}`).join(', ')]);
 }
 
-goldenFlow('golden flow: registry image, first boot, reboot', (e) => e.registry, 'golden', { fqdn: 'registry-1.e2e.test', boot3: true, memoryMiB: 3072, client: true, openssl: true });
+goldenFlow('golden flow: registry image, first boot, reboot', (e) => e.registry, 'golden', { fqdn: 'registry-1.e2e.test', boot3: true, memoryMiB: 3072, client: true, openssl: true, bundle: true });
 // ---------------------------------------------------------------------------------------------
 // More instances of the registry image.
 

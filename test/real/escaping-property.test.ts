@@ -261,6 +261,7 @@ const FIELDS: Record<string, Field> = {
 const NOT_GENERATED: Record<string, string> = {
   extends: 'a path: which files a profile may read is tested with file access, and it lands in no output',
   'resin.template': 'a path: which files a profile may read is tested with file access; the template itself is checked by its own rules',
+  'apt.keys.*': 'an ASCII-armored public key: its rule takes only a key block whose checksum holds (generator/components/base/base.test.ts), and it lands whole in a file of its own (/etc/apt/keyrings/NAME.asc), never in a script, the HCL or an env line',
 };
 
 type SchemaNode = {

@@ -42,6 +42,8 @@ PACKAGES=(
   dpkg-dev
   apt-utils
   debian-archive-keyring
+  # cocca-bake bundle signs its repository (test/unit/bundle.test.ts, the e2e flows)
+  gpg
   # the qemu build flow (test/e2e/qemu-build.test.ts): Packer's qemu builder under TCG, its
   # CD seed (mkisofs), the first-boot seed, data disks and reading the built image (debugfs), ssh
   qemu-system-x86

@@ -26,8 +26,8 @@ const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['emit', ['emit/', 'sbom/']],
   // Runs first, but gathers every module's rules and proves the emitters can write the result.
   ['check', ['check/']],
-  // The outside world: AWS, and downloads over verified TLS.
-  ['publish', ['aws/', 'net/']],
+  // The outside world: AWS, downloads over verified TLS, and apt run with a private configuration.
+  ['publish', ['aws/', 'net/', 'apt/']],
   // The lock's packages entries (from build records, for --frozen).
   ['commands', ['commands/', 'build-report/', 'lock/packages.ts']],
   ['cli', ['cli.ts']],

@@ -1,8 +1,10 @@
 // The seed's compiler tools and what the steps themselves use (curl, gpg, python3 for the
-// template filler), plus the operator's choice on unattended security upgrades.
+// template filler), plus the operator's choice on unattended security upgrades. The keys of
+// apt.keys are instance files, so they are in place before the first step sets the sources.
 // A frozen bake (--frozen) pins every recorded version before the first apt-get update.
 import { FROZEN_LIST } from '../../instance/paths.js';
 import { COCCA_LIB, componentFile, lines, shq, type Component, type FrozenPackages } from '../model.js';
+import { APT_KEYRINGS, checkAptKeys } from './rules.js';
 
 const SOURCES = `${COCCA_LIB}/cocca-apt-sources`;
 const UNATTENDED = `${COCCA_LIB}/cocca-unattended`;
@@ -26,7 +28,9 @@ export function frozenList(frozen: FrozenPackages): string {
 
 export const base: Component = {
   name: 'base',
+  rules: [checkAptKeys],
   files: ({ profile, frozen }) => [
+    ...Object.entries(profile.apt.keys ?? {}).map(([name, key]) => ({ path: `${APT_KEYRINGS}/${name}.asc`, mode: '0644' as const, content: key.endsWith('\n') ? key : `${key}\n` })),
     ...(frozen
       ? [
           { path: FROZEN_PIN, mode: '0755' as const, content: componentFile('base', 'cocca-apt-frozen') },

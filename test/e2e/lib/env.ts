@@ -1,7 +1,7 @@
 /**
  * Everything the flows share, prepared once: the stock root file system, the artifacts, the
- * test profiles and their renders, the local apt mirror (of Debian 12, or of another OS for its
- * own flow); and a work directory for this run
+ * test profiles, the bundle made for them by `cocca-bake bundle` (of Debian 12, or of another
+ * OS for its own flow; bundle.ts) and the renders of its overlays; and a work directory for this run
  * (root file system copies, logs) under the cache root, removed at the end except the logs.
  */
 import * as fs from 'node:fs/promises';
@@ -11,20 +11,21 @@ import { DEBIAN_KEYRING } from './apt.js';
 import { prepareArtifacts, ARTIFACTS_MOUNT, type Artifacts } from './artifacts.js';
 import { CACHE_ROOT } from './cache.js';
 import type { Bind } from './nspawn.js';
-import { DEBIAN_12, writeOsProfile, writeProfiles, MIRROR_MOUNT, type TestOs, type TestProfile } from './profile.js';
-import { aptInstallLines, localMirror } from './repo.js';
+import { BUNDLE_MOUNT, bundleFor, type BundleUse } from './bundle.js';
+import { DEBIAN_12, writeOsProfile, writeProfiles, type TestOs, type TestProfile } from './profile.js';
 import { stockRootfs, type Suite } from './rootfs.js';
 import { progress, run, secs } from './run.js';
 import { patchRender, patchText } from './workarounds.js';
 
-/** What every run has: its work directory, the stock image and mirror of its suite, the artifacts. */
+/** What every run has: its work directory, the stock image and bundle of its suite, the artifacts. */
 export interface E2EBase {
   work: string;
   logDir: string;
   /** Under CACHE_ROOT/logs: where cleanupE2E keeps the run's logs. */
   logsName: string;
   stock: string;
-  mirror: string;
+  /** The bundle the bakes install from (bind-mounted at /srv/cocca-bundle). */
+  bundle: BundleUse;
   artifacts: Artifacts;
   /** The private key the registry profile's login user accepts (ssh from the client namespace). */
   loginKey: string;
@@ -48,7 +49,7 @@ export interface OsE2E extends E2EBase {
 }
 
 /** Tools the harness needs on the host (test/setup/deps.sh installs them). */
-const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'unshare', 'apt-get', 'apt-ftparchive', 'dpkg-deb', 'keytool', 'tar', 'ssh', 'ssh-keygen'];
+const HOST_TOOLS = ['systemd-nspawn', 'mmdebstrap', 'nsenter', 'unshare', 'apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'keytool', 'tar', 'ssh', 'ssh-keygen'];
 
 /** Which of these commands the host lacks. */
 export async function missingTools(tools: readonly string[]): Promise<string[]> {
@@ -80,22 +81,21 @@ async function startRun(runName: string, suite: Suite) {
   return { work, logDir, stock, artifacts, loginKey, loginPub: (await fs.readFile(`${loginKey}.pub`, 'utf8')).trim() };
 }
 
-/** Renders the profiles and builds (or takes from the cache) the suite's mirror of what they install. */
-async function renderAndMirror(work: string, stock: string, suite: Suite, profiles: TestProfile[]) {
+/** Bundles the profiles (or takes the bundle from the cache), then renders the bundle's overlays of them. */
+async function bundleAndRender(work: string, suite: Suite, profiles: TestProfile[], artifacts: Artifacts) {
+  const bundle = await bundleFor(work, suite, profiles, artifacts);
   const renders: Record<string, string> = {};
-  const lines: string[][] = [];
   for (const p of profiles) {
     const out = path.join(work, 'render', p.name);
     await renderCli(p.file, out);
     await patchRender(out);
     renders[p.name] = out;
-    lines.push(...(await aptInstallLines(out)));
   }
-  return { renders, mirror: await localMirror(stock, lines, suite) };
+  return { renders, bundle };
 }
 
-const bindsOf = (mirror: string, artifacts: Artifacts): Bind[] => [
-  { host: mirror, container: MIRROR_MOUNT },
+const bindsOf = (bundle: BundleUse, artifacts: Artifacts): Bind[] => [
+  { host: bundle.dir, container: BUNDLE_MOUNT },
   { host: artifacts.dir, container: ARTIFACTS_MOUNT },
 ];
 
@@ -103,25 +103,25 @@ export async function prepareE2E(): Promise<E2E> {
   const t0 = Date.now();
   const { loginPub, ...base } = await startRun(`run-${process.pid}`, DEBIAN_12.suite);
   const { registry, whoisDr } = await writeProfiles(path.join(base.work, 'profiles'), base.artifacts, loginPub);
-  const { renders, mirror } = await renderAndMirror(base.work, base.stock, DEBIAN_12.suite, [registry, whoisDr]);
+  const { renders, bundle } = await bundleAndRender(base.work, DEBIAN_12.suite, [registry, whoisDr], base.artifacts);
   progress(`prepared in ${secs(Date.now() - t0)}`);
-  return { ...base, logsName: 'last', mirror, registry, whoisDr, renders, binds: bindsOf(mirror, base.artifacts) };
+  return { ...base, logsName: 'last', bundle, registry, whoisDr, renders, binds: bindsOf(bundle, base.artifacts) };
 }
 
-/** Another OS's full flow: its suite's stock image and mirror, its registry profile (no OpenSSL build). */
+/** Another OS's full flow: its suite's stock image and bundle, its registry profile (no OpenSSL build). */
 export async function prepareOsE2E(os: TestOs): Promise<OsE2E> {
   const t0 = Date.now();
   const { loginPub, ...base } = await startRun(`run-${os.suite}-${process.pid}`, os.suite);
   const t1 = Date.now();
   const registry = await writeOsProfile(path.join(base.work, 'profiles'), base.artifacts, loginPub, os);
-  const { renders, mirror } = await renderAndMirror(base.work, base.stock, os.suite, [registry]);
+  const { renders, bundle } = await bundleAndRender(base.work, os.suite, [registry], base.artifacts);
   const t2 = Date.now();
   progress(`prepared ${os.title} in ${secs(t2 - t0)}`);
   const prepared: Array<[string, number]> = [
     [`stock ${os.suite} image, artifacts, login key (mmdebstrap when not cached)`, t1 - t0],
-    [`render and the local ${os.suite} mirror (apt when not cached)`, t2 - t1],
+    [`the ${os.suite} bundle (cocca-bake bundle when not cached) and the renders`, t2 - t1],
   ];
-  return { ...base, logsName: `last-${os.suite}`, os, mirror, registry, renders, binds: bindsOf(mirror, base.artifacts), prepared };
+  return { ...base, logsName: `last-${os.suite}`, os, bundle, registry, renders, binds: bindsOf(bundle, base.artifacts), prepared };
 }
 
 /** `cocca-bake user-data PROFILE --mode MODE --secrets FILE [--fqdn NAME]`, as an operator runs it. */

@@ -2,7 +2,7 @@
  * Booted Debian 12 "instances" at native speed: systemd-nspawn containers with real systemd
  * and real cloud-init (NoCloud seed in /var/lib/cloud/seed/nocloud/), always on a private
  * network namespace (only lo and the image's own veth pair: the firewall steps never touch
- * the host), the local apt mirror and the artifacts bind-mounted read-only.
+ * the host), the bundle (or the local apt mirror) and the artifacts bind-mounted read-only.
  *
  * Commands run inside through nsenter into the container's namespaces, as root, with a clean
  * environment. Every container started here is recorded and ended in stopAll() (afterAll):

@@ -1,13 +1,17 @@
 /**
  * The end-to-end test profiles: the real stack on the containers' OS (Debian 12; Debian 13 for
- * its own flow), packages from the local mirror, every download from /srv/artifacts with its
- * computed SHA-256, OpenSSL 1.1.1w compiled without `make test` (time), the JDK from apt. One per role.
+ * its own flow), OpenSSL 1.1.1w compiled without `make test` (time), the JDK from apt. One per role.
+ * The container flows' profiles are written as an operator's on a connected machine (apt from
+ * Debian's archive signed-by its keyring, downloads where the host has them, each with its
+ * SHA-256) and baked from `cocca-bake bundle`'s overlay of them (env.ts); the qemu flow's
+ * installs from the local mirror and /srv/artifacts.
  */
 import { dump } from 'js-yaml';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { DEBIAN_KEYRING } from './apt.js';
 import type { Artifacts } from './artifacts.js';
-import type { Suite } from './rootfs.js';
+import { MIRROR, type Suite } from './rootfs.js';
 
 export const MIRROR_MOUNT = '/srv/mirror';
 export const MIRROR_SOURCE = `deb [trusted=yes] file:${MIRROR_MOUNT} ./`;
@@ -59,8 +63,13 @@ interface Variant {
   openssl?: false;
 }
 
-function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts, os: TestOs = DEBIAN_12): Record<string, unknown> {
-  const art = (f: { url: string; sha256: string }) => ({ url: f.url, sha256: f.sha256 });
+/**
+ * `connected`: as written on the machine that makes the bundle: Debian's archive (main of the
+ * suite, as the stock image) signed-by its keyring, and the downloads from the host's artifacts
+ * directory. Otherwise the local mirror and /srv/artifacts, as mounted in the build.
+ */
+function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts, os: TestOs = DEBIAN_12, connected = false): Record<string, unknown> {
+  const art = (f: { name: string; url: string; sha256: string }) => ({ url: connected ? `file://${a.dir}/${f.name}` : f.url, sha256: f.sha256 });
   return {
     apiVersion: 'cocca-bake/v1',
     name,
@@ -68,7 +77,7 @@ function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Va
     role,
     os: os.os,
     host: { fqdn },
-    apt: { sources: [MIRROR_SOURCE] },
+    apt: { sources: [connected ? `deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${os.suite} main` : MIRROR_SOURCE] },
     firewall: { trusted: TRUSTED, publicPorts: v.publicPorts, trustedPorts: [53] },
     ssh: { port: v.sshPort, ...(v.authorizedKeys && { authorizedKeys: v.authorizedKeys }) },
     // First boot's one operator secret (the lab keystore's password) comes in the user-data.
@@ -132,10 +141,13 @@ export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget)
   };
 }
 
-/** One container flow profile, written to DIR/NAME.yaml, with what the checks expect of it. */
+/**
+ * One container flow profile, written to DIR/NAME.yaml as on a connected machine, with what the
+ * checks expect of it. env.ts bakes it from its bundle's overlay.
+ */
 async function writeProfile(dir: string, secretsFile: string, a: Artifacts, os: TestOs, name: string, role: TestProfile['role'], fqdn: string, v: Variant): Promise<TestProfile> {
   const file = path.join(dir, `${name}.yaml`);
-  await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a, os), { lineWidth: -1 })}`);
+  await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a, os, true), { lineWidth: -1 })}`);
   return {
     name,
     role,

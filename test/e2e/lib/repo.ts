@@ -45,7 +45,7 @@ export async function localMirror(stockRoot: string, lines: string[][], suite: S
   const all = [...new Set(lines.flat())].sort();
   const recipe = { v: 'local-mirror-v1', suite, mirror: MIRROR, stock: path.basename(path.dirname(stockRoot)), lines: unique };
   return cached('local-mirror', recipe, async (out) => {
-    const apt = await privateApt(path.join(out, '.apt'), [`deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${suite} main`], path.join(stockRoot, 'var/lib/dpkg/status'));
+    const apt = await privateApt(path.join(out, '.apt'), [`deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${suite} main`], { status: path.join(stockRoot, 'var/lib/dpkg/status') });
     progress(`local mirror (${suite}): resolving ${all.length} packages (${all.join(' ')}) against the stock image`);
     await apt.aptGet(['update']);
     for (const line of [...unique.map((l) => l.split(' ')), all]) {
