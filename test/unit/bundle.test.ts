@@ -11,6 +11,7 @@ import { privateApt } from '../../generator/apt/private.js';
 import { checkProfile } from '../../generator/check/index.js';
 import { plan } from '../../generator/components/index.js';
 import { planInstalls } from '../../generator/commands/bundle/packages.js';
+import { LOCK_FILE, LOCK_SCHEMA, serializeLock } from '../../generator/lock/file.js';
 import { runCli } from '../helpers/outputs.js';
 import { tempTree } from './profile-helpers.js';
 
@@ -176,6 +177,23 @@ describe('cocca-bake bundle, again', () => {
     const war = JSON.parse(await fs.readFile(path.join(out, 'bundle.json'), 'utf8')).artifacts.find((a: { file: string }) => a.file === 'artifacts/ROOT.war');
     expect(war).toMatchObject({ sha256: files.war!.sha256, sha256From: 'computed' });
     expect(checkProfile(path.join(out, 'profiles', 'bundled.yaml')).profile!.downloads.war.sha256).toBe(files.war!.sha256);
+  }, 60_000);
+
+  it("holds an unpinned download to the lock's SHA-256 beside the profile (no --allow-unpinned), and refuses it when the file differs", async () => {
+    const locked = path.join(dir, 'locked');
+    await fs.mkdir(locked);
+    await fs.writeFile(path.join(locked, 'loose.yaml'), profileYaml().replace('IN', inRepo).replace(`sha256: ${files.war!.sha256}`, 'sha256: unpinned'));
+    const lockWith = (sha256: string) => fs.writeFile(path.join(locked, LOCK_FILE), serializeLock({ schema: LOCK_SCHEMA, artifacts: { [files.war!.url]: { sha256, size: 15, firstSeen: '2026-11-30T00:00:00.000Z' } } }));
+    await lockWith(files.war!.sha256);
+    const out = path.join(locked, 'b');
+    const r = await runCli(['bundle', path.join(locked, 'loose.yaml'), '--out', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const war = JSON.parse(await fs.readFile(path.join(out, 'bundle.json'), 'utf8')).artifacts.find((a: { file: string }) => a.file === 'artifacts/ROOT.war');
+    expect(war).toMatchObject({ sha256: files.war!.sha256, sha256From: 'pinned' });
+    await lockWith(sha('another war\n'));
+    const bad = await runCli(['bundle', path.join(locked, 'loose.yaml'), '--out', path.join(locked, 'b2')]);
+    expect(bad.stderr).toMatch(/ROOT\.war has SHA-256 [0-9a-f]{64}, but bundled's artifacts\.war is pinned to/);
+    expect(bad.exitCode).toBe(1);
   }, 60_000);
 });
 

@@ -1,5 +1,6 @@
 // The bundle's downloads: every artifact the profiles use, fetched once per URL over verified
-// TLS (net/download.ts) into artifacts/, and held to its pinned SHA-256. An unpinned one is
+// TLS (net/download.ts) into artifacts/, and held to its pinned SHA-256 (the profile's, the
+// catalog's, or the lock's: check applied the lock before the bundle sees it). An unpinned one is
 // refused (the bundle would carry whatever the server sent that day) unless --allow-unpinned,
 // which records the SHA-256 it computed, so the build machine holds the bundle to it.
 import * as path from 'node:path';
