@@ -1,7 +1,8 @@
 /**
  * The qemu build, for real: `cocca-bake build --target qemu` runs Debian's Packer (1.6.6) with
  * the qemu builder under TCG, inside a network namespace of its own, from a Debian 12 base qcow2
- * made here (lib/vm.ts) with the local mirror and the artifacts attached as read-only disks. Then
+ * made here (lib/vm.ts) with the bundle `cocca-bake bundle` made for the profile attached as a
+ * read-only disk (apt's only source its signed repository, every download its file). Then
  * the qcow2 it produced boots in qemu with the first-boot user-data as its NoCloud seed, and the
  * instance checks of the container flows run in it over ssh (the profile's login key, through the
  * hardened sshd and ufw). The profile is the registry one without the OpenSSL compile (the
@@ -12,19 +13,21 @@ import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliInvocation, renderCli } from '../helpers/outputs.js';
+import { cliInvocation } from '../helpers/outputs.js';
 import { prepareArtifacts, type Artifacts } from './lib/artifacts.js';
 import { pageFor, type InstanceExpect } from './lib/checks.js';
 import { CACHE_ROOT, sha256File } from './lib/cache.js';
 import { missingTools, userData } from './lib/env.js';
 import { checkGeneralized, diagnose, instanceChecks, type FirstbootStatus } from './lib/instance-tests.js';
-import { writeQemuProfile, type TestProfile } from './lib/profile.js';
+import { DEBIAN_12, MIRROR_MOUNT, writeQemuProfile, type TestProfile } from './lib/profile.js';
 import { extractImage, seedImage, stopAllVms, Vm, VM_GATEWAY, VM_IPV4, VM_IPV6 } from './lib/qemu.js';
-import { aptInstallLines, localMirror } from './lib/repo.js';
+import { bundleFor } from './lib/bundle.js';
 import { progress, run, secs, tail } from './lib/run.js';
 import { dataDisk, KERNEL_APPEND, vmBase, type VmBase } from './lib/vm.js';
 
 const MIN = 60_000;
+/** A download as the bundle's overlay names it: its file on the bundle disk. */
+const fromBundle = (f: { name: string; sha256: string }) => ({ url: `file://${MIRROR_MOUNT}/artifacts/${f.name}`, sha256: f.sha256 });
 const MEMORY_MIB = 2048;
 /**
  * One vCPU: with two, qemu runs TCG multi-threaded, and the JVM's JIT-compiled code crashed
@@ -127,12 +130,10 @@ beforeAll(async () => {
       ['-device', 'virtio-blk-pci,drive=artifacts'],
     ],
   });
-  // The mirror: what this profile's steps install, on top of the base image's packages.
-  const render = path.join(work, 'render');
-  await renderCli(profile.file, render, { packerVersion: '1.6.6' });
-  const mirror = await localMirror(base.rootfs, await aptInstallLines(render));
+  // The bundle of this profile, on the disk the VM base mounts at MIRROR_MOUNT; the build is the overlay's.
+  const bundle = await bundleFor(work, DEBIAN_12.suite, [profile], artifacts, MIRROR_MOUNT);
   await fs.mkdir(path.dirname(disks.mirror), { recursive: true });
-  await dataDisk(mirror, 'cocca-mirror', disks.mirror);
+  await dataDisk(bundle.dir, 'cocca-mirror', disks.mirror);
   await dataDisk(artifacts.dir, 'cocca-artifacts', disks.artifacts);
   progress(`qemu flow prepared in ${secs(Date.now() - t0)}; cocca-bake build --target qemu (Packer, TCG)`);
 
@@ -163,10 +164,10 @@ describe.sequential('cocca-bake build --target qemu with Packer 1.6.6 under TCG'
     expect(record.result).toBe('ok');
     expect(record.packer).toMatchObject({ version: '1.6.6', flavor: 'legacy' });
     expect(record.artifacts).toEqual({
-      resin: { url: artifacts.resin.url, sha256: artifacts.resin.sha256 },
-      war: { url: artifacts.registryWar.url, sha256: artifacts.registryWar.sha256 },
-      keystore: { url: artifacts.keystore.url, sha256: artifacts.keystore.sha256 },
-      jdbc: { url: artifacts.jdbc.url, sha256: artifacts.jdbc.sha256 },
+      resin: fromBundle(artifacts.resin),
+      war: fromBundle(artifacts.registryWar),
+      keystore: fromBundle(artifacts.keystore),
+      jdbc: fromBundle(artifacts.jdbc),
     });
     expect(record.baseImage).toEqual({ url: `file://${base.qcow2}`, sha256: await sha256File(base.qcow2) });
     const bake = record.steps.filter((s) => s.phase === 'bake');

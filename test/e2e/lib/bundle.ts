@@ -53,16 +53,20 @@ function installsOf(profiles: TestProfile[]): string[] {
   return [...new Set(lines)].sort();
 }
 
-/** The cached bundle for these (connected) profiles; the profiles' files become the overlays under `work`. */
-export async function bundleFor(work: string, suite: Suite, profiles: TestProfile[], a: Artifacts): Promise<BundleUse> {
+/**
+ * The cached bundle for these (connected) profiles; the profiles' files become the overlays under
+ * `work`. `mount`: where the build machine sees the bundle (the qemu flow's data disk is mounted
+ * elsewhere, by the cached VM base's fstab).
+ */
+export async function bundleFor(work: string, suite: Suite, profiles: TestProfile[], a: Artifacts, mount = BUNDLE_MOUNT): Promise<BundleUse> {
   const t0 = Date.now();
   const downloads = [a.openssl, a.jdbc, a.resin, a.registryWar, a.whoisWar, a.keystore].map((f) => `${f.name} ${f.sha256}`).sort();
-  const recipe = { v: 'bundle-v1', suite, mirror: MIRROR, installs: installsOf(profiles), downloads, profiles: profiles.map((p) => p.name).sort() };
+  const recipe = { v: 'bundle-v1', suite, mirror: MIRROR, installs: installsOf(profiles), downloads, profiles: profiles.map((p) => p.name).sort(), ...(mount !== BUNDLE_MOUNT && { mount }) };
   let cacheHit = true;
   const entry = await cached('bundle', recipe, async (out) => {
     cacheHit = false;
     const cli = cliInvocation();
-    const args = [...cli.args, 'bundle', ...profiles.map((p) => p.file), '--out', path.join(out, 'bundle'), '--at', `file://${BUNDLE_MOUNT}`];
+    const args = [...cli.args, 'bundle', ...profiles.map((p) => p.file), '--out', path.join(out, 'bundle'), '--at', `file://${mount}`];
     progress(`cocca-bake bundle ${profiles.map((p) => p.name).join(' ')} (${suite})`);
     const s = Date.now();
     const r = await execa(cli.file, args, { all: true, reject: false, stdin: 'ignore', timeout: 40 * 60_000 });

@@ -3,8 +3,7 @@
  * its own flow), OpenSSL 1.1.1w compiled without `make test` (time), the JDK from apt. One per role.
  * The container flows' profiles are written as an operator's on a connected machine (apt from
  * Debian's archive signed-by its keyring, downloads where the host has them, each with its
- * SHA-256) and baked from `cocca-bake bundle`'s overlay of them (env.ts); the qemu flow's
- * installs from the local mirror and /srv/artifacts.
+ * SHA-256) and baked from `cocca-bake bundle`'s overlay of them (env.ts, and the qemu flow).
  */
 import { dump } from 'js-yaml';
 import * as fs from 'node:fs/promises';
@@ -13,8 +12,8 @@ import { DEBIAN_KEYRING } from './apt.js';
 import type { Artifacts } from './artifacts.js';
 import { MIRROR, type Suite } from './rootfs.js';
 
+/** Where the qemu flow's VM mounts its bundle disk (the cached VM base's fstab names it). */
 export const MIRROR_MOUNT = '/srv/mirror';
-export const MIRROR_SOURCE = `deb [trusted=yes] file:${MIRROR_MOUNT} ./`;
 export const TRUSTED = ['192.0.2.0/24', '2001:db8::/32'];
 export const JAVA_PACKAGE = 'openjdk-17-jdk-headless';
 
@@ -64,12 +63,11 @@ interface Variant {
 }
 
 /**
- * `connected`: as written on the machine that makes the bundle: Debian's archive (main of the
- * suite, as the stock image) signed-by its keyring, and the downloads from the host's artifacts
- * directory. Otherwise the local mirror and /srv/artifacts, as mounted in the build.
+ * As written on the machine that makes the bundle: Debian's archive (main of the suite, as the
+ * stock image) signed-by its keyring, and the downloads from the host's artifacts directory.
  */
-function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts, os: TestOs = DEBIAN_12, connected = false): Record<string, unknown> {
-  const art = (f: { name: string; url: string; sha256: string }) => ({ url: connected ? `file://${a.dir}/${f.name}` : f.url, sha256: f.sha256 });
+function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Variant, a: Artifacts, os: TestOs = DEBIAN_12): Record<string, unknown> {
+  const art = (f: { name: string; sha256: string }) => ({ url: `file://${a.dir}/${f.name}`, sha256: f.sha256 });
   return {
     apiVersion: 'cocca-bake/v1',
     name,
@@ -77,7 +75,7 @@ function profileDoc(name: string, role: TestProfile['role'], fqdn: string, v: Va
     role,
     os: os.os,
     host: { fqdn },
-    apt: { sources: [connected ? `deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${os.suite} main` : MIRROR_SOURCE] },
+    apt: { sources: [`deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${os.suite} main`] },
     firewall: { trusted: TRUSTED, publicPorts: v.publicPorts, trustedPorts: [53] },
     ssh: { port: v.sshPort, ...(v.authorizedKeys && { authorizedKeys: v.authorizedKeys }) },
     // First boot's one operator secret (the lab keystore's password) comes in the user-data.
@@ -147,7 +145,7 @@ export async function writeQemuProfile(dir: string, a: Artifacts, q: QemuTarget)
  */
 async function writeProfile(dir: string, secretsFile: string, a: Artifacts, os: TestOs, name: string, role: TestProfile['role'], fqdn: string, v: Variant): Promise<TestProfile> {
   const file = path.join(dir, `${name}.yaml`);
-  await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a, os, true), { lineWidth: -1 })}`);
+  await fs.writeFile(file, `# Written by test/e2e/lib/profile.ts\n${dump(profileDoc(name, role, fqdn, v, a, os), { lineWidth: -1 })}`);
   return {
     name,
     role,
