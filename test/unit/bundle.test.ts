@@ -5,14 +5,22 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import * as https from 'node:https';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { rootCertificates } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privateApt } from '../../generator/apt/private.js';
 import { checkProfile } from '../../generator/check/index.js';
 import { plan } from '../../generator/components/index.js';
 import { planInstalls } from '../../generator/commands/bundle/packages.js';
+import { BundleError, makeBundle } from '../../generator/commands/bundle/index.js';
+import { bundleSource } from '../../generator/commands/bundle/overlay.js';
+import { PGDG_FINGERPRINT } from '../../generator/components/postgres/index.js';
+import { OS_MODULES } from '../../generator/os/index.js';
 import { LOCK_FILE, LOCK_SCHEMA, serializeLock } from '../../generator/lock/file.js';
 import { runCli } from '../helpers/outputs.js';
+import { makePki, removePki, startFileServer, type FileServer, type Pki } from '../helpers/tls-server.js';
 import { tempTree } from './profile-helpers.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -21,14 +29,14 @@ let dir: string;
 let inRepo: string;
 const files: Record<string, { url: string; sha256: string }> = {};
 
-async function dummyDeb(out: string, name: string, depends?: string): Promise<void> {
+async function dummyDeb(out: string, name: string, depends?: string, version = '1.0-1'): Promise<void> {
   const root = path.join(out, `.build-${name}`);
   await fs.mkdir(path.join(root, 'DEBIAN'), { recursive: true });
   await fs.mkdir(path.join(root, 'usr/share/doc', name), { recursive: true });
   await fs.writeFile(path.join(root, 'usr/share/doc', name, 'README'), `dummy ${name}\n`);
-  const control = [`Package: ${name}`, 'Version: 1.0-1', 'Architecture: all', 'Maintainer: cocca-bake tests <t@example.invalid>', ...(depends ? [`Depends: ${depends}`] : []), `Description: dummy ${name} for the bundle test`, ''];
+  const control = [`Package: ${name}`, `Version: ${version}`, 'Architecture: all', 'Maintainer: cocca-bake tests <t@example.invalid>', ...(depends ? [`Depends: ${depends}`] : []), `Description: dummy ${name} for the bundle test`, ''];
   await fs.writeFile(path.join(root, 'DEBIAN/control'), control.join('\n'));
-  await execa('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, path.join(out, `${name}_1.0-1_all.deb`)]);
+  await execa('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, path.join(out, `${name}_${version}_all.deb`)]);
   await fs.rm(root, { recursive: true });
 }
 
@@ -254,5 +262,163 @@ describe('cocca-bake bundle refuses', () => {
     const out = path.join(dir, 'n5');
     await refused([path.join(dir, 'changed.yaml'), '--out', out], 1, /ROOT\.war has SHA-256 [0-9a-f]{64}, but bundled's artifacts\.war is pinned to/);
     expect((await fs.readdir(dir)).filter((f) => f.startsWith('n5'))).toEqual([]);
+  });
+});
+
+/** A throwaway signing key in a GnuPG home of its own (short path: gpg-agent's socket lives there). */
+async function throwawayKey(label: string) {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'cocca-gpg-t-'));
+  await fs.chmod(home, 0o700);
+  const gpg = (args: string[], cwd?: string) => execa('gpg', ['--batch', '--no-tty', '--quiet', ...args], { env: { GNUPGHOME: home }, cwd });
+  await gpg(['--passphrase', '', '--quick-gen-key', label, 'ed25519', 'sign', 'never']);
+  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec((await gpg(['--with-colons', '--list-secret-keys'])).stdout)![1]!;
+  const publicKey = `${(await gpg(['--armor', '--export', fingerprint])).stdout}\n`;
+  const clearsign = (file: string, out: string) => gpg(['--local-user', fingerprint, '--clearsign', '--output', out, file]);
+  const done = async () => {
+    await execa('gpgconf', ['--kill', 'all'], { env: { GNUPGHOME: home }, reject: false });
+    await fs.rm(home, { recursive: true, force: true });
+  };
+  return { fingerprint, publicKey, clearsign, done };
+}
+
+// PGDG stand-in: apt.postgresql.org is not reachable here. Its key is served over HTTPS by a
+// local server with a throwaway CA (trusted by this process's global agent, as
+// NODE_EXTRA_CA_CERTS does for the CLI); its repository is a local directory laid out as PGDG's
+// (dists/bookworm-pgdg/main), signed with that key, read by apt as copy: (apt's own https would
+// need the throwaway CA, which nothing in the product configures). PGDG holds a newer
+// postgresql-15 than the profile's own source, depending on a package only PGDG has.
+describe('cocca-bake bundle, postgres.source pgdg', () => {
+  const PG_VERSION = '15.10-1.pgdg120+1';
+  const COMMON_VERSION = '262.pgdg120+1';
+  let pki: Pki;
+  let server: FileServer;
+  let pgdgKey: Awaited<ReturnType<typeof throwawayKey>>;
+  let otherKey: Awaited<ReturnType<typeof throwawayKey>>;
+  let pgdgRepo: string;
+  let out: string;
+  const savedCa = https.globalAgent.options.ca;
+  const origin = (over: Partial<{ repository: string; keyUrl: string; fingerprint: string }> = {}) => ({
+    repository: `file://${pgdgRepo}`,
+    keyUrl: `${server.origin}/media/keys/pgdg.asc`,
+    fingerprint: pgdgKey.fingerprint,
+    ...over,
+  });
+  const bundleOf = async (name: string, pgdg: ReturnType<typeof origin>) => {
+    const file = path.join(dir, 'pg.yaml');
+    const r = checkProfile(file);
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    return makeBundle([{ file, profile: r.profile!, os: r.os! }], { out: path.join(dir, name), at: 'file:///srv/cocca-bundle', allowUnpinned: false, pgdg });
+  };
+
+  /** A PGDG-shaped repository at `root`, its InRelease signed by `key`. */
+  async function pgdgRepository(root: string, key: typeof pgdgKey) {
+    const pool = path.join(root, 'pool', 'main');
+    await fs.mkdir(pool, { recursive: true });
+    await dummyDeb(pool, 'postgresql-15', 'postgresql-common (>= 262)', PG_VERSION);
+    await dummyDeb(pool, 'postgresql-common', undefined, COMMON_VERSION);
+    const dists = path.join(root, 'dists', 'bookworm-pgdg');
+    await fs.mkdir(path.join(dists, 'main', 'binary-amd64'), { recursive: true });
+    await fs.writeFile(path.join(dists, 'main', 'binary-amd64', 'Packages'), `${(await execa('apt-ftparchive', ['packages', 'pool'], { cwd: root })).stdout}\n`);
+    const set = (k: string, v: string) => ['-o', `APT::FTPArchive::Release::${k}=${v}`];
+    const release = await execa('apt-ftparchive', [...set('Origin', 'apt.postgresql.org'), ...set('Suite', 'bookworm-pgdg'), ...set('Codename', 'bookworm-pgdg'), ...set('Components', 'main'), ...set('Architectures', 'amd64'), 'release', 'dists/bookworm-pgdg'], { cwd: root });
+    await fs.writeFile(path.join(dists, 'Release'), `${release.stdout}\n`);
+    await key.clearsign(path.join(dists, 'Release'), path.join(dists, 'InRelease'));
+  }
+
+  beforeAll(async () => {
+    pki = makePki();
+    server = await startFileServer(pki);
+    https.globalAgent.options.ca = [...rootCertificates, await fs.readFile(pki.caPem, 'utf8')];
+    pgdgKey = await throwawayKey('PGDG stand-in <pgdg@example.invalid>');
+    otherKey = await throwawayKey('not PGDG <other@example.invalid>');
+    server.files.set('/media/keys/pgdg.asc', Buffer.from(pgdgKey.publicKey));
+    pgdgRepo = path.join(dir, 'pgdg');
+    await pgdgRepository(pgdgRepo, pgdgKey);
+    await fs.writeFile(path.join(dir, 'pg.yaml'), profileYaml().replace('IN', inRepo).replace('name: bundled', 'name: pgbundled').replace('source: apt}', 'source: pgdg}'));
+    out = (await bundleOf('pg-bundle', origin())).dir;
+  }, 120_000);
+
+  afterAll(async () => {
+    https.globalAgent.options.ca = savedCa;
+    await server?.close();
+    if (pki) removePki(pki);
+    await pgdgKey?.done();
+    await otherKey?.done();
+  });
+
+  it("resolves from PGDG too, signed-by its checked key, holds PGDG's packages at PGDG's versions, and says where they came from", async () => {
+    expect(server.hits).toContain('/media/keys/pgdg.asc');
+    const m = JSON.parse(await fs.readFile(path.join(out, 'bundle.json'), 'utf8'));
+    const version = (n: string) => m.packages.find((p: { name: string }) => p.name === n)?.version;
+    expect(version('postgresql-15')).toBe(PG_VERSION);
+    expect(version('postgresql-common')).toBe(COMMON_VERSION);
+    expect(version('postgresql-client-15')).toBe('1.0-1');
+    const pgdgLine = `deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] file://${pgdgRepo} bookworm-pgdg main`;
+    expect(m.resolvedFrom).toEqual([`deb [trusted=yes] file:${inRepo} ./`, pgdgLine]);
+    expect(m.suites).toEqual(['./', 'bookworm-pgdg']);
+    expect(m.pgdg).toEqual({ repository: `file://${pgdgRepo}`, suite: 'bookworm-pgdg', keyUrl: `${server.origin}/media/keys/pgdg.asc`, keyFingerprint: pgdgKey.fingerprint });
+    for (const p of m.packages) expect(sha(await fs.readFile(path.join(out, p.file)))).toBe(p.sha256);
+    // PGDG's key was only a means: the bundle carries its own key alone.
+    const all = (await fs.readdir(out, { recursive: true })).map(String);
+    expect(all.filter((f) => /pgdg\.asc|\.work/.test(f))).toEqual([]);
+  });
+
+  it('overlays postgres.source apt: the bake takes PostgreSQL from the bundle and never adds PGDG', async () => {
+    const r = checkProfile(path.join(out, 'profiles', 'pgbundled.yaml'));
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    // The profile was warned that PGDG is added beside apt.sources; the overlay is not.
+    expect(checkProfile(path.join(dir, 'pg.yaml')).findings.map((f) => f.path)).toContain('postgres.source');
+    expect(r.findings.map((f) => f.path)).not.toContain('postgres.source');
+    expect(r.profile!.postgres).toMatchObject({ source: 'apt', version: 15 });
+    expect(r.profile!.apt.sources).toEqual([bundleSource('file:///srv/cocca-bundle')]);
+    const steps = Object.values(plan(r.profile!, r.os!).steps).flat();
+    expect(steps.map((s) => `${s.component}.${s.name}`)).not.toContain('postgres.repository');
+    expect(steps.map((s) => s.script).join('\n')).not.toMatch(/pgdg|postgresql\.org/);
+    // The copy it extends still says pgdg, as the profile was written.
+    expect(await fs.readFile(path.join(out, 'profiles', 'source', 'pgbundled.yaml'), 'utf8')).toMatch(/source: pgdg/);
+  });
+
+  it("is installed from by the real apt, signed-by the bundle's key: PGDG's postgresql-15 and what it depends on", async () => {
+    const apt = await aptOf(out, 'apt-pgdg');
+    await apt.aptGet(['update']);
+    await apt.aptGet(['install', '--download-only', 'postgresql-15']);
+    expect((await fs.readdir(apt.archives)).filter((f) => f.endsWith('.deb')).sort()).toEqual([`postgresql-15_${PG_VERSION}_all.deb`, `postgresql-common_${COMMON_VERSION}_all.deb`]);
+  });
+
+  it("refuses a PGDG key whose fingerprint is not PGDG's, naming both, leaving nothing behind", async () => {
+    const err = await bundleOf('pg-badkey', origin({ fingerprint: PGDG_FINGERPRINT })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    const message = (err as Error).message;
+    expect(message).toBe(`PGDG's key at ${server.origin}/media/keys/pgdg.asc has fingerprint ${pgdgKey.fingerprint}, expected ${PGDG_FINGERPRINT}: not trusting it`);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('pg-badkey'))).toEqual([]);
+  });
+
+  it('refuses a PGDG repository signed by another key than the one checked (apt says so), leaving nothing behind', async () => {
+    const forged = path.join(dir, 'pgdg-forged');
+    await pgdgRepository(forged, otherKey);
+    const err = await bundleOf('pg-forged', origin({ repository: `file://${forged}` })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(/^apt could not make the bundle: apt-get -q update exited 100:[\s\S]*(NO_PUBKEY|not signed|could not be verified)/);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('pg-forged'))).toEqual([]);
+  });
+
+  it("refuses a PGDG key it cannot download, in one line, leaving nothing behind", async () => {
+    const err = await bundleOf('pg-nokey', origin({ keyUrl: `${server.origin}/media/keys/gone.asc` })).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(`PGDG's key: ${server.origin}/media/keys/gone.asc: HTTP 404 Not Found`);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('pg-nokey'))).toEqual([]);
+  });
+});
+
+describe('the overlay of a pgdg profile (postgres.source apt, the bundle its only source)', () => {
+  it.each(OS_MODULES.flatMap((m) => [15, 16, 17].map((v) => [m.name, v] as const)))('checks on %s with PostgreSQL %d', async (osName, version) => {
+    const file = path.join(dir, `overlay-${osName}-${version}.yaml`);
+    await fs.writeFile(
+      file,
+      profileYaml('', bundleSource('file:///srv/cocca-bundle')).replace('os: debian-12', `os: ${osName}`).replace('version: 15, source: apt', `version: ${version}, source: apt`),
+    );
+    const r = checkProfile(file);
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(r.profile!.postgres).toMatchObject({ source: 'apt', version });
+    expect(planInstalls(plan(r.profile!, r.os!)).flat()).toEqual(expect.arrayContaining([`postgresql-${version}`, `postgresql-client-${version}`]));
   });
 });

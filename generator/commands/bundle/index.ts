@@ -1,7 +1,7 @@
 // `cocca-bake bundle PROFILE... --out DIR`: everything a bake needs, for a site without
 // internet. Built in DIR.tmp-PID and renamed to DIR when whole, so a failure leaves nothing.
-//   check -> plan (the packages) -> resolve and download (apt) -> index and sign -> artifacts
-//   -> overlays -> bundle.json, README.txt
+//   check -> PGDG's key (when a profile takes PostgreSQL from PGDG) -> plan (the packages)
+//   -> resolve and download (apt) -> index and sign -> artifacts -> overlays -> bundle.json, README.txt
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { AptError } from '../../apt/private.js';
@@ -14,6 +14,7 @@ import { fetchArtifacts } from './artifacts.js';
 import { manifest } from './manifest.js';
 import { readme, writeOverlay } from './overlay.js';
 import { planInstalls, PackagesError } from './packages.js';
+import { fetchPgdgKey, PGDG, type PgdgOrigin, type PgdgSource } from './pgdg.js';
 import { fetchPackages, indexRepository, type ResolveInput } from './repo.js';
 import { signRepository } from './sign.js';
 import { bundleSources, SourcesError } from './sources.js';
@@ -37,6 +38,8 @@ export interface BundleOptions {
   say?: (line: string) => void;
   /** The time written into the bundle (tests). */
   now?: Date;
+  /** Tests only (never a CLI option): a stand-in for PGDG's repository, key URL and fingerprint. */
+  pgdg?: PgdgOrigin;
 }
 
 export interface BundleSummary {
@@ -87,10 +90,23 @@ function refusals(profiles: BundleProfile[]): void {
   const names = profiles.map((p) => p.profile.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new BundleError(`two profiles are named ${twice}: a bundle's overlays are named after their profiles`);
-  for (const { profile } of profiles) {
-    if (profile.postgres.source === 'pgdg') {
-      throw new BundleError(`${profile.name}: postgres.source is pgdg, whose repository the bake adds on its own; a bundle carries one repository (set postgres.source: apt, or give PGDG as an apt.sources line of the profile)`);
+}
+
+/** The apt resolutions to make: profiles with the same sources are resolved together. */
+function resolveInputs(profiles: BundleProfile[], pgdg: PgdgSource | undefined): ResolveInput[] {
+  try {
+    const groups = new Map<string, ResolveInput>();
+    for (const p of profiles) {
+      const sources = bundleSources(p.profile, p.os, pgdg);
+      const key = JSON.stringify([sources.lines, sources.keys]);
+      const group = groups.get(key) ?? { sources, installs: [] };
+      group.installs.push(...planInstalls(plan(p.profile, p.os)));
+      groups.set(key, group);
     }
+    return [...groups.values()];
+  } catch (err) {
+    if (err instanceof SourcesError || err instanceof PackagesError) throw new BundleError(err.message);
+    throw err;
   }
 }
 
@@ -105,29 +121,18 @@ export async function makeBundle(profiles: BundleProfile[], opts: BundleOptions)
   const os = profiles[0]!.os;
   const created = (opts.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
 
-  let inputs: ResolveInput[];
-  try {
-    // Profiles with the same sources are resolved together.
-    const groups = new Map<string, ResolveInput>();
-    for (const p of profiles) {
-      const sources = bundleSources(p.profile, p.os);
-      const key = JSON.stringify([sources.lines, sources.keys]);
-      const group = groups.get(key) ?? { sources, installs: [] };
-      group.installs.push(...planInstalls(plan(p.profile, p.os)));
-      groups.set(key, group);
-    }
-    inputs = [...groups.values()];
-  } catch (err) {
-    if (err instanceof SourcesError || err instanceof PackagesError) throw new BundleError(err.message);
-    throw err;
-  }
-
   await fs.mkdir(path.dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp);
   const work = path.join(tmp, '.work');
   try {
+    let pgdg: PgdgSource | undefined;
+    if (profiles.some((p) => p.profile.postgres.source === 'pgdg')) {
+      pgdg = await fetchPgdgKey(opts.pgdg ?? PGDG, work);
+      say(`PGDG's key ${pgdg.origin.fingerprint} checked: resolving PostgreSQL from ${pgdg.origin.repository} ${os.pgdgSuite} too`);
+    }
+    const inputs = resolveInputs(profiles, pgdg);
     const names = [...new Set(inputs.flatMap((i) => i.installs.flat()))].sort();
     say(`resolving ${names.length} packages and their dependencies for ${os.name} from ${inputs.map((i) => i.sources.lines.join(', ')).join('; ')}`);
     await fetchPackages(inputs, path.join(tmp, 'apt'), work);
@@ -152,7 +157,7 @@ export async function makeBundle(profiles: BundleProfile[], opts: BundleOptions)
       if (errors.length > 0) throw new BundleError(`the overlay ${path.basename(file)} does not check: ${errors.map((f) => `${f.path}: ${f.message}`).join('; ')}`);
     }
     await fs.rm(work, { recursive: true, force: true });
-    const doc = manifest({ created, os, at, inputs, profiles: profiles.map((p) => p.profile.name), packages, artifacts, fingerprint: signed.fingerprint });
+    const doc = manifest({ created, os, at, inputs, profiles: profiles.map((p) => p.profile.name), packages, artifacts, fingerprint: signed.fingerprint, pgdg: pgdg && { ...pgdg.origin, suite: os.pgdgSuite } });
     await fs.writeFile(path.join(tmp, 'bundle.json'), `${JSON.stringify(doc, null, 2)}\n`);
     await fs.writeFile(path.join(tmp, 'README.txt'), readme({ name: path.basename(out), at, profiles: profiles.map((p) => p.profile.name), os: os.name, fingerprint: signed.fingerprint, packages: packages.length, artifacts: artifacts.length, created }));
     const bytes = await treeBytes(tmp);

@@ -1,5 +1,6 @@
 // bundle.json: what a bundle holds, for review and for checking it arrived whole.
 import type { OsModule } from '../../os/types.js';
+import { redactUrl } from '../../profile/urls.js';
 import type { BundledArtifact } from './artifacts.js';
 import type { BundledPackage, ResolveInput } from './repo.js';
 
@@ -14,6 +15,8 @@ export interface ManifestInput {
   packages: BundledPackage[];
   artifacts: BundledArtifact[];
   fingerprint: string;
+  /** PGDG, when the packages were resolved from it too (its line is among resolvedFrom). */
+  pgdg?: { repository: string; suite: string; keyUrl: string; fingerprint: string };
 }
 
 export function manifest(m: ManifestInput) {
@@ -25,6 +28,7 @@ export function manifest(m: ManifestInput) {
     // The suite of each source line: `deb [options] URI SUITE [components]`.
     suites: [...new Set(sources.map((l) => l.replace(/^deb(-src)? (\[[^\]]*\] )?/, '').split(' ')[1]!))],
     resolvedFrom: sources,
+    ...(m.pgdg ? { pgdg: { repository: m.pgdg.repository, suite: m.pgdg.suite, keyUrl: redactUrl(m.pgdg.keyUrl), keyFingerprint: m.pgdg.fingerprint } } : {}),
     at: m.at,
     profiles: m.profiles.map((name) => ({ name, overlay: `profiles/${name}.yaml`, source: `profiles/source/${name}.yaml` })),
     key: { fingerprint: m.fingerprint, file: 'bundle-key.asc' },

@@ -1,8 +1,9 @@
 // The profiles a bundle carries: for each profile, a copy of it (its extends chain merged, so
 // it travels without the repository it came from) under profiles/source/, and an overlay,
 // profiles/NAME.yaml, that extends the copy and points apt.sources and every artifact at the
-// bundle. The overlay carries the bundle's public key itself (apt.keys), so the build machine
-// needs nothing but the bundle to trust it.
+// bundle (and PostgreSQL at apt, the bundle's, when the profile took it from PGDG). The overlay
+// carries the bundle's public key itself (apt.keys), so the build machine needs nothing but the
+// bundle to trust it.
 import { dump } from 'js-yaml';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -44,6 +45,8 @@ export async function writeOverlay(dir: string, input: OverlayInput, at: string,
     apiVersion: 'cocca-bake/v1',
     extends: `source/${name}.yaml`,
     apt: { sources: [bundleSource(at)], keys: { [BUNDLE_KEY_NAME]: publicKey } },
+    // The bundle carries PGDG's packages: the bake takes PostgreSQL from it, never adding PGDG.
+    ...(profile.postgres.source === 'pgdg' ? { postgres: { source: 'apt' } } : {}),
     artifacts: Object.fromEntries(mine.sort(([a], [b]) => (a < b ? -1 : 1))),
   };
   const file = path.join(dir, 'profiles', `${name}.yaml`);

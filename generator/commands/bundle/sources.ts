@@ -1,10 +1,13 @@
 // Where a bundle's packages come from on the connected machine: the profile's own apt.sources,
-// else its OS's archive. Every signed-by keyring they name must be on this machine: apt would
-// refuse the archive without it, after a slow download, with a vaguer word.
+// else its OS's archive; and PGDG beside them when the profile takes PostgreSQL from there
+// (pgdg.ts). Every signed-by keyring they name must be on this machine (or be a key the bundle
+// holds: apt.keys, PGDG's): apt would refuse the archive without it, after a slow download, with
+// a vaguer word.
 import * as fs from 'node:fs';
 import type { OsModule } from '../../os/types.js';
 import type { ResolvedProfile } from '../../profile/types.js';
 import { APT_KEYRINGS } from '../../components/base/rules.js';
+import { pgdgLine, PGDG_KEYRING, type PgdgSource } from './pgdg.js';
 
 export class SourcesError extends Error {}
 
@@ -12,18 +15,24 @@ export interface BundleSources {
   lines: string[];
   /** What the lines are: the profile's apt.sources, or the OS's archive. */
   from: 'apt.sources' | 'os';
-  /** Keys of apt.keys the lines trust (by the path the instance would have them at): written beside the private apt. */
+  /** Keys the lines trust (apt.keys, PGDG's; by the path the instance would have them at): written beside the private apt. */
   keys: Record<string, string>;
 }
 
-export function bundleSources(profile: ResolvedProfile, os: OsModule): BundleSources {
+/** `pgdg`: PGDG and its checked key, which a profile with postgres.source pgdg needs (else an error). */
+export function bundleSources(profile: ResolvedProfile, os: OsModule, pgdg?: PgdgSource): BundleSources {
   const own = profile.apt.sources?.filter((l) => l.startsWith('deb '));
-  const lines = own && own.length > 0 ? own : os.archive.sources;
+  const lines = [...(own && own.length > 0 ? own : os.archive.sources)];
   const keys: Record<string, string> = {};
+  if (profile.postgres.source === 'pgdg') {
+    if (!pgdg) throw new Error(`internal: ${profile.name} takes PostgreSQL from PGDG, but its key was not fetched`);
+    lines.push(pgdgLine(pgdg.origin, os.pgdgSuite));
+    keys[PGDG_KEYRING] = pgdg.key;
+  }
   for (const line of lines) {
     for (const keyring of signedBy(line)) {
       const keyName = new RegExp(`^${APT_KEYRINGS}/(.+)\\.asc$`).exec(keyring)?.[1];
-      const key = keyName === undefined ? undefined : profile.apt.keys?.[keyName];
+      const key = keys[keyring] ?? (keyName === undefined ? undefined : profile.apt.keys?.[keyName]);
       if (key !== undefined) {
         keys[keyring] = key;
         continue;

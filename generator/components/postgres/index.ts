@@ -9,7 +9,11 @@ import { checkAptPostgres, checkDatabaseName } from './rules.js';
 
 /** The PGDG signing key's fingerprint (postgresql.org/download/linux/ubuntu). */
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
-const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
+/** Where the PGDG signing key is downloaded from (then held to PGDG_FINGERPRINT). */
+export const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
+/** PGDG's apt repository and where its key is kept, as cocca-pgdg writes them on the instance. */
+export const PGDG_REPOSITORY = 'https://apt.postgresql.org/pub/repos/apt';
+export const PGDG_KEYRING = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc';
 export const PGTUNE_PATH = `${COCCA_LIB}/pgtune.sh`;
 export const SIZING_PATH = `${COCCA_LIB}/cocca-sizing`;
 /** pgtune's max_connections per database type when postgres.tune.connections is not set (pgtune.sh). */
