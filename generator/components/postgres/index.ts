@@ -11,7 +11,7 @@ import { checkAptPostgres, checkDatabaseName } from './rules.js';
 export const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 /** Where the PGDG signing key is downloaded from (then held to PGDG_FINGERPRINT). */
 export const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
-/** PGDG's apt repository and where its key is kept, as cocca-pgdg writes them on the instance. */
+/** PGDG's apt repository and where its key is kept on the instance (cocca-pgdg; and the bundle resolves from them). */
 export const PGDG_REPOSITORY = 'https://apt.postgresql.org/pub/repos/apt';
 export const PGDG_KEYRING = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc';
 export const PGTUNE_PATH = `${COCCA_LIB}/pgtune.sh`;
@@ -37,7 +37,7 @@ function repositoryStep(suite: string): Step {
     name: 'repository',
     phase: 'bake',
     title: 'Add the PGDG apt repository with a signed-by keyring',
-    script: `${PGDG} ${suite} ${shq(PGDG_KEY_URL)} ${PGDG_FINGERPRINT}`,
+    script: `${PGDG} ${suite} ${shq(PGDG_KEY_URL)} ${PGDG_FINGERPRINT} ${shq(PGDG_REPOSITORY)} ${PGDG_KEYRING}`,
   };
 }
 

@@ -16,8 +16,8 @@ translateTable(postgres, [
     steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
     files,
     has: {
-      'postgres.repository': [`${PGDG} jammy-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`],
-      [PGDG!]: ['echo "deb [signed-by=$key] https://apt.postgresql.org/pub/repos/apt $suite main" >/etc/apt/sources.list.d/pgdg.list', '[ "$got" = "$fingerprint" ] || die "PGDG key fingerprint is $got, expected $fingerprint"'],
+      'postgres.repository': [`${PGDG} jammy-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8 https://apt.postgresql.org/pub/repos/apt /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc`],
+      [PGDG!]: ['echo "deb [signed-by=$key] $repository $suite main" >/etc/apt/sources.list.d/pgdg.list', '[ "$got" = "$fingerprint" ] || die "PGDG key fingerprint is $got, expected $fingerprint"'],
       'postgres.install': [`${INSTALL} 15 registry postgresql-15 postgresql-client-15`],
       [INSTALL!]: ['apt_install "$@"', 'runuser -u postgres -- createdb "$db"', 'echo manual >"$etc/start.conf"'],
       'postgres.tune': [`${TUNE} 15 /var/lib/cocca/sizing.env --heap-percent 25 -- --pg-version 15 --db-type web --storage ssd`],
@@ -32,7 +32,7 @@ translateTable(postgres, [
     profile: 'os: debian-12\nssh:\n  allowUsers: [admin]\n',
     steps: ['bake:postgres.repository', 'bake:postgres.install', ...boot],
     files,
-    has: { 'postgres.repository': [`${PGDG} bookworm-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`] },
+    has: { 'postgres.repository': [`${PGDG} bookworm-pgdg https://www.postgresql.org/media/keys/ACCC4CF8.asc B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8 https://apt.postgresql.org/pub/repos/apt /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc`] },
   },
   {
     name: 'PostgreSQL 16 (a catalog choice): its packages, cluster and pgtune version',
