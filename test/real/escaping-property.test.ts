@@ -32,7 +32,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderOutputs, RenderError } from '../../generator/emit/output.js';
 import { plan } from '../../generator/components/index.js';
 import { QEMU_ARGS_FIELDS, packerHcl } from '../../generator/emit/packer.js';
-import { formatPath } from '../../generator/profile/findings.js';
 import { checkProfile } from '../../generator/check/index.js';
 import { canonicalFqdn } from '../../generator/profile/resolve.js';
 import { MODERN_PACKER, readTree, ROOT, runCli } from '../helpers/outputs.js';
