@@ -12,7 +12,8 @@
  */
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
-import { packerHcl, type PackerFlavor } from '../../generator/emit/packer.js';
+import { PACKAGE_LIST_FILE, packerHcl, type PackerFlavor } from '../../generator/emit/packer.js';
+import { IMAGE_PACKAGES } from '../../generator/instance/paths.js';
 import { exampleProfiles, outFile, renderInProcess, type ExampleProfile } from '../helpers/outputs.js';
 import { checkFragment } from './profile-helpers.js';
 
@@ -140,10 +141,17 @@ function hclProblems(json: Json, text: string, p: ExampleProfile, flavor: Packer
   const build = one<Json>(json.build, 'build block', problems);
   if (build) {
     if (aws && !(build.sources ?? []).includes('source.amazon-ebs.cocca')) problems.push('build.sources lacks source.amazon-ebs.cocca');
-    const upload = one<Json>(build.provisioner?.file, 'file provisioner', problems);
-    if (upload) {
-      same(problems, 'file provisioner source', upload.source, 'files/');
-      same(problems, 'file provisioner destination', upload.destination, UPLOAD_DIR);
+    // Two file provisioners: files/ up before the bake, the image's package list down after it.
+    const fileProvisioners: Json[] = build.provisioner?.file ?? [];
+    const upload = fileProvisioners.filter((f) => f.direction === undefined);
+    const download = fileProvisioners.filter((f) => f.direction === 'download');
+    if (fileProvisioners.length !== 2 || upload.length !== 1 || download.length !== 1) {
+      problems.push(`expected one upload and one download file provisioner, got ${JSON.stringify(fileProvisioners)}`);
+    } else {
+      same(problems, 'file provisioner source', upload[0]!.source, 'files/');
+      same(problems, 'file provisioner destination', upload[0]!.destination, UPLOAD_DIR);
+      same(problems, 'download provisioner source', download[0]!.source, IMAGE_PACKAGES);
+      same(problems, 'download provisioner destination', download[0]!.destination, PACKAGE_LIST_FILE);
     }
     if (!files.has('packer/files/install.sh')) problems.push('the render has no packer/files/install.sh (what the build runs)');
     const inline: string[] = (build.provisioner?.shell ?? []).flatMap((s: Json) => s.inline ?? []);
@@ -166,8 +174,10 @@ function hclProblems(json: Json, text: string, p: ExampleProfile, flavor: Packer
   const fileAt = at((r) => r.type === 'file' && r.text.includes('"files/"'));
   const bakeAt = at((r) => r.type === 'shell' && r.text.includes(`${RUN} bake`));
   const sealAt = at((r) => r.type === 'shell' && r.text.includes(`${RUN} seal`));
-  if (fileAt < 0 || bakeAt < 0 || sealAt < 0 || !(fileAt < bakeAt && bakeAt < sealAt)) {
-    problems.push(`provisioner order in the text must be file(files/) < shell(bake) < shell(seal); got ${raw.map((r) => r.type).join(', ')} (file ${fileAt}, bake ${bakeAt}, seal ${sealAt})`);
+  // The package list is whole only after the bake, and must be fetched before the seal powers off.
+  const downloadAt = at((r) => r.type === 'file' && r.text.includes('"download"'));
+  if (fileAt < 0 || bakeAt < 0 || downloadAt < 0 || sealAt < 0 || !(fileAt < bakeAt && bakeAt < downloadAt && downloadAt < sealAt)) {
+    problems.push(`provisioner order in the text must be file(files/) < shell(bake) < file(download) < shell(seal); got ${raw.map((r) => r.type).join(', ')} (file ${fileAt}, bake ${bakeAt}, download ${downloadAt}, seal ${sealAt})`);
   }
 
   // the header names the digest too
@@ -228,6 +238,12 @@ describe('negative controls: the HCL checks can fail', () => {
     expect(await problemsOf('modern', (t) => t.replace(/encrypt_boot(\s*)= true/, 'encrypt_boot$1= false'))).toEqual([
       'encrypt_boot: expected true, got false',
     ]);
+  });
+
+  it('a build that no longer downloads the package list is caught', async () => {
+    const problems = await problemsOf('modern', (t) => t.replace(/direction(\s*)= "download"/, 'direction$1= "upload"'));
+    expect(problems.some((m) => m.startsWith('expected one upload and one download file provisioner'))).toBe(true);
+    expect(problems.some((m) => m.startsWith('provisioner order in the text must be'))).toBe(true);
   });
 
   it('seal before bake is caught (both in the model and in the text order)', async () => {
