@@ -4,7 +4,6 @@
 // The file is written beside its destination and renamed into place when whole, so a failed
 // download leaves nothing half-written.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -45,7 +44,11 @@ export async function download(url: string, dest?: string, opts: DownloadOptions
     } catch {
       throw new DownloadError(`${shown}: a file: URL names a file on this machine (file:///path), not on host ${parsed.host}`);
     }
-    return save(shown, createReadStream(file), dest, shown);
+    // Opened before the destination is, so a missing file leaves nothing behind.
+    const source = await fs.open(file).catch((e: NodeJS.ErrnoException) => {
+      throw new DownloadError(`${shown}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'a directory, not a file' : e.message}`);
+    });
+    return save(shown, source.createReadStream(), dest, shown);
   }
   if (parsed.protocol !== 'https:') throw new DownloadError(`${shown}: only https (verified TLS) or file: downloads are allowed`);
   const { body, finalUrl } = await get(parsed, opts.maxRedirects ?? 5, opts.idleTimeoutMs ?? 60_000);
@@ -104,7 +107,8 @@ async function save(shown: string, body: Readable, dest: string | undefined, fin
   });
   const part = dest && `${dest}.part`;
   try {
-    if (part) await pipeline(body, count, createWriteStream(part, { mode: 0o644 }));
+    // The part file is open before any byte flows, so a failure cannot create it after it is removed.
+    if (part) await pipeline(body, count, (await fs.open(part, 'w', 0o644)).createWriteStream());
     else await pipeline(body, count, async (src: AsyncIterable<Buffer>) => { for await (const _ of src); });
     if (part && dest) await fs.rename(part, dest);
   } catch (e) {

@@ -33,7 +33,7 @@ async function frozenTree(versions: Record<string, string>): Promise<string> {
   const dir = await fs.mkdtemp(path.join(work, 'p-'));
   await fs.mkdir(path.join(dir, '.git'));
   await fs.writeFile(path.join(dir, 'p.yaml'), QEMU_PROFILE);
-  const lock = { schema: 'cocca-bake/lock/v1', packages: { q: { os: 'debian-12', recordedFrom: 'f'.repeat(64), recordedAt: '2026-11-30T06:00:00.000Z', versions } } };
+  const lock = { schema: 'cocca-bake/lock/v1', artifacts: {}, packages: { q: { os: 'debian-12', recordedFrom: 'f'.repeat(64), recordedAt: '2026-11-30T06:00:00.000Z', versions } } };
   await fs.writeFile(path.join(dir, 'cocca-bake.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
   const r = await execa('node', [CLI, 'render', path.join(dir, 'p.yaml'), '--out', path.join(dir, 'out'), '--frozen'], { reject: false, all: true });
   if (r.exitCode !== 0) throw new Error(`render --frozen failed:\n${r.all}`);

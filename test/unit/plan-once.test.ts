@@ -38,7 +38,7 @@ describe('the pipeline plans once', () => {
     const record = await buildProfile(profile!, osm!, { buildRoot: work, packer: await findPacker(FAKE), onProgress: () => {} });
     expect(record.result).toBe('ok');
     expect(planner).toHaveBeenCalledTimes(1);
-    expect(planner).toHaveBeenCalledWith(profile, osm);
+    expect(planner).toHaveBeenCalledWith(profile, osm, { frozen: undefined });
 
     const planned = planner.mock.results[0]!.value as components.Plan;
     const install = await fs.readFile(path.join(path.dirname(record.log), 'packer', 'files', 'install.sh'), 'utf8');
