@@ -32,7 +32,8 @@ export interface PrivateAptOptions {
   arch?: string;
 }
 
-const tail = (s: string, max = 3000): string => (s.length <= max ? s : `...${s.slice(-max)}`);
+/** The end of a program's output, for a one-message error. */
+export const outputTail = (s: string, max = 3000): string => (s.length <= max ? s : `...${s.slice(-max)}`);
 
 /** A private apt under `dir` with these one-line sources (`deb ...` / `deb-src ...`). */
 export async function privateApt(dir: string, sources: readonly string[], opts: PrivateAptOptions = {}): Promise<PrivateApt> {
@@ -79,7 +80,7 @@ export async function privateApt(dir: string, sources: readonly string[], opts: 
     const all = String(r.all ?? '');
     if (r.exitCode !== 0) {
       const why = r.exitCode === undefined ? String((r as { shortMessage?: string }).shortMessage ?? 'could not run') : `exited ${r.exitCode}`;
-      throw new AptError(`${program} ${args.join(' ')} ${why}:\n${tail(all)}`);
+      throw new AptError(`${program} ${args.join(' ')} ${why}:\n${outputTail(all)}`);
     }
     return { stdout: String(r.stdout ?? ''), all };
   };

@@ -1,10 +1,10 @@
 // `cocca-bake images --package NAME[=VERSION]`: which images hold a package (at a version),
 // answered from the SBOMs builds left beside their records (builds/PROFILE/STAMP-TARGET/).
 // An SBOM that no longer matches the digest its record holds is not believed, and said so.
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildRecord } from './build/record.js';
+import { readBesideRecord } from './build/sbom.js';
 
 export interface PackageQuery {
   name: string;
@@ -98,19 +98,12 @@ export function searchPackage(dir: string, q: PackageQuery, profile?: string): P
       unknown.push(`${file}: no SBOM: ${r.sbom.missing}`);
       continue;
     }
-    // The SBOM beside the record, wherever the folder was moved to.
-    const sbomFile = path.join(path.dirname(file), path.basename(r.sbom.file));
-    let text: string;
-    try {
-      text = readFileSync(sbomFile, 'utf8');
-    } catch {
-      unknown.push(`${file}: its SBOM ${sbomFile} cannot be read`);
+    const sbom = readBesideRecord(file, r.sbom, 'SBOM');
+    if ('problem' in sbom) {
+      unknown.push(`${file}: ${sbom.problem}`);
       continue;
     }
-    if (createHash('sha256').update(text).digest('hex') !== r.sbom.sha256) {
-      unknown.push(`${file}: ${sbomFile} is not the SBOM the build wrote (its SHA-256 differs from the record's)`);
-      continue;
-    }
+    const { file: sbomFile, text } = sbom;
     const components = (JSON.parse(text) as { components?: SbomComponent[] }).components ?? [];
     for (const c of components) {
       if (!c.purl?.startsWith('pkg:deb/') || c.name !== q.name) continue;

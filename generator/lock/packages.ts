@@ -4,11 +4,10 @@
 // only `packages`.
 //   { "schema": "cocca-bake/lock/v1", "artifacts": {...},
 //     "packages": { PROFILE: { os, recordedFrom, recordedAt, versions: { "name:arch": version } } } }
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FrozenPackages } from '../components/model.js';
 import type { BuildRecord } from '../commands/build/record.js';
+import { readBesideRecord } from '../commands/build/sbom.js';
 import type { ResolvedProfile } from '../profile/types.js';
 import { lockPathFor, LockFileError, readLock, writeLockPart, type LockFile } from './file.js';
 import { packageKey, PackageListError, parsePackageList } from '../sbom/package-list.js';
@@ -34,7 +33,6 @@ function readLockOf(profile: Pick<ResolvedProfile, 'sourceFile'>): { file: strin
   }
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The packages of a finished build of this profile, from the package list beside its record
@@ -53,19 +51,13 @@ export function packagesFromRecord(profile: Pick<ResolvedProfile, 'name'>, recor
   if (record.result !== 'ok') throw new LockPackagesError(`${recordFile}: that build did not succeed (${record.result}); freeze a good build's packages`);
   if (!record.sbom) throw new LockPackagesError(`${recordFile}: the build recorded no package list (made before cocca-bake recorded them)`);
   if ('missing' in record.sbom) throw new LockPackagesError(`${recordFile}: the build has no package list: ${record.sbom.missing}`);
-  const dir = path.dirname(recordFile);
-  const listFile = path.join(dir, path.basename(record.sbom.packageList.file));
-  const sbomFile = path.join(dir, path.basename(record.sbom.file));
-  let text: string;
-  let sbomText: string;
-  try {
-    text = readFileSync(listFile, 'utf8');
-    sbomText = readFileSync(sbomFile, 'utf8');
-  } catch (err) {
-    throw new LockPackagesError(`${recordFile}: ${(err as Error).message}`);
-  }
-  if (sha256(text) !== record.sbom.packageList.sha256) throw new LockPackagesError(`${listFile} is not the package list the build wrote (its SHA-256 differs from the record's)`);
-  if (sha256(sbomText) !== record.sbom.sha256) throw new LockPackagesError(`${sbomFile} is not the SBOM the build wrote (its SHA-256 differs from the record's)`);
+  // The package list first: it is what the lock records.
+  const list = readBesideRecord(recordFile, record.sbom.packageList, 'package list');
+  if ('problem' in list) throw new LockPackagesError(list.problem);
+  const sbom = readBesideRecord(recordFile, record.sbom, 'SBOM');
+  if ('problem' in sbom) throw new LockPackagesError(sbom.problem);
+  const { file: listFile, text } = list;
+  const { file: sbomFile, text: sbomText } = sbom;
   // The OS the image was made of: the SBOM says it (the profile may have changed since).
   const props = (JSON.parse(sbomText) as { metadata?: { component?: { properties?: Array<{ name: string; value: string }> } } }).metadata?.component?.properties ?? [];
   const os = props.find((p) => p.name === 'cocca-bake:os')?.value;

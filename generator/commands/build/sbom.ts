@@ -1,10 +1,10 @@
 // After a good bake: the package list Packer downloaded from the image goes beside the build
 // record, with the SBOM made from it and the profile's downloads. A list that did not come back
 // (or cannot be read) leaves no SBOM and the record says why: never an SBOM without packages.
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_LIST_FILE } from '../../emit/packer.js';
+import { sha256Hex } from '../../profile/resolve.js';
 import { artifactSources } from '../../profile/rules.js';
 import type { ResolvedProfile } from '../../profile/types.js';
 import { redactUrl } from '../../profile/urls.js';
@@ -15,7 +15,21 @@ import type { BuildRecord, SbomRecord } from './record.js';
 /** The SBOM's file name beside build-record.json. */
 export const SBOM_FILE = 'sbom.cdx.json';
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+/**
+ * A file the build wrote beside its record (the SBOM, the package list), read from beside the
+ * record wherever its folder was moved, and held to the SHA-256 the record gave it.
+ */
+export function readBesideRecord(recordFile: string, written: { file: string; sha256: string }, what: string): { file: string; text: string } | { problem: string } {
+  const file = path.join(path.dirname(recordFile), path.basename(written.file));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { problem: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  if (sha256Hex(text) !== written.sha256) return { problem: `${file} is not the ${what} the build wrote (its SHA-256 differs from the record's)` };
+  return { file, text };
+}
 
 /** The downloads this build put in the image (the record's artifacts), with their versions. */
 export function sbomArtifacts(profile: ResolvedProfile): SbomArtifact[] {
@@ -56,5 +70,5 @@ export function writeBuildSbom(dir: string, packerDir: string, profile: Resolved
   const file = path.join(dir, SBOM_FILE);
   writeFileSync(`${file}.tmp`, json);
   renameSync(`${file}.tmp`, file);
-  return { file, sha256: sha256(json), packages: packages.length, packageList: { file: list, sha256: sha256(text) } };
+  return { file, sha256: sha256Hex(json), packages: packages.length, packageList: { file: list, sha256: sha256Hex(text) } };
 }
