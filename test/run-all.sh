@@ -24,7 +24,8 @@ node -e '
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
     // A file whose beforeAll failed counts its tests as skipped, not failed: say so.
-    files += r.numFailedTestSuites;
+    // (numFailedTestSuites would count describe blocks; testResults holds one entry a file.)
+    files += r.testResults.filter((t) => t.status === "failed").length;
   }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped` + (files ? `; ${files} test files failed` : ""));
 ' "$reports/unit.json" "$reports/e2e.json" || true
